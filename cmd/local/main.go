@@ -1,0 +1,147 @@
+// Command local runs the whole system on one machine: it starts moto_server and
+// stripe-mock, creates the table, seeds the appeal, and serves every function's handler
+// and the demo pages on http://127.0.0.1:8080, with the mailer fed from the table's
+// stream. Ctrl-C stops everything it started. `make dev` runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/localdev"
+	"github.com/solidarity/solidarity/shared/testenv"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	if err := run(); err != nil {
+		slog.Error("local server", "err", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func port(name string, def int) (int, error) {
+	p, err := strconv.Atoi(env(name, strconv.Itoa(def)))
+	if err != nil || p < 1 || p > 65535 {
+		return 0, fmt.Errorf("%s must be a port number", name)
+	}
+	return p, nil
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	httpPort, err := port("PORT", 8080)
+	if err != nil {
+		return err
+	}
+	motoPort, err := port("MOTO_PORT", 5000)
+	if err != nil {
+		return err
+	}
+	stripePort, err := port("STRIPE_MOCK_PORT", 12111)
+	if err != nil {
+		return err
+	}
+	logDir := filepath.Join(testenv.Root(), ".dev")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+	motoLog, err := os.Create(filepath.Join(logDir, "moto.log"))
+	if err != nil {
+		return err
+	}
+	defer motoLog.Close()
+	stripeLog, err := os.Create(filepath.Join(logDir, "stripe-mock.log"))
+	if err != nil {
+		return err
+	}
+	defer stripeLog.Close()
+
+	moto, err := testenv.StartMoto(ctx, motoPort, motoLog)
+	defer moto.Stop()
+	if err != nil {
+		return fmt.Errorf("moto_server on port %d (see .dev/moto.log): %w", motoPort, err)
+	}
+	stripeMock, err := testenv.StartStripeMock(ctx, stripePort, stripePort+1, stripeLog)
+	defer stripeMock.Stop()
+	if err != nil {
+		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock.log): %w", stripePort, err)
+	}
+
+	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
+	sys, err := localdev.New(ctx, localdev.Options{
+		PublicURL:      base,
+		MotoURL:        moto.URL,
+		StripeURL:      stripeMock.URL,
+		Table:          env("TABLE_NAME", "solidarity"),
+		WebhookSecret:  env("STRIPE_WEBHOOK_SECRET", "whsec_local_dev_secret"),
+		MailFrom:       env("MAIL_FROM", "appeal@solidarity.example"),
+		AllowedOrigins: config.List(env("ALLOWED_ORIGINS", base+",http://localhost:"+strconv.Itoa(httpPort))),
+		WebDir:         filepath.Join(testenv.Root(), "web"),
+	})
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := sys.Poller.Run(ctx); err != nil {
+			slog.Error("mail stream poller", "err", err)
+		}
+	}()
+
+	srv := &http.Server{Handler: sys.Handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(httpPort))
+	if err != nil {
+		return fmt.Errorf("listen on port %d: %w", httpPort, err)
+	}
+	fmt.Printf(`
+Solidarity is running locally.
+
+  Donation page      %[1]s/
+  Appeal progress    %[1]s/campaigns/appeal-2024
+  API (POST)         %[1]s/donations
+  Stripe webhook     %[1]s/webhooks/stripe   (secret from STRIPE_WEBHOOK_SECRET)
+  moto_server        %[2]s   (DynamoDB, Streams, SES v2, S3, SQS)
+  stripe-mock        %[3]s
+
+Sent emails:   curl -s %[2]s/moto-api/data.json | python3 -m json.tool | less
+               (or: go run ./cmd/staff emails -endpoint %[2]s)
+Paying: the donation form leads to a local checkout page; its Pay button sends the
+signed webhook Stripe would. Logs of the emulators are in .dev/. Ctrl-C stops everything.
+
+`, base, moto.URL, stripeMock.URL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	fmt.Println("\nStopped the server, moto_server and stripe-mock.")
+	return nil
+}

@@ -1,0 +1,77 @@
+// Package campaign holds fundraising appeals: their goal, limits and public progress.
+package campaign
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// ErrNotFound means no campaign has that slug.
+var ErrNotFound = errors.New("campaign not found")
+
+// Campaign is an appeal with a public goal. Its totals are counters kept by the webhook
+// transactions (online payments and refunds) and by staff (offline money).
+type Campaign struct {
+	Slug          string     `dynamodbav:"slug"`
+	TitleEN       string     `dynamodbav:"title_en"`
+	TitleFR       string     `dynamodbav:"title_fr"`
+	Currency      string     `dynamodbav:"currency"`
+	GoalCents     int64      `dynamodbav:"goal_cents"`
+	MinCents      int64      `dynamodbav:"min_cents"`
+	MaxCents      int64      `dynamodbav:"max_cents"`
+	Open          bool       `dynamodbav:"open"`
+	ClosesAt      *time.Time `dynamodbav:"closes_at,omitempty"`
+	OfflineCents  int64      `dynamodbav:"offline_cents"`
+	PaidCents     int64      `dynamodbav:"paid_cents"`
+	RefundedCents int64      `dynamodbav:"refunded_cents"`
+	DonationCount int64      `dynamodbav:"donation_count"`
+	DonorCount    int64      `dynamodbav:"donor_count"`
+}
+
+// Defaults of api.md for a campaign's amount limits.
+const (
+	DefaultMinCents = 100
+	DefaultMaxCents = 1_000_000
+)
+
+// WithDefaults fills the limits and currency a new campaign leaves empty.
+func (c Campaign) WithDefaults() Campaign {
+	if c.MinCents <= 0 {
+		c.MinCents = DefaultMinCents
+	}
+	if c.MaxCents <= 0 {
+		c.MaxCents = DefaultMaxCents
+	}
+	if c.Currency == "" {
+		c.Currency = "cad"
+	}
+	return c
+}
+
+// RaisedCents is the public total: offline money plus confirmed online payments, less
+// refunds.
+func (c Campaign) RaisedCents() int64 { return c.OfflineCents + c.PaidCents - c.RefundedCents }
+
+// Title is the campaign's title in lang, falling back to the other language.
+func (c Campaign) Title(lang i18n.Lang) string {
+	if lang == i18n.FR && c.TitleFR != "" {
+		return c.TitleFR
+	}
+	if c.TitleEN == "" {
+		return c.TitleFR
+	}
+	return c.TitleEN
+}
+
+// Accepting reports whether the campaign takes donations at now.
+func (c Campaign) Accepting(now time.Time) bool {
+	return c.Open && (c.ClosesAt == nil || now.Before(*c.ClosesAt))
+}
+
+// Store reads campaigns.
+type Store interface {
+	Campaign(ctx context.Context, slug string) (Campaign, error)
+}

@@ -1,0 +1,63 @@
+package campaign
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// Progress is the public view of a campaign (api.md, GET /campaigns/{slug}).
+type Progress struct {
+	Slug          string     `json:"slug"`
+	Title         string     `json:"title"`
+	Currency      string     `json:"currency"`
+	GoalCents     int64      `json:"goal_cents"`
+	RaisedCents   int64      `json:"raised_cents"`
+	DonationCount int64      `json:"donation_count"`
+	DonorCount    int64      `json:"donor_count"`
+	Percent       int64      `json:"percent"`
+	ClosesAt      *time.Time `json:"closes_at"`
+}
+
+// ProgressOf builds the public view of c in lang. Percent is rounded down, so a bar never
+// shows a goal reached before it is.
+func ProgressOf(c Campaign, lang i18n.Lang) Progress {
+	p := Progress{
+		Slug: c.Slug, Title: c.Title(lang), Currency: c.Currency, GoalCents: c.GoalCents,
+		RaisedCents: c.RaisedCents(), DonationCount: c.DonationCount, DonorCount: c.DonorCount,
+		ClosesAt: c.ClosesAt,
+	}
+	if c.GoalCents > 0 && p.RaisedCents > 0 {
+		p.Percent = p.RaisedCents * 100 / c.GoalCents
+	}
+	return p
+}
+
+// Handler answers GET /campaigns/{slug}.
+type Handler struct {
+	Campaigns Store
+}
+
+// ServeHTTP implements http.Handler.
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	lang := i18n.Negotiate(r.URL.Query().Get("language"), r.Header.Get("Accept-Language"))
+	c, err := h.Campaigns.Campaign(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, ErrNotFound) {
+		err = httpapi.Fail(http.StatusNotFound, httpapi.CodeNotFound)
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, lang, false, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=30")
+	w.Header().Add("Vary", "Accept-Language")
+	httpapi.WriteJSON(w, http.StatusOK, ProgressOf(c, lang))
+}
+
+// Routes mounts the campaign function's routes (the same as template.yaml's).
+func (h Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /campaigns/{slug}", h)
+}

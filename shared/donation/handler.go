@@ -1,0 +1,71 @@
+package donation
+
+import (
+	"net/http"
+
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/ids"
+)
+
+// Handler answers POST /donations: 201 with the Checkout URL for JSON, 303 to it for a
+// plain form post.
+type Handler struct {
+	Service Service
+	// ThanksURL is where a form post that tripped the honeypot is sent, as if it had paid.
+	ThanksURL string
+}
+
+type created struct {
+	DonationID  string `json:"donation_id"`
+	CheckoutURL string `json:"checkout_url"`
+}
+
+// ServeHTTP implements http.Handler.
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	body, err := httpapi.Decode(r, &req)
+	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
+	if err != nil {
+		httpapi.WriteError(w, r, lang, body == httpapi.Form, err)
+		return
+	}
+	var res created
+	if req.Website != "" {
+		// A bot: answer like a success, store and send nothing.
+		res = created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
+	} else {
+		d, sess, err := h.Service.Create(r.Context(), req, lang,
+			Origin{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()})
+		if err != nil {
+			httpapi.WriteError(w, r, lang, body == httpapi.Form, err)
+			return
+		}
+		res = created{DonationID: d.ID, CheckoutURL: sess.URL}
+	}
+	if body == httpapi.Form {
+		http.Redirect(w, r, res.CheckoutURL, http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, res)
+}
+
+// Page answers the localized page Checkout returns the donor to: "thanks" after paying,
+// "cancel" after leaving without paying.
+func Page(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+		httpapi.WritePage(w, http.StatusOK, "message.html", map[string]any{
+			"Lang":  lang,
+			"Title": i18n.Text(lang, i18n.M("page."+name+".title")),
+			"Body":  i18n.Text(lang, i18n.M("page."+name+".body")),
+		})
+	})
+}
+
+// Routes mounts the donate function's routes (the same as template.yaml's).
+func (h Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /donations", h)
+	mux.Handle("GET /donations/thanks", Page("thanks"))
+	mux.Handle("GET /donations/cancelled", Page("cancel"))
+}

@@ -1,0 +1,54 @@
+package donation
+
+import (
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/address"
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// Request is the body of POST /donations (api.md).
+type Request struct {
+	Campaign       string           `json:"campaign" validate:"required,max=100"`
+	AmountCents    int64            `json:"amount_cents"`
+	Frequency      string           `json:"frequency" validate:"required,oneof=once monthly"`
+	FirstName      string           `json:"first_name" validate:"required,max=100,singleline"`
+	LastName       string           `json:"last_name" validate:"required,max=100,singleline"`
+	Email          string           `json:"email" validate:"required,max=254,email"`
+	Language       string           `json:"language" validate:"omitempty,oneof=en fr"`
+	CoverFees      bool             `json:"cover_fees"`
+	Anonymous      bool             `json:"anonymous"`
+	ConsentUpdates bool             `json:"consent_updates"`
+	Address        *address.Address `json:"address"`
+	// Website is the honeypot: people never see it, bots fill it in.
+	Website string `json:"website"`
+}
+
+// Check validates r against the campaign it names (nil when none is open under that
+// slug) and normalizes it, collecting every problem with its field key.
+func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors {
+	fields := httpapi.FieldErrors{}
+	r.Language = strings.ToLower(r.Language)
+	r.Frequency = strings.ToLower(r.Frequency)
+	httpapi.Validate(r, fields)
+	if r.Address != nil {
+		r.Address.Normalize("address.", fields)
+	}
+	if _, bad := fields["campaign"]; !bad && (c == nil || !c.Accepting(now)) {
+		fields.Add("campaign", i18n.M("field.campaign"))
+	}
+	minCents, maxCents := int64(campaign.DefaultMinCents), int64(campaign.DefaultMaxCents)
+	if c != nil {
+		minCents, maxCents = c.MinCents, c.MaxCents
+	}
+	switch {
+	case r.AmountCents < minCents:
+		fields.Add("amount_cents", i18n.M("field.amount_min", i18n.Cents(minCents)))
+	case r.AmountCents > maxCents:
+		fields.Add("amount_cents", i18n.M("field.amount_max", i18n.Cents(maxCents)))
+	}
+	return fields
+}

@@ -1,0 +1,87 @@
+package donation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/ids"
+)
+
+// Service creates donations.
+type Service struct {
+	Store    Store
+	Checkout Checkout
+	Fees     Fees
+	Now      func() time.Time
+}
+
+// Origin is where a request came from, for the consent record.
+type Origin struct {
+	IP        string
+	UserAgent string
+}
+
+// Create validates req, opens a Checkout session and stores the pending donation (with
+// its consent record) — in that order, so a Stripe failure stores nothing and every stored
+// donation has a session. Validation problems come back as an *httpapi.Error.
+func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from Origin) (Donation, Session, error) {
+	now := s.Now().UTC()
+	var camp *campaign.Campaign
+	if req.Campaign != "" {
+		c, err := s.Store.Campaign(ctx, req.Campaign)
+		switch {
+		case err == nil:
+			camp = &c
+		case err != campaign.ErrNotFound:
+			return Donation{}, Session{}, fmt.Errorf("load campaign: %w", err)
+		}
+	}
+	if err := req.Check(camp, now).Err(); err != nil {
+		return Donation{}, Session{}, err
+	}
+	d := Donation{
+		ID:             ids.New("don"),
+		Campaign:       camp.Slug,
+		CampaignTitle:  camp.Title(lang),
+		Currency:       camp.Currency,
+		AmountCents:    req.AmountCents,
+		ChargeCents:    req.AmountCents,
+		CoverFees:      req.CoverFees,
+		Frequency:      req.Frequency,
+		FirstName:      req.FirstName,
+		LastName:       req.LastName,
+		Email:          strings.ToLower(req.Email),
+		Language:       string(lang),
+		Anonymous:      req.Anonymous,
+		ConsentUpdates: req.ConsentUpdates,
+		Address:        req.Address,
+		Status:         StatusPending,
+		CreatedAt:      now,
+	}
+	if req.CoverFees {
+		d.ChargeCents = s.Fees.GrossUp(req.AmountCents)
+	}
+	sess, err := s.Checkout.DonationSession(ctx, d, *camp)
+	if err != nil {
+		return Donation{}, Session{}, fmt.Errorf("checkout session: %w", err)
+	}
+	d.CheckoutID = sess.ID
+	var rec *consent.Record
+	if req.ConsentUpdates {
+		rec = &consent.Record{
+			Email: d.Email, Purpose: "news", Granted: true, Version: consent.Version,
+			Wording: consent.Wording[d.Language], Language: d.Language, Source: "donation_form",
+			SourceID: d.ID, IP: from.IP, UserAgent: from.UserAgent, At: now,
+		}
+	}
+	if err := s.Store.CreateDonation(ctx, d, rec); err != nil {
+		return Donation{}, Session{}, fmt.Errorf("store donation: %w", err)
+	}
+	return d, sess, nil
+}
+

@@ -1,0 +1,91 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+)
+
+// ErrExists means a record with that key is already stored.
+var ErrExists = errors.New("already exists")
+
+// Campaign reads the campaign with slug, or campaign.ErrNotFound.
+func (s *Store) Campaign(ctx context.Context, slug string) (campaign.Campaign, error) {
+	var c campaign.Campaign
+	found, err := s.get(ctx, campaignPK(slug), metaSK, &c)
+	if err != nil {
+		return c, err
+	}
+	if !found {
+		return c, campaign.ErrNotFound
+	}
+	return c, nil
+}
+
+// CreateCampaign stores a new campaign with zero totals, or ErrExists.
+func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
+	c = c.WithDefaults()
+	c.OfflineCents, c.PaidCents, c.RefundedCents, c.DonationCount, c.DonorCount = 0, 0, 0, 0, 0
+	put, err := s.put(c, campaignPK(c.Slug), metaSK, TypeCampaign)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("create campaign: %w", err)
+	}
+	return nil
+}
+
+// OfflineGift is money staff received outside Stripe (cheque, cash, e-transfer).
+type OfflineGift struct {
+	ID          string    `dynamodbav:"id"`
+	Campaign    string    `dynamodbav:"campaign"`
+	AmountCents int64     `dynamodbav:"amount_cents"`
+	Method      string    `dynamodbav:"method"`
+	ReceivedOn  string    `dynamodbav:"received_on"`
+	Note        string    `dynamodbav:"note,omitempty"`
+	RecordedAt  time.Time `dynamodbav:"recorded_at"`
+}
+
+// AddOfflineGift records g and adds it to its campaign's offline total in one
+// transaction. Recording the same gift id twice changes nothing (ErrExists).
+func (s *Store) AddOfflineGift(ctx context.Context, g OfflineGift) error {
+	put, err := s.put(g, campaignPK(g.Campaign), "OFFLINE#"+g.ID, TypeOffline)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put},
+		{Update: &types.Update{
+			TableName:                 aws.String(s.Table),
+			Key:                       key(campaignPK(g.Campaign), metaSK),
+			UpdateExpression:          aws.String("ADD offline_cents :amt"),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":amt": num(g.AmountCents)},
+		}},
+	}})
+	if failed, ok := cancelled(err); ok {
+		if failed[0] {
+			return ErrExists
+		}
+		return campaign.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("add offline gift: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/donation"
+)
+
+// CreateDonation stores a pending donation and, when the donor agreed to news, the
+// consent record, in one transaction.
+func (s *Store) CreateDonation(ctx context.Context, d donation.Donation, c *consent.Record) error {
+	put, err := s.put(d, donationPK(d.ID), metaSK, TypeDonation)
+	if err != nil {
+		return err
+	}
+	put.Item["gsi1pk"] = str(personPK(d.Email))
+	put.Item["gsi1sk"] = str("DONATION#" + d.CreatedAt.Format(time.RFC3339) + "#" + d.ID)
+	if c == nil {
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+		})
+	} else {
+		var cput *types.Put
+		cput, err = s.put(c, personPK(c.Email), "CONSENT#"+c.At.Format(time.RFC3339Nano)+"#"+c.SourceID, TypeConsent)
+		if err != nil {
+			return err
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{{Put: put}, {Put: cput}},
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("create donation: %w", err)
+	}
+	return nil
+}
+
+// Donation reads a donation, or donation.ErrNotFound.
+func (s *Store) Donation(ctx context.Context, id string) (donation.Donation, error) {
+	var d donation.Donation
+	found, err := s.get(ctx, donationPK(id), metaSK, &d)
+	if err == nil && !found {
+		err = donation.ErrNotFound
+	}
+	return d, err
+}

@@ -1,0 +1,364 @@
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/mail"
+)
+
+// EventRetention is how long a processed Stripe event id is kept for deduplication.
+// Stripe retries for three days; effects also carry their own keys (payment intent,
+// refund totals), so an event replayed after this still changes nothing.
+const EventRetention = 90 * 24 * time.Hour
+
+// maxAttempts bounds the optimistic retries when a concurrent write changed what a
+// transaction read.
+const maxAttempts = 5
+
+var _ donation.Ledger = (*Store)(nil)
+
+type eventRecord struct {
+	ID         string    `dynamodbav:"id"`
+	EventType  string    `dynamodbav:"event_type"`
+	ReceivedAt time.Time `dynamodbav:"received_at"`
+	ExpiresAt  int64     `dynamodbav:"expires_at"` // the table's TTL attribute
+}
+
+func (s *Store) eventPut(ev donation.Event) (types.TransactWriteItem, error) {
+	now := s.Now().UTC()
+	put, err := s.put(eventRecord{ID: ev.ID, EventType: ev.Type, ReceivedAt: now,
+		ExpiresAt: now.Add(EventRetention).Unix()}, eventPK(ev.ID), metaSK, TypeStripeEvent)
+	return types.TransactWriteItem{Put: put}, err
+}
+
+// paymentRecord is one confirmed payment, keyed by its payment intent.
+type paymentRecord struct {
+	Key            string    `dynamodbav:"payment_key"`
+	DonationID     string    `dynamodbav:"donation_id"`
+	Campaign       string    `dynamodbav:"campaign"`
+	AmountCents    int64     `dynamodbav:"amount_cents"`
+	Currency       string    `dynamodbav:"currency"`
+	RefundedCents  int64     `dynamodbav:"refunded_cents"`
+	PaidAt         time.Time `dynamodbav:"paid_at"`
+	InvoiceID      string    `dynamodbav:"invoice_id,omitempty"`
+	SubscriptionID string    `dynamodbav:"stripe_subscription_id,omitempty"`
+	ReceiptNumber  string    `dynamodbav:"receipt_number"`
+	EventID        string    `dynamodbav:"event_id"`
+	Disputed       bool      `dynamodbav:"disputed,omitempty"`
+}
+
+// ReceiptNumber derives a short, stable receipt number from a payment key: the same
+// payment always gets the same number, and no counter item becomes a hot spot.
+func ReceiptNumber(paidAt time.Time, paymentKey string) string {
+	sum := sha256.Sum256([]byte(paymentKey))
+	code := base32.StdEncoding.EncodeToString(sum[:])[:8]
+	return fmt.Sprintf("SOL-%d-%s", paidAt.Year(), code)
+}
+
+// RecordPayment applies a confirmed payment: the payment record, the donation's totals
+// and status, the campaign's counters (raised, donations, distinct donors) and the receipt
+// email, with the event id, in one transaction. A replayed event or an already recorded
+// payment returns donation.ErrDuplicate and changes nothing.
+func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
+	donorKnown := false
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		d, err := s.Donation(ctx, p.DonationID)
+		if err != nil {
+			return err
+		}
+		items, donorIdx, err := s.paymentItems(d, p, donorKnown)
+		if err != nil {
+			return err
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		failed, isCancel := cancelled(err)
+		if !isCancel {
+			if err != nil {
+				return fmt.Errorf("record payment: %w", err)
+			}
+			return nil
+		}
+		switch {
+		case failed[0] || failed[1]:
+			return donation.ErrDuplicate
+		case donorIdx >= 0 && failed[donorIdx]:
+			donorKnown = true // gave to this campaign before, through another donation
+		}
+		// Otherwise the donation changed under us (another of its payments): read again.
+	}
+	return fmt.Errorf("record payment %s: too much contention", p.Key)
+}
+
+func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown bool) ([]types.TransactWriteItem, int, error) {
+	ev, err := s.eventPut(p.Event)
+	if err != nil {
+		return nil, 0, err
+	}
+	pr := paymentRecord{
+		Key: p.Key, DonationID: d.ID, Campaign: d.Campaign, AmountCents: p.AmountCents,
+		Currency: p.Currency, PaidAt: p.PaidAt.UTC(), InvoiceID: p.InvoiceID,
+		SubscriptionID: p.SubscriptionID, ReceiptNumber: ReceiptNumber(p.PaidAt, p.Key),
+		EventID: p.Event.ID,
+	}
+	payPut, err := s.put(pr, paymentPK(p.Key), metaSK, TypePayment)
+	if err != nil {
+		return nil, 0, err
+	}
+	first := d.PaymentCount == 0
+
+	set := []string{"#s = :paid", "last_paid_at = :at"}
+	vals := map[string]types.AttributeValue{
+		":paid": str(donation.StatusPaid), ":at": str(pr.PaidAt.Format(time.RFC3339)),
+		":amt": num(p.AmountCents), ":one": num(1), ":pc": num(d.PaymentCount),
+	}
+	if p.SubscriptionID != "" {
+		set = append(set, "stripe_subscription_id = :sub")
+		vals[":sub"] = str(p.SubscriptionID)
+	}
+	if p.CustomerID != "" {
+		set = append(set, "stripe_customer_id = :cus")
+		vals[":cus"] = str(p.CustomerID)
+	}
+	donationUpdate := &types.Update{
+		TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " ADD paid_cents :amt, payment_count :one"),
+		ConditionExpression:       aws.String("payment_count = :pc"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: vals,
+	}
+
+	campaignAdd := "paid_cents :amt"
+	campaignVals := map[string]types.AttributeValue{":amt": num(p.AmountCents)}
+	if first {
+		campaignAdd += ", donation_count :one"
+		campaignVals[":one"] = num(1)
+		if !donorKnown {
+			campaignAdd += ", donor_count :one"
+		}
+	}
+	campaignUpdate := &types.Update{
+		TableName: aws.String(s.Table), Key: key(campaignPK(d.Campaign), metaSK),
+		UpdateExpression:          aws.String("ADD " + campaignAdd),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: campaignVals,
+	}
+
+	receipt, err := s.emailPut(mail.Email{
+		ID: "receipt_" + p.Key, Template: mail.DonationReceipt, Language: d.Language, To: d.Email,
+		Data: map[string]string{
+			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
+			"receipt_number": pr.ReceiptNumber, "amount_cents": strconv.FormatInt(p.AmountCents, 10),
+			"currency_upper": strings.ToUpper(p.Currency), "paid_at": pr.PaidAt.Format(time.RFC3339),
+			"frequency": d.Frequency, "donation_id": d.ID,
+		},
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}, {Update: campaignUpdate}, receipt}
+	donorIdx := -1
+	if first && !donorKnown {
+		marker, err := s.put(struct {
+			Campaign string `dynamodbav:"campaign"`
+		}{d.Campaign}, campaignPK(d.Campaign), donorSK(d.Email), TypeDonor)
+		if err != nil {
+			return nil, 0, err
+		}
+		donorIdx = len(items)
+		items = append(items, types.TransactWriteItem{Put: marker})
+	}
+	return items, donorIdx, nil
+}
+
+func (s *Store) emailPut(e mail.Email) (types.TransactWriteItem, error) {
+	e.Status = mail.StatusPending
+	e.CreatedAt = s.Now().UTC()
+	put, err := s.put(e, "EMAIL#"+e.ID, metaSK, TypeEmail)
+	return types.TransactWriteItem{Put: put}, err
+}
+
+// LinkSubscription records the Stripe subscription and customer of a monthly gift whose
+// Checkout completed. Its money arrives with each invoice.paid.
+func (s *Store) LinkSubscription(ctx context.Context, ev donation.Event, donationID, subscriptionID, customerID string) error {
+	evPut, err := s.eventPut(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		evPut,
+		{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(donationPK(donationID), metaSK),
+			UpdateExpression:    aws.String("SET stripe_subscription_id = :sub, stripe_customer_id = :cus"),
+			ConditionExpression: aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":sub": str(subscriptionID), ":cus": str(customerID),
+			},
+		}},
+	}})
+	return s.ackCancelled(err, donation.ErrNotFound)
+}
+
+// ackCancelled maps a cancelled two-step transaction (event, change) to its meaning.
+func (s *Store) ackCancelled(err error, secondFailed error) error {
+	failed, isCancel := cancelled(err)
+	switch {
+	case !isCancel && err != nil:
+		return fmt.Errorf("transaction: %w", err)
+	case !isCancel:
+		return nil
+	case failed[0]:
+		return donation.ErrDuplicate
+	default:
+		return secondFailed
+	}
+}
+
+// FailDonation marks a pending donation failed (its delayed payment was declined) and
+// tells the donor. A donation that is no longer pending is left as it is.
+func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID string) error {
+	d, err := s.Donation(ctx, donationID)
+	if err != nil {
+		return err
+	}
+	evPut, err := s.eventPut(ev)
+	if err != nil {
+		return err
+	}
+	notice, err := s.emailPut(mail.Email{
+		ID: "failed_" + d.ID, Template: mail.DonationFailed, Language: d.Language, To: d.Email,
+		Data: map[string]string{
+			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
+			"amount_cents": strconv.FormatInt(d.ChargeCents, 10), "campaign": d.Campaign,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		evPut,
+		{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
+			UpdateExpression:          aws.String("SET #s = :failed"),
+			ConditionExpression:       aws.String("#s = :pending"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":failed": str(donation.StatusFailed), ":pending": str(donation.StatusPending)},
+		}},
+		notice,
+	}})
+	err = s.ackCancelled(err, errNotPending)
+	if errors.Is(err, errNotPending) {
+		return nil // paid or failed already: nothing to change, nothing to tell
+	}
+	return err
+}
+
+var errNotPending = errors.New("donation not pending")
+
+func (s *Store) payment(ctx context.Context, paymentKey string) (paymentRecord, error) {
+	var pr paymentRecord
+	found, err := s.get(ctx, paymentPK(paymentKey), metaSK, &pr)
+	if err == nil && !found {
+		err = donation.ErrUnknownPayment
+	}
+	return pr, err
+}
+
+// RecordRefund brings a payment's refunded total up to r's, subtracting only the
+// difference from the donation and the campaign. Totals that are not larger than the one
+// recorded (replays, or events arriving out of order) change nothing.
+func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		pr, err := s.payment(ctx, r.PaymentKey)
+		if err != nil {
+			return err
+		}
+		total := min(r.RefundedTotalCents, pr.AmountCents)
+		if total <= pr.RefundedCents {
+			return donation.ErrDuplicate
+		}
+		delta := total - pr.RefundedCents
+		evPut, err := s.eventPut(r.Event)
+		if err != nil {
+			return err
+		}
+		add := map[string]types.AttributeValue{":d": num(delta)}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			evPut,
+			{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(paymentPK(r.PaymentKey), metaSK),
+				UpdateExpression:          aws.String("SET refunded_cents = :total"),
+				ConditionExpression:       aws.String("refunded_cents = :old"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":total": num(total), ":old": num(pr.RefundedCents)},
+			}},
+			{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
+				UpdateExpression: aws.String("ADD refunded_cents :d"), ExpressionAttributeValues: add,
+			}},
+			{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(campaignPK(pr.Campaign), metaSK),
+				UpdateExpression: aws.String("ADD refunded_cents :d"), ExpressionAttributeValues: add,
+			}},
+		}})
+		err = s.ackCancelled(err, errRefundRace)
+		if !errors.Is(err, errRefundRace) {
+			return err
+		}
+	}
+	return fmt.Errorf("record refund %s: too much contention", r.PaymentKey)
+}
+
+var errRefundRace = errors.New("refund total changed concurrently")
+
+// disputeRecord is a chargeback as stored.
+type disputeRecord struct {
+	ID          string    `dynamodbav:"id"`
+	PaymentKey  string    `dynamodbav:"payment_key"`
+	ChargeID    string    `dynamodbav:"charge_id"`
+	DonationID  string    `dynamodbav:"donation_id"`
+	Campaign    string    `dynamodbav:"campaign"`
+	AmountCents int64     `dynamodbav:"amount_cents"`
+	Reason      string    `dynamodbav:"reason"`
+	Status      string    `dynamodbav:"status"`
+	CreatedAt   time.Time `dynamodbav:"created_at"`
+}
+
+// RecordDispute stores a chargeback and flags its payment and donation for staff. Totals
+// are not changed: a dispute may still be won, and a lost one arrives as a refund.
+func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
+	pr, err := s.payment(ctx, d.PaymentKey)
+	if err != nil {
+		return err
+	}
+	evPut, err := s.eventPut(d.Event)
+	if err != nil {
+		return err
+	}
+	put, err := s.put(disputeRecord{ID: d.ID, PaymentKey: d.PaymentKey, ChargeID: d.ChargeID,
+		DonationID: pr.DonationID, Campaign: pr.Campaign, AmountCents: d.AmountCents,
+		Reason: d.Reason, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}, "DISPUTE#"+d.ID, metaSK, TypeDispute)
+	if err != nil {
+		return err
+	}
+	flag := map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		evPut,
+		{Put: put},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(paymentPK(d.PaymentKey), metaSK),
+			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
+			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
+	}})
+	return s.ackCancelled(err, donation.ErrDuplicate)
+}

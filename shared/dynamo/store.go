@@ -1,0 +1,136 @@
+// Package dynamo keeps every record in one DynamoDB table of typed items. Each write
+// that owes an email puts the outbox item in the same TransactWriteItems as the change.
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DB is the part of the DynamoDB client the store uses; *dynamodb.Client satisfies it.
+type DB interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// Store reads and writes the table.
+type Store struct {
+	DB    DB
+	Table string
+	Now   func() time.Time
+}
+
+// New returns a Store on table.
+func New(db DB, table string) *Store {
+	return &Store{DB: db, Table: table, Now: time.Now}
+}
+
+// Item types, kept in every item's "type" attribute so exports stay queryable.
+const (
+	TypeCampaign    = "campaign"
+	TypeOffline     = "offline_gift"
+	TypeDonor       = "campaign_donor"
+	TypeDonation    = "donation"
+	TypePayment     = "payment"
+	TypeDispute     = "dispute"
+	TypeStripeEvent = "stripe_event"
+	TypeEmail       = "email"
+	TypeConsent     = "consent"
+)
+
+// Sort key of an entity's main item.
+const metaSK = "META"
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func campaignPK(slug string) string { return "CAMPAIGN#" + slug }
+func donationPK(id string) string   { return "DONATION#" + id }
+func paymentPK(key string) string   { return "PAYMENT#" + key }
+func eventPK(id string) string      { return "STRIPE_EVENT#" + id }
+func personPK(email string) string  { return "PERSON#" + strings.ToLower(email) }
+
+// donorSK marks that an address gave to a campaign, for the distinct-donor count. The
+// address is hashed: the marker only needs to be unique, not readable.
+func donorSK(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	return "DONOR#" + hex.EncodeToString(sum[:16])
+}
+
+// item marshals v and adds the keys and type.
+func item(v any, pk, sk, typ string) (map[string]types.AttributeValue, error) {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s: %w", typ, err)
+	}
+	m["pk"] = &types.AttributeValueMemberS{Value: pk}
+	m["sk"] = &types.AttributeValueMemberS{Value: sk}
+	m["type"] = &types.AttributeValueMemberS{Value: typ}
+	return m, nil
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: fmt.Sprint(n)}
+}
+
+// get reads one item into v, reporting whether it exists. Reads are strongly consistent:
+// they decide what a money transaction writes.
+func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.Table), Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("get %s: %w", pk, err)
+	}
+	if out.Item == nil {
+		return false, nil
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
+		return false, fmt.Errorf("decode %s: %w", pk, err)
+	}
+	return true, nil
+}
+
+func (s *Store) put(v any, pk, sk, typ string) (*types.Put, error) {
+	m, err := item(v, pk, sk, typ)
+	if err != nil {
+		return nil, err
+	}
+	return &types.Put{TableName: aws.String(s.Table), Item: m,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
+}
+
+// cancelled reports, for a cancelled transaction, which of its items failed their
+// condition. Any other error is returned as is.
+func cancelled(err error) (failed []bool, ok bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	failed = make([]bool, len(tce.CancellationReasons))
+	any := false
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			failed[i], any = true, true
+		}
+	}
+	return failed, any
+}

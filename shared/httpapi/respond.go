@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"embed"
+	"encoding/json"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sort"
+
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// WriteJSON writes v as a JSON response with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode response", "err", err)
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+type errorBody struct {
+	Error   string            `json:"error"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// WriteError answers err in the contract's shape: a JSON body, or for a plain HTML form
+// post a small localized page listing the problems. Errors that are not *Error are logged
+// (without request data) and shown as "internal".
+func WriteError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML bool, err error) {
+	e, known := AsError(err)
+	if !known {
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if e.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "60")
+	}
+	body := errorBody{Error: e.Code, Message: i18n.Text(lang, e.Message)}
+	if len(e.Fields) > 0 {
+		body.Fields = make(map[string]string, len(e.Fields))
+		for k, m := range e.Fields {
+			body.Fields[k] = i18n.Text(lang, m)
+		}
+	}
+	if asHTML {
+		writeErrorPage(w, r, lang, e.Status, body)
+		return
+	}
+	WriteJSON(w, e.Status, body)
+}
+
+//go:embed pages/*.html
+var pageFS embed.FS
+
+var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
+
+type fieldProblem struct{ Field, Text string }
+
+func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, status int, body errorBody) {
+	problems := make([]fieldProblem, 0, len(body.Fields))
+	for k, v := range body.Fields {
+		problems = append(problems, fieldProblem{k, v})
+	}
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Field < problems[j].Field })
+	back := r.Header.Get("Referer")
+	WritePage(w, status, "errors.html", map[string]any{
+		"Lang":     lang,
+		"Title":    i18n.Text(lang, i18n.M("page.errors.title")),
+		"Message":  body.Message,
+		"Problems": problems,
+		"Back":     back,
+		"BackText": i18n.Text(lang, i18n.M("page.errors.back")),
+	})
+}
+
+// WritePage renders one of the embedded pages with data.
+func WritePage(w http.ResponseWriter, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		slog.Error("render page", "page", name, "err", err)
+	}
+}

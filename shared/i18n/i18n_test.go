@@ -1,0 +1,85 @@
+package i18n
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCatalogueComplete(t *testing.T) {
+	for key := range catalogue[EN] {
+		if _, ok := catalogue[FR][key]; !ok {
+			t.Errorf("French lacks %q", key)
+		}
+	}
+	for key := range catalogue[FR] {
+		if _, ok := catalogue[EN][key]; !ok {
+			t.Errorf("English lacks %q", key)
+		}
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	tests := []struct {
+		field, header string
+		want          Lang
+	}{
+		{"", "", EN},
+		{"fr", "", FR},
+		{"FR", "en", FR},
+		{"de", "fr-CA,fr;q=0.9", FR},
+		{"", "de-DE, fr;q=0.5, en;q=0.4", FR},
+		{"", "en;q=0.3, fr;q=0.8", FR},
+		{"", "fr;q=0, en", EN},
+		{"", "fr;q=abc, en;q=0.1", EN},
+		{"", ";;;,,,", EN},
+		{"", "es", EN},
+	}
+	for _, tt := range tests {
+		if got := Negotiate(tt.field, tt.header); got != tt.want {
+			t.Errorf("Negotiate(%q, %q) = %q, want %q", tt.field, tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestFormatCents(t *testing.T) {
+	tests := []struct {
+		lang  Lang
+		cents int64
+		want  string
+	}{
+		{EN, 2500, "$25.00"},
+		{FR, 2500, "25,00\u00a0$"},
+		{EN, 10000000, "$100,000.00"},
+		{FR, 9002500, "90\u00a0025,00\u00a0$"},
+		{EN, 5, "$0.05"},
+		{EN, -500, "-$5.00"},
+		{EN, 123456789, "$1,234,567.89"},
+	}
+	for _, tt := range tests {
+		if got := FormatCents(tt.lang, tt.cents); got != tt.want {
+			t.Errorf("FormatCents(%s, %d) = %q, want %q", tt.lang, tt.cents, got, tt.want)
+		}
+	}
+}
+
+func TestFormatDate(t *testing.T) {
+	d := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	if got := FormatDate(FR, d); got != "27 novembre 2026" {
+		t.Errorf("fr: %q", got)
+	}
+	if got := FormatDate(EN, d); got != "November 27, 2026" {
+		t.Errorf("en: %q", got)
+	}
+	if got := FormatDate(FR, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)); got != "1er mars 2026" {
+		t.Errorf("fr first: %q", got)
+	}
+}
+
+func TestTextFormatsCentsArguments(t *testing.T) {
+	if got := Text(FR, M("field.amount_min", Cents(100))); got != "Le don minimum est de 1,00\u00a0$." {
+		t.Errorf("got %q", got)
+	}
+	if got := Text(EN, M("no.such.key")); got != "no.such.key" {
+		t.Errorf("missing key: %q", got)
+	}
+}

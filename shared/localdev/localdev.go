@@ -1,0 +1,133 @@
+// Package localdev assembles the whole system on one HTTP server against the emulators:
+// every function's handler on the same routes as template.yaml, the local checkout page,
+// and the mailer fed from the table's real stream. `make dev` and the contract tests run it.
+package localdev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/stream"
+	"github.com/solidarity/solidarity/shared/testenv"
+	"github.com/solidarity/solidarity/shared/webhook"
+)
+
+// Options are the local system's settings (api.md's local defaults).
+type Options struct {
+	PublicURL      string // the server's own base URL, http://127.0.0.1:8080
+	MotoURL        string
+	StripeURL      string
+	Table          string
+	WebhookSecret  string
+	MailFrom       string
+	AllowedOrigins []string
+	WebDir         string // static demo pages, served at /
+}
+
+// DeadLetterQueue is the local mailer's dead-letter queue name.
+const DeadLetterQueue = "solidarity-mailer-dlq"
+
+// System is the assembled local system.
+type System struct {
+	Handler http.Handler
+	Poller  *stream.Poller
+	Store   *dynamo.Store
+	Mailer  mail.Mailer
+	SES     *sesv2.Client
+}
+
+// New prepares the emulators (table, SES identity, dead-letter queue), seeds the appeal,
+// and builds the handlers.
+func New(ctx context.Context, o Options) (*System, error) {
+	cfg := testenv.AWSConfig(o.MotoURL)
+	db := dynamodb.NewFromConfig(cfg)
+	if err := dynamo.CreateTable(ctx, db, o.Table); err != nil {
+		return nil, err
+	}
+	ses := sesv2.NewFromConfig(cfg)
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(o.MailFrom)}); err != nil {
+		return nil, fmt.Errorf("ses identity: %w", err)
+	}
+	sqsClient := sqs.NewFromConfig(cfg)
+	q, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(DeadLetterQueue)})
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter queue: %w", err)
+	}
+	store := dynamo.New(db, o.Table)
+	if err := Seed(ctx, store); err != nil {
+		return nil, err
+	}
+
+	stripeCheckout := payment.NewCheckout(payment.Backend(o.StripeURL), "sk_test_local", o.PublicURL)
+	checkout := localpay.Checkout{Stripe: stripeCheckout, BaseURL: o.PublicURL}
+	mux := http.NewServeMux()
+	donation.Handler{
+		Service:   donation.Service{Store: store, Checkout: checkout, Fees: donation.StripeCanada, Now: time.Now},
+		ThanksURL: o.PublicURL + "/donations/thanks",
+	}.Routes(mux)
+	campaign.Handler{Campaigns: store}.Routes(mux)
+	webhook.Handler{Secret: o.WebhookSecret, Ledger: store}.Routes(mux)
+	(&localpay.Page{Donations: store, WebhookURL: o.PublicURL + "/webhooks/stripe",
+		Secret: o.WebhookSecret, PublicURL: o.PublicURL}).Routes(mux)
+	if o.WebDir != "" {
+		mux.Handle("GET /", http.FileServer(http.Dir(o.WebDir)))
+	}
+
+	mailer := mail.Mailer{DB: db, Table: o.Table, SES: ses, From: o.MailFrom, Now: time.Now,
+		Links: mail.Links(o.PublicURL)}
+	return &System{
+		Handler: httpapi.CORS(o.AllowedOrigins, mux),
+		Store:   store,
+		Mailer:  mailer,
+		SES:     ses,
+		Poller: &stream.Poller{
+			DB: db, Streams: dynamodbstreams.NewFromConfig(cfg), SQS: sqsClient, Table: o.Table,
+			DeadLetters: aws.ToString(q.QueueUrl), Handle: mailer.Handle, MaxAttempts: 3,
+			Interval: 200 * time.Millisecond,
+		},
+	}, nil
+}
+
+// The organization's current appeal, seeded for local development (api.md).
+const (
+	AppealSlug         = "appeal-2024"
+	AppealGoalCents    = 10_000_000
+	AppealOfflineCents = 9_000_000
+)
+
+// Seed creates the appeal and records the money already raised offline, through the same
+// store calls as the staff tool. Seeding twice changes nothing.
+func Seed(ctx context.Context, store *dynamo.Store) error {
+	err := store.CreateCampaign(ctx, campaign.Campaign{
+		Slug: AppealSlug, TitleEN: "2024 financial appeal", TitleFR: "Campagne financière 2024",
+		Currency: "cad", GoalCents: AppealGoalCents, Open: true,
+	})
+	if err != nil && !errors.Is(err, dynamo.ErrExists) {
+		return fmt.Errorf("seed campaign: %w", err)
+	}
+	err = store.AddOfflineGift(ctx, dynamo.OfflineGift{
+		ID: "seed-offline-total", Campaign: AppealSlug, AmountCents: AppealOfflineCents,
+		Method: "cheque", ReceivedOn: "2024-01-01", Note: "Raised offline before the online appeal opened",
+		RecordedAt: time.Now().UTC(),
+	})
+	if err != nil && !errors.Is(err, dynamo.ErrExists) {
+		return fmt.Errorf("seed offline gift: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/solidarity/solidarity/shared/stream"
+)
+
+// SES is the part of the SES v2 client the mailer uses.
+type SES interface {
+	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+}
+
+// Updater is the part of the DynamoDB client the mailer uses.
+type Updater interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// ClaimTimeout is how long a claim by a mailer that may have died holds an email.
+const ClaimTimeout = 5 * time.Minute
+
+// Mailer sends outbox emails as the table's stream delivers them.
+type Mailer struct {
+	DB    Updater
+	Table string
+	SES   SES
+	From  string
+	// ConfigurationSet, if set, is passed to SES (bounce and complaint tracking).
+	ConfigurationSet string
+	// Links are added to every email's data (manage_url, retry_url…), so stored emails
+	// carry no URLs of their own.
+	Links map[string]string
+	Now   func() time.Time
+}
+
+// Links are the public pages emails point to, under the API's public URL.
+func Links(publicURL string) map[string]string {
+	return map[string]string{
+		"manage_url": publicURL + "/portal",
+		"retry_url":  publicURL + "/",
+	}
+}
+
+// Handle processes a batch of stream records. Each new outbox email is claimed (so a
+// redelivered record after a success sends nothing), rendered, sent and marked sent. A
+// failure releases the claim and is reported as a partial batch failure, so the stream
+// retries it, bisects the batch, and finally sends it to the dead-letter queue.
+func (m Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var res events.DynamoDBEventResponse
+	for _, rec := range ev.Records {
+		if err := m.handleRecord(ctx, rec); err != nil {
+			slog.ErrorContext(ctx, "email not sent", "event_id", rec.EventID, "err", err)
+			res.BatchItemFailures = append(res.BatchItemFailures,
+				events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	return res, nil
+}
+
+func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord) error {
+	if rec.EventName != "INSERT" {
+		return nil
+	}
+	img, err := stream.FromEvent(rec.Change.NewImage)
+	if err != nil {
+		return fmt.Errorf("read image: %w", err)
+	}
+	if t, ok := img["type"].(*types.AttributeValueMemberS); !ok || t.Value != "email" {
+		return nil
+	}
+	var e Email
+	if err := attributevalue.UnmarshalMap(img, &e); err != nil {
+		return fmt.Errorf("decode email: %w", err)
+	}
+	return m.Send(ctx, img["pk"], img["sk"], e)
+}
+
+// Send claims, renders, sends and marks one outbox email.
+func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e Email) error {
+	key := map[string]types.AttributeValue{"pk": pk, "sk": sk}
+	claimed, err := m.claim(ctx, key)
+	if err != nil || !claimed {
+		return err
+	}
+	msgID, sendErr := m.deliver(ctx, e)
+	if sendErr != nil {
+		if err := m.release(ctx, key); err != nil {
+			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", err)
+		}
+		return sendErr
+	}
+	_, err = m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:        aws.String(m.Table),
+		Key:              key,
+		UpdateExpression: aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sent": &types.AttributeValueMemberS{Value: StatusSent},
+			":now":  &types.AttributeValueMemberS{Value: m.Now().UTC().Format(time.RFC3339)},
+			":mid":  &types.AttributeValueMemberS{Value: msgID},
+		},
+	})
+	if err != nil {
+		// Sent, but not marked: the claim expires and a retry could send it twice, which
+		// is better than never. Report it so the batch is retried only after the timeout.
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	slog.InfoContext(ctx, "email sent", "email_id", e.ID, "template", e.Template)
+	return nil
+}
+
+func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue) (bool, error) {
+	now := m.Now().UTC()
+	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.Table),
+		Key:                      key,
+		UpdateExpression:         aws.String("SET #s = :sending, claimed_at = :now ADD attempts :one"),
+		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND claimed_at < :stale)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sending": &types.AttributeValueMemberS{Value: StatusSending},
+			":pending": &types.AttributeValueMemberS{Value: StatusPending},
+			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			":stale":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-ClaimTimeout).Unix(), 10)},
+			":one":     &types.AttributeValueMemberN{Value: "1"},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil // sent already, or another mailer holds it
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim email: %w", err)
+	}
+	return true, nil
+}
+
+func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue) error {
+	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.Table),
+		Key:                      key,
+		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at"),
+		ConditionExpression:      aws.String("#s = :sending"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sending": &types.AttributeValueMemberS{Value: StatusSending},
+			":pending": &types.AttributeValueMemberS{Value: StatusPending},
+		},
+	})
+	return err
+}
+
+func (m Mailer) deliver(ctx context.Context, e Email) (string, error) {
+	data := make(map[string]string, len(e.Data)+len(m.Links))
+	for k, v := range m.Links {
+		data[k] = v
+	}
+	for k, v := range e.Data {
+		data[k] = v
+	}
+	e.Data = data
+	msg, err := Render(e)
+	if err != nil {
+		return "", err
+	}
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(m.From),
+		Destination:      &sestypes.Destination{ToAddresses: []string{e.To}},
+		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
+			Subject: &sestypes.Content{Data: aws.String(msg.Subject), Charset: aws.String("UTF-8")},
+			Body: &sestypes.Body{
+				Text: &sestypes.Content{Data: aws.String(msg.Text), Charset: aws.String("UTF-8")},
+				Html: &sestypes.Content{Data: aws.String(msg.HTML), Charset: aws.String("UTF-8")},
+			},
+		}},
+		EmailTags: []sestypes.MessageTag{{Name: aws.String("template"), Value: aws.String(e.Template)}},
+	}
+	if m.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(m.ConfigurationSet)
+	}
+	out, err := m.SES.SendEmail(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("ses send: %w", err)
+	}
+	return aws.ToString(out.MessageId), nil
+}

@@ -1,0 +1,112 @@
+// Package payment talks to Stripe: it opens Checkout sessions for our records and reads
+// the signed webhook events Stripe sends back. Only the stripe-go sub-packages it needs
+// are imported, to keep each Lambda binary small.
+package payment
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	stripe "github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/checkout/session"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// APIVersion is the Stripe API version this code and stripe-go v76 speak; the webhook
+// endpoint must be created with the same version.
+const APIVersion = stripe.APIVersion
+
+// Backend builds a stripe-go backend for the API at baseURL ("" for Stripe itself,
+// stripe-mock's address locally), without the library's global state.
+func Backend(baseURL string) stripe.Backend {
+	cfg := &stripe.BackendConfig{
+		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
+		MaxNetworkRetries: stripe.Int64(2),
+		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelError},
+	}
+	if baseURL != "" {
+		cfg.URL = stripe.String(baseURL)
+		cfg.MaxNetworkRetries = stripe.Int64(0)
+	}
+	return stripe.GetBackendWithConfig(stripe.APIBackend, cfg)
+}
+
+// Checkout opens Checkout sessions with an injected client (never the global key).
+type Checkout struct {
+	Sessions session.Client
+	// PublicURL is the base of the pages Checkout returns the payer to.
+	PublicURL string
+}
+
+// NewCheckout returns a Checkout using key against backend.
+func NewCheckout(backend stripe.Backend, key, publicURL string) Checkout {
+	return Checkout{Sessions: session.Client{B: backend, Key: key}, PublicURL: publicURL}
+}
+
+// Metadata is what every session carries so webhooks can find our record (api.md).
+func Metadata(kind, recordID string, extra map[string]string) map[string]string {
+	m := map[string]string{"kind": kind, "record_id": recordID}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// stripeLocale is the Checkout locale for a language.
+func stripeLocale(lang string) string {
+	if lang == string(i18n.FR) {
+		return "fr-CA"
+	}
+	return "en"
+}
+
+// DonationSession opens a Checkout session for d: payment mode for a one-time gift,
+// subscription mode with a monthly price for a monthly one. The idempotency key is derived
+// from the donation id, so a retried request never opens a second session.
+func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp campaign.Campaign) (donation.Session, error) {
+	lang := i18n.Lang(d.Language)
+	meta := Metadata("donation", d.ID, map[string]string{"campaign": d.Campaign})
+	productKey := "donation.product"
+	if d.Frequency == donation.Monthly {
+		productKey = "donation.product_mo"
+	}
+	price := &stripe.CheckoutSessionLineItemPriceDataParams{
+		Currency:   stripe.String(d.Currency),
+		UnitAmount: stripe.Int64(d.ChargeCents),
+		ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{
+			Name: stripe.String(i18n.Text(lang, i18n.M(productKey, camp.Title(lang)))),
+		},
+	}
+	q := url.Values{"lang": {d.Language}}
+	params := &stripe.CheckoutSessionParams{
+		ClientReferenceID: stripe.String(d.ID),
+		CustomerEmail:     stripe.String(d.Email),
+		Locale:            stripe.String(stripeLocale(d.Language)),
+		Metadata:          meta,
+		SuccessURL:        stripe.String(c.PublicURL + "/donations/thanks?" + q.Encode()),
+		CancelURL:         stripe.String(c.PublicURL + "/donations/cancelled?" + q.Encode()),
+		LineItems:         []*stripe.CheckoutSessionLineItemParams{{PriceData: price, Quantity: stripe.Int64(1)}},
+	}
+	if d.Frequency == donation.Monthly {
+		params.Mode = stripe.String(string(stripe.CheckoutSessionModeSubscription))
+		price.Recurring = &stripe.CheckoutSessionLineItemPriceDataRecurringParams{Interval: stripe.String("month")}
+		params.SubscriptionData = &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta}
+	} else {
+		params.Mode = stripe.String(string(stripe.CheckoutSessionModePayment))
+		params.SubmitType = stripe.String(string(stripe.CheckoutSessionSubmitTypeDonate))
+		params.PaymentIntentData = &stripe.CheckoutSessionPaymentIntentDataParams{Metadata: meta}
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey("checkout-" + d.ID)
+	s, err := c.Sessions.New(params)
+	if err != nil {
+		return donation.Session{}, fmt.Errorf("stripe checkout: %w", err)
+	}
+	return donation.Session{ID: s.ID, URL: s.URL}, nil
+}

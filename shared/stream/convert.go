@@ -1,0 +1,105 @@
+// Package stream bridges DynamoDB Streams and the Lambda event shape: it converts stream
+// images to SDK attribute values, and, for local development, polls a real stream (moto's)
+// and hands its records to the same handler the Lambda runs.
+package stream
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
+
+// FromEvent converts a Lambda stream image to SDK attribute values, for
+// attributevalue.UnmarshalMap.
+func FromEvent(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(img))
+	for k, v := range img {
+		av, err := fromEventValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func fromEventValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		list := v.List()
+		out := make([]types.AttributeValue, len(list))
+		for i, item := range list {
+			av, err := fromEventValue(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = av
+		}
+		return &types.AttributeValueMemberL{Value: out}, nil
+	case events.DataTypeMap:
+		m, err := FromEvent(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
+}
+
+// ToEvent converts a DynamoDB Streams image (as GetRecords returns it) to the Lambda
+// event shape.
+func ToEvent(img map[string]streamtypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := make(map[string]events.DynamoDBAttributeValue, len(img))
+	for k, v := range img {
+		out[k] = toEventValue(v)
+	}
+	return out
+}
+
+func toEventValue(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
+	switch t := v.(type) {
+	case *streamtypes.AttributeValueMemberS:
+		return events.NewStringAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberN:
+		return events.NewNumberAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberNULL:
+		return events.NewNullAttribute()
+	case *streamtypes.AttributeValueMemberB:
+		return events.NewBinaryAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberL:
+		list := make([]events.DynamoDBAttributeValue, len(t.Value))
+		for i, item := range t.Value {
+			list[i] = toEventValue(item)
+		}
+		return events.NewListAttribute(list)
+	case *streamtypes.AttributeValueMemberM:
+		return events.NewMapAttribute(ToEvent(t.Value))
+	}
+	return events.NewNullAttribute()
+}

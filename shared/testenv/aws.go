@@ -1,0 +1,18 @@
+package testenv
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// AWSConfig is an SDK configuration for the emulator at endpoint, with the fake static
+// credentials and region moto needs.
+func AWSConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       "ca-central-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+		// Fail fast against a local emulator; production clients keep the SDK defaults.
+		RetryMaxAttempts: 2,
+	}
+}

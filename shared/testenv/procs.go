@@ -1,0 +1,148 @@
+// Package testenv starts the local emulators — moto_server (DynamoDB, Streams, SES v2,
+// S3, SQS) single-threaded and stripe-mock — on chosen or free ports, waits until they
+// answer, and stops them. The test harness and `make dev` use the same code.
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// StripeMockVersion is the pinned stripe-mock: its OpenAPI spec is 2023-10-16, the same
+// API version as stripe-go v76.
+const StripeMockVersion = "v0.180.0"
+
+// Proc is a started emulator.
+type Proc struct {
+	Name string
+	URL  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Stop ends the process and its group, and waits for it.
+func (p *Proc) Stop() {
+	if p == nil || p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// FreePort asks the kernel for a free loopback port.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Root is the module's root folder (where go.mod is).
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Tool finds an installed tool: $ENV, then the repo's bin/ (where `make tools` puts
+// them), then PATH.
+func Tool(name, env string) (string, error) {
+	if p := os.Getenv(env); p != "" {
+		return p, nil
+	}
+	if p := filepath.Join(Root(), "bin", name); fileExists(p) {
+		return p, nil
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s not found: run `make tools` (or set %s)", name, env)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+func start(name, url string, logTo *os.File, bin string, args ...string) (*Proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped as a group, never orphaned
+	if logTo != nil {
+		cmd.Stdout, cmd.Stderr = logTo, logTo
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &Proc{Name: name, URL: url, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// waitHTTP polls url until it answers at all (any status), the process dies, or 20 s pass.
+func (p *Proc) waitHTTP(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			res.Body.Close()
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before it was ready", p.Name)
+		case <-ctx.Done():
+			p.Stop()
+			return errors.Join(fmt.Errorf("%s not ready", p.Name), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// StartMoto starts moto_server single-threaded on port.
+func StartMoto(ctx context.Context, port int, logTo *os.File) (*Proc, error) {
+	python := os.Getenv("PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	p, err := start("moto_server", url, logTo, python,
+		filepath.Join(Root(), "infra", "local", "moto_single.py"), "127.0.0.1", strconv.Itoa(port))
+	if err != nil {
+		return nil, err
+	}
+	return p, p.waitHTTP(ctx, url+"/moto-api/")
+}
+
+// StartStripeMock starts stripe-mock on port (HTTP) and httpsPort, in strict version mode.
+func StartStripeMock(ctx context.Context, port, httpsPort int, logTo *os.File) (*Proc, error) {
+	bin, err := Tool("stripe-mock", "STRIPE_MOCK_BIN")
+	if err != nil {
+		return nil, err
+	}
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	p, err := start("stripe-mock", url, logTo, bin,
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-https-addr", "127.0.0.1:"+strconv.Itoa(httpsPort),
+		"-strict-version-check")
+	if err != nil {
+		return nil, err
+	}
+	return p, p.waitHTTP(ctx, url+"/v1/charges")
+}
