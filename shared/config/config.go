@@ -1,5 +1,5 @@
-// Package config reads the functions' settings from the environment, once per cold start,
-// and in AWS resolves the Stripe secrets from SSM Parameter Store.
+// Package config reads the functions' settings from the environment, once per cold start.
+// It makes no network call; secrets stored in SSM are fetched by package secrets.
 package config
 
 import (
@@ -11,9 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/solidarity/solidarity/shared/donation"
 )
 
 // Config is every setting a function may need; each function reads what it uses.
@@ -22,37 +19,38 @@ type Config struct {
 	AllowedOrigins []string // ALLOWED_ORIGINS, comma-separated
 	PublicURL      string   // PUBLIC_URL: base of the API's own pages (thanks, cancel, portal)
 
-	StripeAPIURL        string // STRIPE_API_URL: stripe-mock locally; empty for Stripe
-	StripeSecretKey     string // STRIPE_SECRET_KEY, or the SSM parameter STRIPE_SECRET_KEY_PARAM
-	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET, or the SSM parameter STRIPE_WEBHOOK_SECRET_PARAM
-	stripeSecretKeyParam, stripeWebhookSecretParam string
+	StripeAPIURL             string // STRIPE_API_URL: stripe-mock locally; empty for Stripe
+	StripeSecretKey          string // STRIPE_SECRET_KEY (local), else read from…
+	StripeSecretKeyParam     string // …STRIPE_SECRET_KEY_PARAM, an SSM SecureString name
+	StripeWebhookSecret      string // STRIPE_WEBHOOK_SECRET (local), else read from…
+	StripeWebhookSecretParam string // …STRIPE_WEBHOOK_SECRET_PARAM
 
-	Fees donation.Fees // FEE_PERCENT_BPS (default 290), FEE_FIXED_CENTS (default 30)
+	FeePercentBps int64 // FEE_PERCENT_BPS, default 290 (2.9%)
+	FeeFixedCents int64 // FEE_FIXED_CENTS, default 30
 
 	MailFrom             string // MAIL_FROM
 	MailConfigurationSet string // MAIL_CONFIGURATION_SET, optional
 }
 
-// Load reads the environment. It makes no network call.
+// Load reads the environment.
 func Load() (Config, error) {
 	c := Config{
 		Table:                    os.Getenv("TABLE_NAME"),
+		AllowedOrigins:           List(os.Getenv("ALLOWED_ORIGINS")),
 		PublicURL:                strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
 		StripeAPIURL:             os.Getenv("STRIPE_API_URL"),
 		StripeSecretKey:          os.Getenv("STRIPE_SECRET_KEY"),
+		StripeSecretKeyParam:     os.Getenv("STRIPE_SECRET_KEY_PARAM"),
 		StripeWebhookSecret:      os.Getenv("STRIPE_WEBHOOK_SECRET"),
-		stripeSecretKeyParam:     os.Getenv("STRIPE_SECRET_KEY_PARAM"),
-		stripeWebhookSecretParam: os.Getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
+		StripeWebhookSecretParam: os.Getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
 		MailFrom:                 os.Getenv("MAIL_FROM"),
 		MailConfigurationSet:     os.Getenv("MAIL_CONFIGURATION_SET"),
-		Fees:                     donation.StripeCanada,
 	}
-	c.AllowedOrigins = List(os.Getenv("ALLOWED_ORIGINS"))
 	var err error
-	if c.Fees.PercentBps, err = intEnv("FEE_PERCENT_BPS", c.Fees.PercentBps, 0, 5000); err != nil {
+	if c.FeePercentBps, err = intEnv("FEE_PERCENT_BPS", 290, 0, 5000); err != nil {
 		return c, err
 	}
-	if c.Fees.FixedCents, err = intEnv("FEE_FIXED_CENTS", c.Fees.FixedCents, 0, 10_000); err != nil {
+	if c.FeeFixedCents, err = intEnv("FEE_FIXED_CENTS", 30, 0, 10_000); err != nil {
 		return c, err
 	}
 	if c.Table == "" {
@@ -80,42 +78,6 @@ func AWS(ctx context.Context) (aws.Config, error) {
 		return cfg, fmt.Errorf("aws config: %w", err)
 	}
 	return cfg, nil
-}
-
-// SSM is the part of the SSM client used to read secrets.
-type SSM interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-}
-
-// ResolveStripeSecrets fills the Stripe secrets named by *_PARAM settings from SSM
-// Parameter Store (SecureString). Values set directly in the environment (local
-// development) win. wantKey and wantWebhook say which secrets the caller needs.
-func (c *Config) ResolveStripeSecrets(ctx context.Context, client SSM, wantKey, wantWebhook bool) error {
-	resolve := func(dst *string, param, env string) error {
-		if *dst != "" {
-			return nil
-		}
-		if param == "" {
-			return fmt.Errorf("%s or %s_PARAM must be set", env, env)
-		}
-		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param), WithDecryption: aws.Bool(true)})
-		if err != nil {
-			return fmt.Errorf("read %s_PARAM: %w", env, err)
-		}
-		*dst = aws.ToString(out.Parameter.Value)
-		return nil
-	}
-	if wantKey {
-		if err := resolve(&c.StripeSecretKey, c.stripeSecretKeyParam, "STRIPE_SECRET_KEY"); err != nil {
-			return err
-		}
-	}
-	if wantWebhook {
-		if err := resolve(&c.StripeWebhookSecret, c.stripeWebhookSecretParam, "STRIPE_WEBHOOK_SECRET"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // List splits a comma-separated setting, dropping empty entries.

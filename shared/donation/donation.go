@@ -1,5 +1,5 @@
-// Package donation takes one-time and monthly gifts to a campaign: the request and its
-// rules, the fee gross-up, the pending record and the Stripe Checkout session for it.
+// Package donation holds one-time and monthly gifts as records: the donation, its
+// payments, refunds and disputes, the fee gross-up, and the interfaces that store them.
 package donation
 
 import (

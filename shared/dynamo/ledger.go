@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/donation"
-	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/outbox"
 )
 
 // EventRetention is how long a processed Stripe event id is kept for deduplication.
@@ -155,8 +155,8 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		ExpressionAttributeValues: campaignVals,
 	}
 
-	receipt, err := s.emailPut(mail.Email{
-		ID: "receipt_" + p.Key, Template: mail.DonationReceipt, Language: d.Language, To: d.Email,
+	receipt, err := s.emailPut(outbox.Email{
+		ID: "receipt_" + p.Key, Template: outbox.DonationReceipt, Language: d.Language, To: d.Email,
 		Data: map[string]string{
 			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
 			"receipt_number": pr.ReceiptNumber, "amount_cents": strconv.FormatInt(p.AmountCents, 10),
@@ -182,8 +182,8 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 	return items, donorIdx, nil
 }
 
-func (s *Store) emailPut(e mail.Email) (types.TransactWriteItem, error) {
-	e.Status = mail.StatusPending
+func (s *Store) emailPut(e outbox.Email) (types.TransactWriteItem, error) {
+	e.Status = outbox.StatusPending
 	e.CreatedAt = s.Now().UTC()
 	put, err := s.put(e, "EMAIL#"+e.ID, metaSK, TypeEmail)
 	return types.TransactWriteItem{Put: put}, err
@@ -236,8 +236,8 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 	if err != nil {
 		return err
 	}
-	notice, err := s.emailPut(mail.Email{
-		ID: "failed_" + d.ID, Template: mail.DonationFailed, Language: d.Language, To: d.Email,
+	notice, err := s.emailPut(outbox.Email{
+		ID: "failed_" + d.ID, Template: outbox.DonationFailed, Language: d.Language, To: d.Email,
 		Data: map[string]string{
 			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
 			"amount_cents": strconv.FormatInt(d.ChargeCents, 10), "campaign": d.Campaign,

@@ -103,3 +103,17 @@ func Start(h http.Handler, allowedOrigins []string) {
 		slog.Info("shutting down")
 	}))
 }
+
+// Router is a handler that mounts its own routes.
+type Router interface {
+	Routes(mux *http.ServeMux)
+}
+
+// Mux mounts routers on a new ServeMux.
+func Mux(routers ...Router) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, r := range routers {
+		r.Routes(mux)
+	}
+	return mux
+}

@@ -17,13 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/payment"
-	"github.com/solidarity/solidarity/shared/stream"
 	"github.com/solidarity/solidarity/shared/testenv"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -46,7 +46,7 @@ const DeadLetterQueue = "solidarity-mailer-dlq"
 // System is the assembled local system.
 type System struct {
 	Handler http.Handler
-	Poller  *stream.Poller
+	Poller  *Poller
 	Store   *dynamo.Store
 	Mailer  mail.Mailer
 	SES     *sesv2.Client
@@ -77,8 +77,8 @@ func New(ctx context.Context, o Options) (*System, error) {
 	stripeCheckout := payment.NewCheckout(payment.Backend(o.StripeURL), "sk_test_local", o.PublicURL)
 	checkout := localpay.Checkout{Stripe: stripeCheckout, BaseURL: o.PublicURL}
 	mux := http.NewServeMux()
-	donation.Handler{
-		Service:   donation.Service{Store: store, Checkout: checkout, Fees: donation.StripeCanada, Now: time.Now},
+	donate.Handler{
+		Service:   donate.Service{Store: store, Checkout: checkout, Fees: donation.StripeCanada, Now: time.Now},
 		ThanksURL: o.PublicURL + "/donations/thanks",
 	}.Routes(mux)
 	campaign.Handler{Campaigns: store}.Routes(mux)
@@ -96,7 +96,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 		Store:   store,
 		Mailer:  mailer,
 		SES:     ses,
-		Poller: &stream.Poller{
+		Poller: &Poller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(cfg), SQS: sqsClient, Table: o.Table,
 			DeadLetters: aws.ToString(q.QueueUrl), Handle: mailer.Handle, MaxAttempts: 3,
 			Interval: 200 * time.Millisecond,

@@ -43,7 +43,7 @@ func Sign(payload []byte, secret string, t time.Time) string {
 
 // Keys of the Stripe objects of a donation, made up the same way every time, so local
 // events about one donation agree with each other.
-func SessionID(d donation.Donation) string      { return "cs_local_" + d.ID }
+func SessionID(d donation.Donation) string       { return "cs_local_" + d.ID }
 func PaymentIntentID(d donation.Donation) string { return "pi_local_" + d.ID }
 func SubscriptionID(d donation.Donation) string  { return "sub_local_" + d.ID }
 func CustomerID(d donation.Donation) string      { return "cus_local_" + d.ID }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/solidarity/solidarity/shared/outbox"
 	"log/slog"
 	"strconv"
 	"time"
@@ -81,7 +82,7 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	if t, ok := img["type"].(*types.AttributeValueMemberS); !ok || t.Value != "email" {
 		return nil
 	}
-	var e Email
+	var e outbox.Email
 	if err := attributevalue.UnmarshalMap(img, &e); err != nil {
 		return fmt.Errorf("decode email: %w", err)
 	}
@@ -89,7 +90,7 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 }
 
 // Send claims, renders, sends and marks one outbox email.
-func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e Email) error {
+func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.Email) error {
 	key := map[string]types.AttributeValue{"pk": pk, "sk": sk}
 	claimed, err := m.claim(ctx, key)
 	if err != nil || !claimed {
@@ -103,12 +104,12 @@ func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e Email) 
 		return sendErr
 	}
 	_, err = m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        aws.String(m.Table),
-		Key:              key,
-		UpdateExpression: aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at"),
+		TableName:                aws.String(m.Table),
+		Key:                      key,
+		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sent": &types.AttributeValueMemberS{Value: StatusSent},
+			":sent": &types.AttributeValueMemberS{Value: outbox.StatusSent},
 			":now":  &types.AttributeValueMemberS{Value: m.Now().UTC().Format(time.RFC3339)},
 			":mid":  &types.AttributeValueMemberS{Value: msgID},
 		},
@@ -131,8 +132,8 @@ func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue) 
 		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND claimed_at < :stale)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: StatusSending},
-			":pending": &types.AttributeValueMemberS{Value: StatusPending},
+			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
+			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
 			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			":stale":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-ClaimTimeout).Unix(), 10)},
 			":one":     &types.AttributeValueMemberN{Value: "1"},
@@ -156,14 +157,14 @@ func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue
 		ConditionExpression:      aws.String("#s = :sending"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: StatusSending},
-			":pending": &types.AttributeValueMemberS{Value: StatusPending},
+			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
+			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
 		},
 	})
 	return err
 }
 
-func (m Mailer) deliver(ctx context.Context, e Email) (string, error) {
+func (m Mailer) deliver(ctx context.Context, e outbox.Email) (string, error) {
 	data := make(map[string]string, len(e.Data)+len(m.Links))
 	for k, v := range m.Links {
 		data[k] = v

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/solidarity/solidarity/shared/outbox"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ var (
 
 // Render writes e in its language. A template's first line is the subject; the rest is
 // the plain-text body, whose paragraphs also make the HTML body.
-func Render(e Email) (Message, error) {
+func Render(e outbox.Email) (Message, error) {
 	lang, _ := i18n.Parse(e.Language)
 	t := textTemplates[lang].Lookup(e.Template + "." + string(lang) + ".txt")
 	if t == nil {

@@ -1,6 +1,5 @@
-// Package stream bridges DynamoDB Streams and the Lambda event shape: it converts stream
-// images to SDK attribute values, and, for local development, polls a real stream (moto's)
-// and hands its records to the same handler the Lambda runs.
+// Package stream reads DynamoDB stream images as Lambda delivers them, converting them to
+// SDK attribute values for attributevalue.UnmarshalMap.
 package stream
 
 import (
@@ -8,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
 // FromEvent converts a Lambda stream image to SDK attribute values, for
@@ -62,44 +60,4 @@ func fromEventValue(v events.DynamoDBAttributeValue) (types.AttributeValue, erro
 		return &types.AttributeValueMemberM{Value: m}, nil
 	}
 	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
-}
-
-// ToEvent converts a DynamoDB Streams image (as GetRecords returns it) to the Lambda
-// event shape.
-func ToEvent(img map[string]streamtypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(img))
-	for k, v := range img {
-		out[k] = toEventValue(v)
-	}
-	return out
-}
-
-func toEventValue(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
-	switch t := v.(type) {
-	case *streamtypes.AttributeValueMemberS:
-		return events.NewStringAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberN:
-		return events.NewNumberAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *streamtypes.AttributeValueMemberB:
-		return events.NewBinaryAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(t.Value)
-	case *streamtypes.AttributeValueMemberL:
-		list := make([]events.DynamoDBAttributeValue, len(t.Value))
-		for i, item := range t.Value {
-			list[i] = toEventValue(item)
-		}
-		return events.NewListAttribute(list)
-	case *streamtypes.AttributeValueMemberM:
-		return events.NewMapAttribute(ToEvent(t.Value))
-	}
-	return events.NewNullAttribute()
 }

@@ -1,10 +1,13 @@
-package httpapi
+// Package request reads form endpoints' bodies — JSON or a plain HTML form post — into
+// structs, and validates them with validator/v10 into localized per-field errors.
+package request
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"io"
 	"mime"
 	"net/http"
@@ -39,19 +42,19 @@ func Decode(r *http.Request, dst any) (Body, error) {
 		return JSON, err
 	}
 	if r.ContentLength > MaxBody {
-		return kind, Fail(http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
+		return kind, httpapi.Fail(http.StatusRequestEntityTooLarge, httpapi.CodePayloadTooLarge)
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
 		return kind, fmt.Errorf("read body: %w", err)
 	}
 	if len(raw) > MaxBody {
-		return kind, Fail(http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
+		return kind, httpapi.Fail(http.StatusRequestEntityTooLarge, httpapi.CodePayloadTooLarge)
 	}
 	if kind == Form {
 		values, err := url.ParseQuery(string(raw))
 		if err != nil {
-			return kind, Fail(http.StatusBadRequest, CodeBadRequest)
+			return kind, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
 		}
 		return kind, DecodeForm(values, dst)
 	}
@@ -61,7 +64,7 @@ func Decode(r *http.Request, dst any) (Body, error) {
 func mediaKind(contentType string) (Body, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return JSON, Fail(http.StatusUnsupportedMediaType, CodeUnsupportedMedia)
+		return JSON, httpapi.Fail(http.StatusUnsupportedMediaType, httpapi.CodeUnsupportedMedia)
 	}
 	switch mt {
 	case "application/json":
@@ -69,7 +72,7 @@ func mediaKind(contentType string) (Body, error) {
 	case "application/x-www-form-urlencoded":
 		return Form, nil
 	}
-	return JSON, Fail(http.StatusUnsupportedMediaType, CodeUnsupportedMedia)
+	return JSON, httpapi.Fail(http.StatusUnsupportedMediaType, httpapi.CodeUnsupportedMedia)
 }
 
 // DecodeJSON reads one JSON object into dst, refusing unknown fields and trailing data.
@@ -79,23 +82,23 @@ func DecodeJSON(raw []byte, dst any) error {
 	err := dec.Decode(dst)
 	if err == nil {
 		if _, tail := dec.Token(); tail != io.EOF {
-			return Fail(http.StatusBadRequest, CodeBadRequest)
+			return httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
 		}
 		trimStrings(reflect.ValueOf(dst).Elem())
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		fields := FieldErrors{}
+		fields := httpapi.FieldErrors{}
 		fields.Add(typeErr.Field, kindMessage(typeErr.Type))
 		return fields.Err()
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		fields := FieldErrors{}
+		fields := httpapi.FieldErrors{}
 		fields.Add(strings.Trim(name, `"`), i18n.M("field.unknown"))
 		return fields.Err()
 	}
-	return Fail(http.StatusBadRequest, CodeBadRequest)
+	return httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
 }
 
 func kindMessage(t reflect.Type) i18n.Message {
@@ -117,12 +120,12 @@ func kindMessage(t reflect.Type) i18n.Message {
 // structs from dotted keys ("address.city"), booleans from on/true/1 and off/false/0 or
 // empty, integers in base 10. Unknown keys are ignored, as a site's form may carry its own.
 func DecodeForm(values url.Values, dst any) error {
-	fields := FieldErrors{}
+	fields := httpapi.FieldErrors{}
 	decodeFormStruct(values, reflect.ValueOf(dst).Elem(), "", fields)
 	return fields.Err()
 }
 
-func decodeFormStruct(values url.Values, v reflect.Value, prefix string, fields FieldErrors) {
+func decodeFormStruct(values url.Values, v reflect.Value, prefix string, fields httpapi.FieldErrors) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)

@@ -1,7 +1,7 @@
-// Package mail holds the outbox: the emails a handler owes, written in the same DynamoDB
-// transaction as the change that owes them, then rendered (en/fr) and sent through SES v2
-// by the mailer function from the table's stream.
-package mail
+// Package outbox holds the emails a handler owes. Each is written in the same DynamoDB
+// transaction as the change that owes it; the mailer (package mail) renders and sends it
+// from the table's stream. Kept apart from the mailer so that writers do not link SES.
+package outbox
 
 import (
 	"time"

@@ -1,8 +1,9 @@
-package donation
+package donate
 
 import (
 	"context"
 	"fmt"
+	"github.com/solidarity/solidarity/shared/donation"
 	"strings"
 	"time"
 
@@ -14,9 +15,9 @@ import (
 
 // Service creates donations.
 type Service struct {
-	Store    Store
-	Checkout Checkout
-	Fees     Fees
+	Store    donation.Store
+	Checkout donation.Checkout
+	Fees     donation.Fees
 	Now      func() time.Time
 }
 
@@ -29,7 +30,7 @@ type Origin struct {
 // Create validates req, opens a Checkout session and stores the pending donation (with
 // its consent record) — in that order, so a Stripe failure stores nothing and every stored
 // donation has a session. Validation problems come back as an *httpapi.Error.
-func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from Origin) (Donation, Session, error) {
+func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from Origin) (donation.Donation, donation.Session, error) {
 	now := s.Now().UTC()
 	var camp *campaign.Campaign
 	if req.Campaign != "" {
@@ -38,13 +39,13 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from O
 		case err == nil:
 			camp = &c
 		case err != campaign.ErrNotFound:
-			return Donation{}, Session{}, fmt.Errorf("load campaign: %w", err)
+			return donation.Donation{}, donation.Session{}, fmt.Errorf("load campaign: %w", err)
 		}
 	}
 	if err := req.Check(camp, now).Err(); err != nil {
-		return Donation{}, Session{}, err
+		return donation.Donation{}, donation.Session{}, err
 	}
-	d := Donation{
+	d := donation.Donation{
 		ID:             ids.New("don"),
 		Campaign:       camp.Slug,
 		CampaignTitle:  camp.Title(lang),
@@ -60,7 +61,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from O
 		Anonymous:      req.Anonymous,
 		ConsentUpdates: req.ConsentUpdates,
 		Address:        req.Address,
-		Status:         StatusPending,
+		Status:         donation.StatusPending,
 		CreatedAt:      now,
 	}
 	if req.CoverFees {
@@ -68,7 +69,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from O
 	}
 	sess, err := s.Checkout.DonationSession(ctx, d, *camp)
 	if err != nil {
-		return Donation{}, Session{}, fmt.Errorf("checkout session: %w", err)
+		return donation.Donation{}, donation.Session{}, fmt.Errorf("checkout session: %w", err)
 	}
 	d.CheckoutID = sess.ID
 	var rec *consent.Record
@@ -80,8 +81,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from O
 		}
 	}
 	if err := s.Store.CreateDonation(ctx, d, rec); err != nil {
-		return Donation{}, Session{}, fmt.Errorf("store donation: %w", err)
+		return donation.Donation{}, donation.Session{}, fmt.Errorf("store donation: %w", err)
 	}
 	return d, sess, nil
 }
-

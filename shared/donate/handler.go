@@ -1,6 +1,7 @@
-package donation
+package donate
 
 import (
+	"github.com/solidarity/solidarity/shared/request"
 	"net/http"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
@@ -24,10 +25,10 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	body, err := httpapi.Decode(r, &req)
+	body, err := request.Decode(r, &req)
 	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
 	if err != nil {
-		httpapi.WriteError(w, r, lang, body == httpapi.Form, err)
+		httpapi.WriteError(w, r, lang, body == request.Form, err)
 		return
 	}
 	var res created
@@ -38,12 +39,12 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d, sess, err := h.Service.Create(r.Context(), req, lang,
 			Origin{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()})
 		if err != nil {
-			httpapi.WriteError(w, r, lang, body == httpapi.Form, err)
+			httpapi.WriteError(w, r, lang, body == request.Form, err)
 			return
 		}
 		res = created{DonationID: d.ID, CheckoutURL: sess.URL}
 	}
-	if body == httpapi.Form {
+	if body == request.Form {
 		http.Redirect(w, r, res.CheckoutURL, http.StatusSeeOther)
 		return
 	}

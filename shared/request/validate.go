@@ -1,7 +1,8 @@
-package httpapi
+package request
 
 import (
 	"errors"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func newValidator() *validator.Validate {
 
 // Validate checks v's `validate` tags and adds a localized message for each failing
 // field, keyed by the request's own (dotted) field name.
-func Validate(v any, fields FieldErrors) {
+func Validate(v any, fields httpapi.FieldErrors) {
 	err := validate.Struct(v)
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {

@@ -1,4 +1,4 @@
-package stream
+package localdev
 
 import (
 	"context"
@@ -151,4 +151,44 @@ func (p *Poller) deadLetter(ctx context.Context, arn, shard string, r events.Dyn
 		return
 	}
 	slog.WarnContext(ctx, "stream record dead-lettered", "sequence", r.Change.SequenceNumber)
+}
+
+// ToEvent converts a DynamoDB Streams image (as GetRecords returns it) to the Lambda
+// event shape.
+func ToEvent(img map[string]streamtypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := make(map[string]events.DynamoDBAttributeValue, len(img))
+	for k, v := range img {
+		out[k] = toEventValue(v)
+	}
+	return out
+}
+
+func toEventValue(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
+	switch t := v.(type) {
+	case *streamtypes.AttributeValueMemberS:
+		return events.NewStringAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberN:
+		return events.NewNumberAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberNULL:
+		return events.NewNullAttribute()
+	case *streamtypes.AttributeValueMemberB:
+		return events.NewBinaryAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(t.Value)
+	case *streamtypes.AttributeValueMemberL:
+		list := make([]events.DynamoDBAttributeValue, len(t.Value))
+		for i, item := range t.Value {
+			list[i] = toEventValue(item)
+		}
+		return events.NewListAttribute(list)
+	case *streamtypes.AttributeValueMemberM:
+		return events.NewMapAttribute(ToEvent(t.Value))
+	}
+	return events.NewNullAttribute()
 }

@@ -1,6 +1,9 @@
-package donation
+// Package donate is the POST /donations flow: the request and its rules, the pending
+// donation, and the Stripe Checkout session that collects it.
+package donate
 
 import (
+	"github.com/solidarity/solidarity/shared/request"
 	"strings"
 	"time"
 
@@ -33,7 +36,7 @@ func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors
 	fields := httpapi.FieldErrors{}
 	r.Language = strings.ToLower(r.Language)
 	r.Frequency = strings.ToLower(r.Frequency)
-	httpapi.Validate(r, fields)
+	request.Validate(r, fields)
 	if r.Address != nil {
 		r.Address.Normalize("address.", fields)
 	}

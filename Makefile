@@ -1,0 +1,66 @@
+# Solidarity — build, run and test.
+#   make dev    run the whole system locally (emulators included) on http://127.0.0.1:8080
+#   make test   every test: unit, integration (moto, stripe-mock), contract, Lambda (RIE),
+#               cfn-lint, short fuzz runs
+# SAM calls the build-<LogicalId> targets (BuildMethod: makefile).
+
+SHELL := /bin/bash
+GO ?= go
+PYTHON ?= python3
+BIN := $(CURDIR)/bin
+STRIPE_MOCK_VERSION := v0.180.0
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+FUZZTIME ?= 10s
+LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
+
+.PHONY: dev test tools unit lint fuzz build clean
+
+dev: tools
+	$(GO) build -o $(BIN)/local ./cmd/local
+	exec $(BIN)/local
+
+test: tools lint unit fuzz
+
+# Tools the tests and `make dev` need. Go tools are pinned and installed into ./bin;
+# moto and cfn-lint come from PyPI when they are missing.
+tools: $(BIN)/stripe-mock $(BIN)/aws-lambda-rie
+	@$(PYTHON) -c 'import moto.server, werkzeug' 2>/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
+	@command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
+
+$(BIN)/stripe-mock:
+	GOBIN=$(BIN) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+$(BIN)/aws-lambda-rie:
+	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	cfn-lint template.yaml
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Short fuzz runs of the parsers (the request decoder, the webhook handler). `make fuzz
+# FUZZTIME=5m` runs them longer; found inputs land in testdata/fuzz as regression cases.
+fuzz:
+	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME)
+
+# Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each.
+build-DonateFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/donate
+build-CampaignFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/campaign
+build-StripeWebhookFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/stripe-webhook
+build-MailerFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/mailer
+
+# All four, into build/<LogicalId>/bootstrap.
+build:
+	@for f in DonateFunction CampaignFunction StripeWebhookFunction MailerFunction; do \
+		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done
+
+clean:
+	rm -rf build .aws-sam .dev

@@ -1,0 +1,34 @@
+// Command campaign is the Lambda behind GET /campaigns/{slug}.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/httpapi"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.Load()
+	if err != nil {
+		fatal("config", err)
+	}
+	aws, err := config.AWS(context.Background())
+	if err != nil {
+		fatal("aws config", err)
+	}
+	h := campaign.Handler{Campaigns: dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)}
+	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
+}
+
+func fatal(what string, err error) {
+	slog.Error(what, "err", err)
+	os.Exit(1)
+}

@@ -1,0 +1,39 @@
+// Command mailer is the Lambda on the table's stream that sends outbox emails via SES v2.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/mail"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.Load()
+	if err != nil {
+		fatal("config", err)
+	}
+	aws, err := config.AWS(context.Background())
+	if err != nil {
+		fatal("aws config", err)
+	}
+	m := mail.Mailer{
+		DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, SES: sesv2.NewFromConfig(aws),
+		From: cfg.MailFrom, ConfigurationSet: cfg.MailConfigurationSet,
+		Links: mail.Links(cfg.PublicURL), Now: time.Now,
+	}
+	lambda.StartWithOptions(m.Handle, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))
+}
+
+func fatal(what string, err error) {
+	slog.Error(what, "err", err)
+	os.Exit(1)
+}
