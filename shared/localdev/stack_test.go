@@ -1,0 +1,229 @@
+package localdev
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+const (
+	testSecret = "whsec_test_secret"
+	allowed    = "https://allowed.example"
+)
+
+// stack is the whole local system on a fresh table, served by httptest.
+type stack struct {
+	t     *testing.T
+	env   *testenv.Env
+	sys   *System
+	url   string
+	table string
+}
+
+func newStack(t *testing.T, withMailer bool) *stack {
+	t.Helper()
+	env := testenv.Get(t)
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	table := testenv.TableName(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	sys, err := New(ctx, Options{
+		PublicURL: srv.URL, MotoURL: env.Moto.URL, StripeURL: env.Stripe.URL, Table: table,
+		WebhookSecret: testSecret, MailFrom: "appeal@solidarity.example", AllowedOrigins: []string{allowed},
+	})
+	if err != nil {
+		cancel()
+		t.Fatalf("local system: %v", err)
+	}
+	h = sys.Handler
+	done := make(chan struct{})
+	if withMailer {
+		go func() { _ = sys.Poller.Run(ctx); close(done) }()
+	} else {
+		close(done)
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	return &stack{t: t, env: env, sys: sys, url: srv.URL, table: table}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", r.status, r.body)
+	}
+	return m
+}
+
+func (s *stack) do(method, path, contentType, body string, header map[string]string) response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+func (s *stack) postJSON(path string, v any, header map[string]string) response {
+	s.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.do(http.MethodPost, path, "application/json", string(b), header)
+}
+
+func (s *stack) postForm(path string, v url.Values, header map[string]string) response {
+	s.t.Helper()
+	return s.do(http.MethodPost, path, "application/x-www-form-urlencoded", v.Encode(), header)
+}
+
+// donate posts a valid donation with overrides and returns the stored donation.
+func (s *stack) donate(overrides map[string]any) donation.Donation {
+	s.t.Helper()
+	body := map[string]any{
+		"campaign": AppealSlug, "amount_cents": 2500, "frequency": "once",
+		"first_name": "Élise", "last_name": "Tremblay", "email": "elise@example.org", "language": "fr",
+	}
+	for k, v := range overrides {
+		body[k] = v
+	}
+	res := s.postJSON("/donations", body, nil)
+	if res.status != http.StatusCreated {
+		s.t.Fatalf("POST /donations: %d %s", res.status, res.body)
+	}
+	id, _ := res.json(s.t)["donation_id"].(string)
+	d, err := s.sys.Store.Donation(context.Background(), id)
+	if err != nil {
+		s.t.Fatalf("stored donation %s: %v", id, err)
+	}
+	return d
+}
+
+// deliver sends a signed event to the webhook endpoint and returns the status.
+func (s *stack) deliver(payload []byte) int {
+	s.t.Helper()
+	res := s.do(http.MethodPost, "/webhooks/stripe", "application/json", string(payload),
+		map[string]string{"Stripe-Signature": localpay.Sign(payload, testSecret, time.Now())})
+	return res.status
+}
+
+// deliverUntilOK redelivers like Stripe does after a 5xx: a few times, then fails.
+func (s *stack) deliverUntilOK(payload []byte) {
+	s.t.Helper()
+	for i := 0; i < 20; i++ {
+		switch st := s.deliver(payload); {
+		case st == http.StatusOK:
+			return
+		case st >= 500:
+			time.Sleep(10 * time.Millisecond)
+		default:
+			s.t.Fatalf("webhook answered %d", st)
+		}
+	}
+	s.t.Fatal("webhook never accepted the event")
+}
+
+func (s *stack) campaign() campaign.Campaign {
+	s.t.Helper()
+	c, err := s.sys.Store.Campaign(context.Background(), AppealSlug)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+// items returns every item of the given type in the table.
+func (s *stack) items(typ string) []map[string]types.AttributeValue {
+	s.t.Helper()
+	out, err := s.env.DB().Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("#t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: typ}},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out.Items
+}
+
+func (s *stack) donationByID(id string) donation.Donation {
+	s.t.Helper()
+	d, err := s.sys.Store.Donation(context.Background(), id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return d
+}
+
+// waitEmails waits until n emails were sent to addr, and that no more arrive shortly.
+func (s *stack) waitEmails(addr string, n int) []testenv.SentEmail {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := s.env.SentEmails(s.t, addr)
+		if len(got) > n {
+			s.t.Fatalf("%d emails to %s, want %d", len(got), addr, n)
+		}
+		if len(got) == n {
+			time.Sleep(600 * time.Millisecond) // a few poll intervals: nothing more may come
+			if again := s.env.SentEmails(s.t, addr); len(again) != n {
+				s.t.Fatalf("%d emails to %s, want %d", len(again), addr, n)
+			}
+			return got
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%d emails to %s after 10 s, want %d", len(got), addr, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func unmarshal[T any](t *testing.T, item map[string]types.AttributeValue) T {
+	t.Helper()
+	var v T
+	if err := attributevalue.UnmarshalMap(item, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
