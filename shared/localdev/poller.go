@@ -40,9 +40,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		return fmt.Errorf("describe table: %w", err)
 	}
 	arn := aws.ToString(desc.Table.LatestStreamArn)
-	iterators := map[string]*string{}
+	last := map[string]string{}
 	for {
-		if err := p.poll(ctx, arn, iterators); err != nil && ctx.Err() == nil {
+		if err := p.poll(ctx, arn, last); err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "stream poll", "err", err)
 		}
 		select {
@@ -53,32 +53,31 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
-func (p *Poller) poll(ctx context.Context, arn string, iterators map[string]*string) error {
+func (p *Poller) poll(ctx context.Context, arn string, last map[string]string) error {
 	ds, err := p.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
 	if err != nil {
 		return fmt.Errorf("describe stream: %w", err)
 	}
 	for _, sh := range ds.StreamDescription.Shards {
 		id := aws.ToString(sh.ShardId)
-		it, known := iterators[id]
-		if !known {
-			out, err := p.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
-				StreamArn: aws.String(arn), ShardId: sh.ShardId, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
-			})
-			if err != nil {
-				return fmt.Errorf("shard iterator: %w", err)
-			}
-			it = out.ShardIterator
+		// A fresh iterator after the last record seen, at every poll: iterators expire in
+		// AWS after 15 minutes, and moto's go stale when a cancelled transaction restores
+		// the table (its stream shard is replaced by a copy).
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: sh.ShardId,
+			ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon}
+		if seq, seen := last[id]; seen {
+			in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeAfterSequenceNumber, aws.String(seq)
 		}
-		if it == nil {
-			continue // shard closed and read to its end
+		it, err := p.Streams.GetShardIterator(ctx, in)
+		if err != nil {
+			return fmt.Errorf("shard iterator: %w", err)
 		}
-		out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(100)})
+		out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator, Limit: aws.Int32(100)})
 		if err != nil {
 			return fmt.Errorf("get records: %w", err)
 		}
-		iterators[id] = out.NextShardIterator
-		if len(out.Records) > 0 {
+		if n := len(out.Records); n > 0 {
+			last[id] = aws.ToString(out.Records[n-1].Dynamodb.SequenceNumber)
 			p.deliver(ctx, arn, id, out.Records)
 		}
 	}
