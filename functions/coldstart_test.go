@@ -1,0 +1,78 @@
+package functions_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// coldEvent is, per function, a request its handler answers with little or no I/O, so a
+// cold start measures the binary's own start: a page for donate, a progress read for
+// campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer.
+func coldEvent(tb testing.TB, fn string) []byte {
+	tb.Helper()
+	switch fn {
+	case "campaign":
+		return recorded(tb, "campaign-get.json")
+	case "mailer":
+		var ev map[string]any
+		if err := json.Unmarshal(recorded(tb, "outbox-stream.json"), &ev); err != nil {
+			tb.Fatal(err)
+		}
+		ev["Records"].([]any)[0].(map[string]any)["eventName"] = "MODIFY"
+		b, _ := json.Marshal(ev)
+		return b
+	case "hello":
+		return []byte(`{}`)
+	}
+	var ev map[string]any
+	name := map[string]string{"donate": "campaign-get.json", "stripe-webhook": "webhook-post.json"}[fn]
+	if err := json.Unmarshal(recorded(tb, name), &ev); err != nil {
+		tb.Fatal(err)
+	}
+	if fn == "donate" {
+		ev["rawPath"] = "/donations/thanks"
+		ev["rawQueryString"] = "lang=fr"
+		ev["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = "/donations/thanks"
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+// coldStart launches the emulator with bootstrap and returns the time to the first answer.
+func coldStart(b *testing.B, s *stack, bootstrap string, event []byte) time.Duration {
+	start := time.Now()
+	e := startEmulator(b, bootstrap, s.vars)
+	e.invoke(b, event)
+	d := time.Since(start)
+	e.stop()
+	return d
+}
+
+// BenchmarkColdStart measures each function's launch-to-first-response under the Lambda
+// emulator against a hello-world aws-lambda-go binary built the same way, run alternately.
+// It reports the median of each and their ratio:
+//
+//	go test ./functions -run '^$' -bench ColdStart -benchtime 15x
+func BenchmarkColdStart(b *testing.B) {
+	s := newStack(b)
+	bins := bootstraps(b)
+	hello := filepath.Join(bins, "hello", "bootstrap")
+	for _, fn := range functions {
+		b.Run(fn, func(b *testing.B) {
+			event, helloEvent := coldEvent(b, fn), coldEvent(b, "hello")
+			var fnTimes, helloTimes []time.Duration
+			for i := 0; i < b.N; i++ {
+				helloTimes = append(helloTimes, coldStart(b, s, hello, helloEvent))
+				fnTimes = append(fnTimes, coldStart(b, s, filepath.Join(bins, fn, "bootstrap"), event))
+			}
+			med := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
+			f, h := med(fnTimes), med(helloTimes)
+			b.ReportMetric(float64(f.Microseconds())/1000, "ms-median")
+			b.ReportMetric(float64(h.Microseconds())/1000, "hello-ms-median")
+			b.ReportMetric(float64(f)/float64(h), "x-hello")
+		})
+	}
+}
