@@ -1,0 +1,124 @@
+package dynamo_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/solidarity/solidarity/shared/donate"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/localdev"
+	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/testenv"
+	"github.com/solidarity/solidarity/shared/webhook"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+// calls counts DynamoDB operations as the SDK sends them.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			c.mu.Lock()
+			c.n[middleware.GetOperationName(ctx)]++
+			c.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+func (c *calls) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = map[string]int{}
+	return n
+}
+
+func equal(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDynamoDBCallsPerOperation pins the round trips of the hot paths, so a change that
+// adds one fails here.
+func TestDynamoDBCallsPerOperation(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	table := testenv.TableName(t)
+	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
+		t.Fatal(err)
+	}
+	counter := &calls{n: map[string]int{}}
+	db := dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, counter.middleware) })
+	store := dynamo.New(db, table)
+	if err := localdev.Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	svc := donate.Service{Store: store, Fees: donation.StripeCanada, Now: time.Now,
+		Checkout: payment.NewCheckout(payment.Backend(env.Stripe.URL), "sk_test_calls", "https://don.example.org")}
+	hook := webhook.Handler{Secret: "whsec_calls", Ledger: store}
+	deliver := func(payload []byte) int {
+		r := httptest.NewRequest(http.MethodPost, "/webhooks/stripe", strings.NewReader(string(payload)))
+		r.Header.Set("Stripe-Signature", localpay.Sign(payload, "whsec_calls", time.Now()))
+		w := httptest.NewRecorder()
+		hook.ServeHTTP(w, r)
+		return w.Code
+	}
+	give := func(email string, consent bool) donation.Donation {
+		d, _, err := svc.Create(ctx, donate.Request{Campaign: localdev.AppealSlug, AmountCents: 2500, Frequency: "once",
+			FirstName: "Ana", LastName: "Roy", Email: email, ConsentUpdates: consent}, i18n.EN, donate.Origin{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	counter.take()
+	expect := func(what string, want map[string]int) {
+		t.Helper()
+		if got := counter.take(); !equal(got, want) {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+	}
+
+	first := give("calls@example.org", false)
+	expect("donation", map[string]int{"GetItem": 1, "PutItem": 1})
+	give("consent@example.org", true)
+	expect("donation with consent", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	payload := localpay.Event("checkout.session.completed", localpay.SessionCompleted(first), time.Now())
+	if st := deliver(payload); st != 200 {
+		t.Fatalf("webhook %d", st)
+	}
+	expect("payment event", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	if st := deliver(payload); st != 200 {
+		t.Fatalf("webhook %d", st)
+	}
+	expect("duplicate event", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	refund := localpay.Event("charge.refunded", localpay.ChargeRefunded(localpay.PaymentIntentID(first), 2500, 500, "cad"), time.Now())
+	if st := deliver(refund); st != 200 {
+		t.Fatalf("refund %d", st)
+	}
+	expect("refund event", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+}
