@@ -1,0 +1,47 @@
+// Command staff is Solidarity's staff tool: create campaigns and record offline gifts
+// (cheques, cash) on the live table. Run `staff` for its help.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/staff"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		fmt.Print(staff.Usage)
+		return
+	}
+	if os.Getenv("TABLE_NAME") == "" {
+		os.Setenv("TABLE_NAME", "solidarity")
+	}
+	ctx := context.Background()
+	cfg, err := config.Load()
+	if err == nil {
+		err = run(ctx, cfg)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "staff:", err)
+		if errors.Is(err, staff.ErrUsage) {
+			fmt.Fprint(os.Stderr, "\n"+staff.Usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config.Config) error {
+	aws, err := config.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	return staff.Run(ctx, dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table), os.Args[1:], os.Stdout)
+}

@@ -1,0 +1,196 @@
+// Package staff is the staff command line: campaigns and offline gifts for now, with
+// reports and privacy requests to come. Each subcommand parses its own flags and works on
+// the live table through the same store as the functions.
+package staff
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/ids"
+)
+
+// Store is what the staff commands need of the table.
+type Store interface {
+	campaign.Store
+	CreateCampaign(ctx context.Context, c campaign.Campaign) error
+	AddOfflineGift(ctx context.Context, g dynamo.OfflineGift) error
+}
+
+// Usage is the tool's help.
+const Usage = `staff — Solidarity's staff tool.
+
+Usage:
+  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed]
+  staff campaign show -slug SLUG [-lang fr]
+  staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT]
+
+Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
+The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
+Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
+`
+
+// ErrUsage means the arguments were wrong; the message says how.
+var ErrUsage = errors.New("usage")
+
+// Run runs one command.
+func Run(ctx context.Context, store Store, args []string, out io.Writer) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
+	}
+	switch args[0] + " " + args[1] {
+	case "campaign create":
+		return createCampaign(ctx, store, args[2:], out)
+	case "campaign show":
+		return showCampaign(ctx, store, args[2:], out)
+	case "offline add":
+		return addOffline(ctx, store, args[2:], out)
+	}
+	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+var moneyRE = regexp.MustCompile(`^(\d{1,9})(?:\.(\d{2}))?$`)
+
+// ParseDollars reads "1234.50" or "1234" as cents. No floats touch the amount.
+func ParseDollars(s string) (int64, error) {
+	m := moneyRE.FindStringSubmatch(strings.ReplaceAll(strings.TrimSpace(s), ",", ""))
+	if m == nil {
+		return 0, fmt.Errorf("%w: %q is not an amount like 250.00", ErrUsage, s)
+	}
+	var dollars, cents int64
+	fmt.Sscan(m[1], &dollars)
+	if m[2] != "" {
+		fmt.Sscan(m[2], &cents)
+	}
+	return dollars*100 + cents, nil
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+func createCampaign(ctx context.Context, store Store, args []string, out io.Writer) error {
+	fs := newFlags("campaign create")
+	slug := fs.String("slug", "", "")
+	titleEN := fs.String("title-en", "", "")
+	titleFR := fs.String("title-fr", "", "")
+	goal := fs.String("goal", "", "")
+	minAmt := fs.String("min", "1.00", "")
+	maxAmt := fs.String("max", "10000.00", "")
+	currency := fs.String("currency", "cad", "")
+	closesAt := fs.String("closes-at", "", "")
+	closed := fs.Bool("closed", false, "")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if !slugRE.MatchString(*slug) || *titleEN == "" || *titleFR == "" {
+		return fmt.Errorf("%w: -slug (lowercase words joined by -), -title-en and -title-fr are required", ErrUsage)
+	}
+	c := campaign.Campaign{Slug: *slug, TitleEN: *titleEN, TitleFR: *titleFR, Currency: strings.ToLower(*currency), Open: !*closed}
+	var err error
+	if c.GoalCents, err = ParseDollars(*goal); err != nil || c.GoalCents == 0 {
+		return fmt.Errorf("%w: -goal must be a positive amount", ErrUsage)
+	}
+	if c.MinCents, err = ParseDollars(*minAmt); err != nil {
+		return err
+	}
+	if c.MaxCents, err = ParseDollars(*maxAmt); err != nil {
+		return err
+	}
+	if c.MinCents < 50 || c.MaxCents < c.MinCents {
+		return fmt.Errorf("%w: -min must be at least 0.50 (Stripe's minimum) and -max at least -min", ErrUsage)
+	}
+	if *closesAt != "" {
+		t, err := time.Parse(time.RFC3339, *closesAt)
+		if err != nil {
+			return fmt.Errorf("%w: -closes-at must look like 2026-12-31T23:59:59-05:00", ErrUsage)
+		}
+		c.ClosesAt = &t
+	}
+	if err := store.CreateCampaign(ctx, c); err != nil {
+		if errors.Is(err, dynamo.ErrExists) {
+			return fmt.Errorf("a campaign %q exists already", c.Slug)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "created campaign %s: %s / %s, goal %s\n", c.Slug, c.TitleEN, c.TitleFR, i18n.FormatCents(i18n.EN, c.GoalCents))
+	return nil
+}
+
+func showCampaign(ctx context.Context, store Store, args []string, out io.Writer) error {
+	fs := newFlags("campaign show")
+	slug := fs.String("slug", "", "")
+	lang := fs.String("lang", "en", "")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	c, err := store.Campaign(ctx, *slug)
+	if err != nil {
+		return err
+	}
+	l, _ := i18n.Parse(*lang)
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		campaign.Progress
+		OfflineCents  int64 `json:"offline_cents"`
+		OnlineCents   int64 `json:"online_cents"`
+		RefundedCents int64 `json:"refunded_cents"`
+		Open          bool  `json:"open"`
+	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.Accepting(time.Now())})
+}
+
+var methods = map[string]bool{"cheque": true, "cash": true, "e-transfer": true, "other": true}
+
+func addOffline(ctx context.Context, store Store, args []string, out io.Writer) error {
+	fs := newFlags("offline add")
+	slug := fs.String("campaign", "", "")
+	amount := fs.String("amount", "", "")
+	method := fs.String("method", "", "")
+	received := fs.String("received-on", "", "")
+	id := fs.String("id", "", "")
+	note := fs.String("note", "", "")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	cents, err := ParseDollars(*amount)
+	if err != nil || cents == 0 {
+		return fmt.Errorf("%w: -amount must be a positive amount like 250.00", ErrUsage)
+	}
+	if !methods[*method] {
+		return fmt.Errorf("%w: -method must be cheque, cash, e-transfer or other", ErrUsage)
+	}
+	if _, err := time.Parse(time.DateOnly, *received); err != nil {
+		return fmt.Errorf("%w: -received-on must be a date like 2026-11-20", ErrUsage)
+	}
+	if *id == "" {
+		*id = ids.New("off")
+	}
+	g := dynamo.OfflineGift{ID: *id, Campaign: *slug, AmountCents: cents, Method: *method,
+		ReceivedOn: *received, Note: *note, RecordedAt: time.Now().UTC()}
+	switch err := store.AddOfflineGift(ctx, g); {
+	case errors.Is(err, dynamo.ErrExists):
+		fmt.Fprintf(out, "offline gift %s was recorded before; nothing changed\n", g.ID)
+		return nil
+	case errors.Is(err, campaign.ErrNotFound):
+		return fmt.Errorf("no campaign %q", g.Campaign)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(out, "recorded offline gift %s: %s by %s to %s\n", g.ID, i18n.FormatCents(i18n.EN, cents), g.Method, g.Campaign)
+	return nil
+}
