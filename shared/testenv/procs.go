@@ -82,7 +82,8 @@ func fileExists(p string) bool {
 
 func start(name, url string, logTo *os.File, bin string, args ...string) (*Proc, error) {
 	cmd := exec.Command(bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped as a group, never orphaned
+	// Its own process group, stopped as a group; and killed if this process dies first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if logTo != nil {
 		cmd.Stdout, cmd.Stderr = logTo, logTo
 	}
