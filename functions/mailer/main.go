@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"time"
@@ -20,6 +21,9 @@ func main() {
 	cfg, err := config.Load()
 	if err != nil {
 		fatal("config", err)
+	}
+	if cfg.MailFrom == "" {
+		fatal("config", errors.New("MAIL_FROM is not set"))
 	}
 	aws, err := config.AWS(context.Background())
 	if err != nil {

@@ -2,6 +2,7 @@ package donate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/solidarity/solidarity/shared/donation"
 	"strings"
@@ -33,12 +34,14 @@ type Origin struct {
 func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from Origin) (donation.Donation, donation.Session, error) {
 	now := s.Now().UTC()
 	var camp *campaign.Campaign
-	if req.Campaign != "" {
+	// Only a well-formed slug is looked up: anything else names no campaign, and an
+	// oversized key would be refused by DynamoDB as a server error.
+	if campaign.ValidSlug(req.Campaign) {
 		c, err := s.Store.Campaign(ctx, req.Campaign)
 		switch {
 		case err == nil:
 			camp = &c
-		case err != campaign.ErrNotFound:
+		case !errors.Is(err, campaign.ErrNotFound):
 			return donation.Donation{}, donation.Session{}, fmt.Errorf("load campaign: %w", err)
 		}
 	}

@@ -45,6 +45,8 @@ func TestDonationRules(t *testing.T) {
 	}{
 		{name: "campaign missing", drop: "campaign", field: "campaign", en: "required", fr: "obligatoire"},
 		{name: "campaign unknown", set: map[string]any{"campaign": "no-such-appeal"}, field: "campaign", en: "not accepting", fr: "n’accepte pas"},
+		{name: "campaign slug too long for a key", set: map[string]any{"campaign": strings.Repeat("a", 3000)}, field: "campaign", en: "at most 100", fr: "au plus 100"},
+		{name: "campaign slug with odd characters", set: map[string]any{"campaign": "Appeal 2024!"}, field: "campaign", en: "not accepting", fr: "n’accepte pas"},
 		{name: "campaign closed", set: map[string]any{"campaign": "closed"}, field: "campaign", en: "not accepting", fr: "n’accepte pas"},
 		{name: "campaign past its end", set: map[string]any{"campaign": "ended"}, field: "campaign", en: "not accepting", fr: "n’accepte pas"},
 		{name: "amount missing", drop: "amount_cents", field: "amount_cents", en: "minimum donation is $1.00", fr: "minimum est de 1,00"},

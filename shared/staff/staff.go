@@ -81,8 +81,6 @@ func ParseDollars(s string) (int64, error) {
 	return dollars*100 + cents, nil
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-
 func createCampaign(ctx context.Context, store Store, args []string, out io.Writer) error {
 	fs := newFlags("campaign create")
 	slug := fs.String("slug", "", "")
@@ -97,7 +95,7 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	if !slugRE.MatchString(*slug) || *titleEN == "" || *titleFR == "" {
+	if !campaign.ValidSlug(*slug) || *titleEN == "" || *titleFR == "" {
 		return fmt.Errorf("%w: -slug (lowercase words joined by -), -title-en and -title-fr are required", ErrUsage)
 	}
 	c := campaign.Campaign{Slug: *slug, TitleEN: *titleEN, TitleFR: *titleFR, Currency: strings.ToLower(*currency), Open: !*closed}
