@@ -60,12 +60,16 @@ var pageFS embed.FS
 
 var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
 
-type fieldProblem struct{ Field, Text string }
+type fieldProblem struct{ Field, Label, Text string }
 
 func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, status int, body errorBody) {
 	problems := make([]fieldProblem, 0, len(body.Fields))
 	for k, v := range body.Fields {
-		problems = append(problems, fieldProblem{k, v})
+		label := i18n.Text(lang, i18n.M("label."+k))
+		if label == "label."+k {
+			label = k // a field with no label of its own, such as an unknown one
+		}
+		problems = append(problems, fieldProblem{Field: k, Label: label, Text: v})
 	}
 	sort.Slice(problems, func(i, j int) bool { return problems[i].Field < problems[j].Field })
 	back := r.Header.Get("Referer")

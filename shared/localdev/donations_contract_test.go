@@ -118,7 +118,8 @@ func TestDonationRules(t *testing.T) {
 			t.Fatalf("status %d, type %s", res.status, res.header.Get("Content-Type"))
 		}
 		page := string(res.body)
-		for _, want := range []string{`lang="fr"`, "Veuillez corriger le formulaire", "amount_cents", "1,00", "email", "courriel valide"} {
+		for _, want := range []string{`lang="fr"`, "Veuillez corriger le formulaire", `data-field="amount_cents"`, "<strong>Montant</strong>", "1,00",
+			`data-field="email"`, "<strong>Courriel</strong>", "courriel valide"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("page lacks %q:\n%s", want, page)
 			}
