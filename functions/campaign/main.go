@@ -16,13 +16,9 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, err := config.Load()
+	cfg, aws, err := config.LoadAWS(context.Background())
 	if err != nil {
 		fatal("config", err)
-	}
-	aws, err := config.AWS(context.Background())
-	if err != nil {
-		fatal("aws config", err)
 	}
 	h := campaign.Handler{Campaigns: dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)}
 	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)

@@ -22,13 +22,9 @@ import (
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	ctx := context.Background()
-	cfg, err := config.Load()
+	cfg, aws, err := config.LoadAWS(ctx)
 	if err != nil {
 		fatal("config", err)
-	}
-	aws, err := config.AWS(ctx)
-	if err != nil {
-		fatal("aws config", err)
 	}
 	key, err := secrets.Resolve(ctx, ssm.NewFromConfig(aws), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
 	if err != nil {

@@ -18,16 +18,12 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, err := config.Load()
+	cfg, aws, err := config.LoadAWS(context.Background())
 	if err != nil {
 		fatal("config", err)
 	}
 	if cfg.MailFrom == "" {
 		fatal("config", errors.New("MAIL_FROM is not set"))
-	}
-	aws, err := config.AWS(context.Background())
-	if err != nil {
-		fatal("aws config", err)
 	}
 	m := mail.Mailer{
 		DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, SES: sesv2.NewFromConfig(aws),

@@ -19,13 +19,9 @@ import (
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	ctx := context.Background()
-	cfg, err := config.Load()
+	cfg, aws, err := config.LoadAWS(ctx)
 	if err != nil {
 		fatal("config", err)
-	}
-	aws, err := config.AWS(ctx)
-	if err != nil {
-		fatal("aws config", err)
 	}
 	secret, err := secrets.Resolve(ctx, ssm.NewFromConfig(aws), "STRIPE_WEBHOOK_SECRET", cfg.StripeWebhookSecret, cfg.StripeWebhookSecretParam)
 	if err != nil {

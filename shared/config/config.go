@@ -71,6 +71,16 @@ func intEnv(name string, def, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
+// LoadAWS reads the environment and the SDK configuration: every function's first step.
+func LoadAWS(ctx context.Context) (Config, aws.Config, error) {
+	c, err := Load()
+	if err != nil {
+		return c, aws.Config{}, err
+	}
+	a, err := AWS(ctx)
+	return c, a, err
+}
+
 // AWS loads the SDK configuration (region, credentials, and AWS_ENDPOINT_URL locally).
 func AWS(ctx context.Context) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)

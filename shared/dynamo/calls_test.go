@@ -121,4 +121,16 @@ func TestDynamoDBCallsPerOperation(t *testing.T) {
 		t.Fatalf("refund %d", st)
 	}
 	expect("refund event", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+
+	// A second donation from the same address: the distinct-donor marker exists, so the
+	// first transaction is cancelled and sent again without it, with no second read.
+	again := give("calls@example.org", false)
+	counter.take()
+	if st := deliver(localpay.Event("checkout.session.completed", localpay.SessionCompleted(again), time.Now())); st != 200 {
+		t.Fatalf("webhook %d", st)
+	}
+	expect("payment of a repeat donor", map[string]int{"GetItem": 1, "TransactWriteItems": 2})
+	if c, _ := store.Campaign(ctx, localdev.AppealSlug); c.DonorCount != 1 || c.DonationCount != 2 {
+		t.Fatalf("donors %d donations %d", c.DonorCount, c.DonationCount)
+	}
 }

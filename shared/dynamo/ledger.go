@@ -72,11 +72,14 @@ func ReceiptNumber(paidAt time.Time, paymentKey string) string {
 // email, with the event id, in one transaction. A replayed event or an already recorded
 // payment returns donation.ErrDuplicate and changes nothing.
 func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
-	donorKnown := false
+	donorKnown, stale := false, true
+	var d donation.Donation
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		d, err := s.Donation(ctx, p.DonationID)
-		if err != nil {
-			return err
+		if stale {
+			var err error
+			if d, err = s.Donation(ctx, p.DonationID); err != nil {
+				return err
+			}
 		}
 		items, donorIdx, err := s.paymentItems(d, p, donorKnown)
 		if err != nil {
@@ -93,10 +96,14 @@ func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
 		switch {
 		case failed[0] || failed[1]:
 			return donation.ErrDuplicate
+		case failed[2]:
+			stale = true // another payment of this donation came first: read it again
 		case donorIdx >= 0 && failed[donorIdx]:
-			donorKnown = true // gave to this campaign before, through another donation
+			// The address gave to this campaign before, through another donation.
+			donorKnown, stale = true, false
+		default:
+			stale = true
 		}
-		// Otherwise the donation changed under us (another of its payments): read again.
 	}
 	return fmt.Errorf("record payment %s: too much contention", p.Key)
 }

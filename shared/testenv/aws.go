@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"net/http"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -14,5 +17,9 @@ func AWSConfig(endpoint string) aws.Config {
 		BaseEndpoint: aws.String(endpoint),
 		// Fail fast against a local emulator; production clients keep the SDK defaults.
 		RetryMaxAttempts: 2,
+		// moto runs single-threaded: a parked keep-alive connection would hold it up.
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.DisableKeepAlives = true
+		}),
 	}
 }

@@ -116,7 +116,7 @@ func (e *Env) SentEmails(t testing.TB, to string) []SentEmail {
 // SentEmailsAt reads moto's sent messages at motoURL, for the address to.
 func SentEmailsAt(t testing.TB, motoURL, to string) []SentEmail {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	res, err := client.Get(motoURL + "/moto-api/data.json")
 	if err != nil {
 		t.Fatalf("read moto data: %v", err)
