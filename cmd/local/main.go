@@ -20,13 +20,14 @@ import (
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/localdev"
+	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/testenv"
 )
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 	if err := run(); err != nil {
-		slog.Error("local server", "err", err)
+		slog.Error("local server", "err", redact.Error(err))
 		os.Exit(1)
 	}
 }
@@ -104,7 +105,7 @@ func run() error {
 	}
 	go func() {
 		if err := sys.Poller.Run(ctx); err != nil {
-			slog.Error("mail stream poller", "err", err)
+			slog.Error("mail stream poller", "err", redact.Error(err))
 		}
 	}()
 

@@ -12,6 +12,7 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 func main() {
@@ -25,6 +26,6 @@ func main() {
 }
 
 func fatal(what string, err error) {
-	slog.Error(what, "err", err)
+	slog.Error(what, "err", redact.Error(err))
 	os.Exit(1)
 }

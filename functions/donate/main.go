@@ -16,6 +16,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/secrets"
 )
 
@@ -40,6 +41,6 @@ func main() {
 }
 
 func fatal(what string, err error) {
-	slog.Error(what, "err", err)
+	slog.Error(what, "err", redact.Error(err))
 	os.Exit(1)
 }

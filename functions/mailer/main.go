@@ -14,6 +14,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 func main() {
@@ -34,6 +35,6 @@ func main() {
 }
 
 func fatal(what string, err error) {
-	slog.Error(what, "err", err)
+	slog.Error(what, "err", redact.Error(err))
 	os.Exit(1)
 }

@@ -1,12 +1,12 @@
 package donate
 
 import (
-	"github.com/solidarity/solidarity/shared/request"
 	"net/http"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
+	"github.com/solidarity/solidarity/shared/request"
 )
 
 // Handler answers POST /donations: 201 with the Checkout URL for JSON, 303 to it for a

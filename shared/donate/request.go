@@ -3,7 +3,6 @@
 package donate
 
 import (
-	"github.com/solidarity/solidarity/shared/request"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/request"
 )
 
 // Request is the body of POST /donations (api.md).

@@ -9,13 +9,14 @@ import (
 	"sort"
 
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 // WriteJSON writes v as a JSON response with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		slog.Error("encode response", "err", err)
+		slog.Error("encode response", "err", redact.Error(err))
 		status, body = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -36,7 +37,7 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML bool, err error) {
 	e, known := AsError(err)
 	if !known {
-		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", redact.Error(err))
 	}
 	if e.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "60")
@@ -90,6 +91,6 @@ func WritePage(w http.ResponseWriter, status int, name string, data any) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		slog.Error("render page", "page", name, "err", err)
+		slog.Error("render page", "page", name, "err", redact.Error(err))
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 // Handler is a stream-triggered Lambda handler, such as the mailer's.
@@ -43,7 +45,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	last := map[string]string{}
 	for {
 		if err := p.poll(ctx, arn, last); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "stream poll", "err", err)
+			slog.ErrorContext(ctx, "stream poll", "err", redact.Error(err))
 		}
 		select {
 		case <-ctx.Done():
@@ -99,7 +101,7 @@ func (p *Poller) deliver(ctx context.Context, arn, shard string, records []strea
 	for attempt := 1; len(batch) > 0; attempt++ {
 		res, err := p.Handle(ctx, events.DynamoDBEvent{Records: batch})
 		if err != nil {
-			slog.ErrorContext(ctx, "stream handler", "err", err)
+			slog.ErrorContext(ctx, "stream handler", "err", redact.Error(err))
 			res.BatchItemFailures = nil
 			for _, r := range batch {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
@@ -146,7 +148,7 @@ func (p *Poller) deadLetter(ctx context.Context, arn, shard string, r events.Dyn
 	})
 	_, err := p.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.DeadLetters), MessageBody: aws.String(string(body))})
 	if err != nil {
-		slog.ErrorContext(ctx, "dead-letter send failed", "sequence", r.Change.SequenceNumber, "err", err)
+		slog.ErrorContext(ctx, "dead-letter send failed", "sequence", r.Change.SequenceNumber, "err", redact.Error(err))
 		return
 	}
 	slog.WarnContext(ctx, "stream record dead-lettered", "sequence", r.Change.SequenceNumber)

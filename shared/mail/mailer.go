@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/solidarity/solidarity/shared/outbox"
 	"log/slog"
 	"strconv"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/stream"
 )
 
@@ -63,7 +64,7 @@ func (m Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 	var res events.DynamoDBEventResponse
 	for _, rec := range ev.Records {
 		if err := m.handleRecord(ctx, rec); err != nil {
-			slog.ErrorContext(ctx, "email not sent", "event_id", rec.EventID, "err", err)
+			slog.ErrorContext(ctx, "email not sent", "event_id", rec.EventID, "err", redact.Error(err))
 			res.BatchItemFailures = append(res.BatchItemFailures,
 				events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
@@ -99,7 +100,7 @@ func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.
 	msgID, sendErr := m.deliver(ctx, e)
 	if sendErr != nil {
 		if err := m.release(ctx, key); err != nil {
-			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", err)
+			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
 		}
 		return sendErr
 	}

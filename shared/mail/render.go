@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"github.com/solidarity/solidarity/shared/outbox"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/outbox"
 )
 
 //go:embed templates/*.txt templates/layout.html

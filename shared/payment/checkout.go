@@ -5,6 +5,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -28,7 +29,9 @@ func Backend(baseURL string) stripe.Backend {
 	cfg := &stripe.BackendConfig{
 		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
 		MaxNetworkRetries: stripe.Int64(2),
-		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelError},
+		// Silent: stripe-go's own log lines can carry request values; our callers log the
+		// returned errors, redacted.
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
 	}
 	if baseURL != "" {
 		cfg.URL = stripe.String(baseURL)
@@ -106,7 +109,23 @@ func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp
 	params.SetIdempotencyKey("checkout-" + d.ID)
 	s, err := c.Sessions.New(params)
 	if err != nil {
-		return donation.Session{}, fmt.Errorf("stripe checkout: %w", err)
+		return donation.Session{}, fmt.Errorf("stripe checkout: %w", Redacted(err))
 	}
 	return donation.Session{ID: s.ID, URL: s.URL}, nil
+}
+
+// redactedError is a Stripe error reduced to what is safe to log: its type, code, the
+// parameter it names and the request id, without the message (which can quote values).
+type redactedError struct{ summary string }
+
+func (e redactedError) Error() string { return e.summary }
+
+// Redacted reduces a Stripe error to a loggable summary; other errors pass unchanged.
+func Redacted(err error) error {
+	var se *stripe.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	return redactedError{fmt.Sprintf("stripe %s error %s (param %q, status %d, request %s)",
+		se.Type, se.Code, se.Param, se.HTTPStatusCode, se.RequestID)}
 }

@@ -2,13 +2,14 @@ package request
 
 import (
 	"errors"
-	"github.com/solidarity/solidarity/shared/httpapi"
 	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 

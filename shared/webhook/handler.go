@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 // MaxPayload is the largest event body read. Stripe's events are a few KiB; this leaves
@@ -60,10 +61,10 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.InfoContext(r.Context(), "stripe event", "event_id", ev.ID, "type", string(ev.Type), "duplicate", err != nil)
 		httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"received": true})
 	case errors.Is(err, errMalformed):
-		slog.ErrorContext(r.Context(), "stripe event malformed", "event_id", ev.ID, "type", string(ev.Type), "err", err)
+		slog.ErrorContext(r.Context(), "stripe event malformed", "event_id", ev.ID, "type", string(ev.Type), "err", redact.Error(err))
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
 	default:
-		slog.ErrorContext(r.Context(), "stripe event failed", "event_id", ev.ID, "type", string(ev.Type), "err", err)
+		slog.ErrorContext(r.Context(), "stripe event failed", "event_id", ev.ID, "type", string(ev.Type), "err", redact.Error(err))
 		w.Header().Set("Retry-After", "60")
 		httpapi.WriteError(w, r, i18n.EN, false, err)
 	}

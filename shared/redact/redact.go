@@ -1,0 +1,27 @@
+// Package redact keeps personal data out of logs. Errors from AWS may echo the values of a
+// request (an address SES refused, an attribute DynamoDB found invalid), so only their
+// codes are logged, with the project's own context around them. (Stripe's errors are
+// reduced to their codes where they are made, in package payment.)
+package redact
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// Error returns err's text with the message of any AWS error withheld, its code kept: "store donation: operation error DynamoDB: PutItem, …: ValidationException".
+func Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		if msg := api.ErrorMessage(); msg != "" {
+			s = strings.ReplaceAll(s, msg, "(message withheld)")
+		}
+	}
+	return s
+}
