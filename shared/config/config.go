@@ -18,6 +18,7 @@ type Config struct {
 	Table          string   // TABLE_NAME
 	AllowedOrigins []string // ALLOWED_ORIGINS, comma-separated
 	PublicURL      string   // PUBLIC_URL: base of the API's own pages (thanks, cancel, portal)
+	DonatePageURL  string   // DONATE_PAGE_URL: the organization's donation form; default PUBLIC_URL + "/"
 
 	StripeAPIURL             string // STRIPE_API_URL: stripe-mock locally; empty for Stripe
 	StripeSecretKey          string // STRIPE_SECRET_KEY (local), else read from…
@@ -38,6 +39,7 @@ func Load() (Config, error) {
 		Table:                    os.Getenv("TABLE_NAME"),
 		AllowedOrigins:           List(os.Getenv("ALLOWED_ORIGINS")),
 		PublicURL:                strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
+		DonatePageURL:            os.Getenv("DONATE_PAGE_URL"),
 		StripeAPIURL:             os.Getenv("STRIPE_API_URL"),
 		StripeSecretKey:          os.Getenv("STRIPE_SECRET_KEY"),
 		StripeSecretKeyParam:     os.Getenv("STRIPE_SECRET_KEY_PARAM"),
@@ -52,6 +54,9 @@ func Load() (Config, error) {
 	}
 	if c.FeeFixedCents, err = intEnv("FEE_FIXED_CENTS", 30, 0, 10_000); err != nil {
 		return c, err
+	}
+	if c.DonatePageURL == "" {
+		c.DonatePageURL = c.PublicURL + "/"
 	}
 	if c.Table == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")

@@ -48,11 +48,12 @@ type Mailer struct {
 	Now   func() time.Time
 }
 
-// Links are the public pages emails point to, under the API's public URL.
-func Links(publicURL string) map[string]string {
+// Links are the public pages emails point to: the self-service portal under the API's
+// public URL, and the organization's donation form.
+func Links(publicURL, donatePageURL string) map[string]string {
 	return map[string]string{
 		"manage_url": publicURL + "/portal",
-		"retry_url":  publicURL + "/",
+		"retry_url":  donatePageURL,
 	}
 }
 
