@@ -233,6 +233,12 @@ func TestDonationRequests(t *testing.T) {
 		}
 	})
 	t.Run("415 for other media types", func(t *testing.T) {
+		before := len(s.items("donation"))
+		defer func() {
+			if after := len(s.items("donation")); after != before {
+				t.Fatal("stored")
+			}
+		}()
 		res := s.do(http.MethodPost, "/donations", "text/plain", "amount=25", map[string]string{"Accept-Language": "fr"})
 		got := res.json(t)
 		if res.status != http.StatusUnsupportedMediaType || got["error"] != "unsupported_media_type" ||
