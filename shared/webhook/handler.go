@@ -36,7 +36,8 @@ type Handler struct {
 
 // ServeHTTP verifies the signature, then applies the event. Answers: 400 for a bad or
 // stale signature or an event of another API version (nothing changes), 200 for an
-// applied, duplicate or ignored event, 5xx for a transient failure so Stripe retries.
+// applied, duplicate or ignored event, 503 for an event about a payment not recorded yet
+// and 500 for a failure, so that Stripe retries both.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil || len(payload) > MaxPayload {
@@ -63,10 +64,15 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errMalformed):
 		slog.ErrorContext(r.Context(), "stripe event malformed", "event_id", ev.ID, "type", string(ev.Type), "err", redact.Error(err))
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
+	case errors.Is(err, donation.ErrUnknownPayment):
+		// Out of order: the event that records the payment has not arrived yet.
+		slog.WarnContext(r.Context(), "stripe event early, retry later", "event_id", ev.ID, "type", string(ev.Type))
+		w.Header().Set("Retry-After", "60")
+		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusServiceUnavailable, httpapi.CodeInternal))
 	default:
 		slog.ErrorContext(r.Context(), "stripe event failed", "event_id", ev.ID, "type", string(ev.Type), "err", redact.Error(err))
 		w.Header().Set("Retry-After", "60")
-		httpapi.WriteError(w, r, i18n.EN, false, err)
+		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusInternalServerError, httpapi.CodeInternal))
 	}
 }
 

@@ -159,7 +159,7 @@ func TestStatuses(t *testing.T) {
 	}{
 		{"applied", nil, 200},
 		{"duplicate", donation.ErrDuplicate, 200},
-		{"payment not recorded yet", donation.ErrUnknownPayment, 500},
+		{"payment not recorded yet", donation.ErrUnknownPayment, 503},
 		{"store down", errors.New("dynamodb: throttled"), 500},
 	}
 	for _, tt := range tests {
