@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/testenv"
+)
+
+// TestMakeDev runs the local system as `make dev` does, on free ports, makes a French
+// $25 gift through the form endpoint and the local checkout page, reads the receipt from
+// moto, then presses Ctrl-C: everything it started must stop and free its ports.
+func TestMakeDev(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "local")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	ports := map[string]int{}
+	for _, name := range []string{"PORT", "MOTO_PORT", "STRIPE_MOCK_PORT"} {
+		p, err := testenv.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[name] = p
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports["PORT"]), "MOTO_PORT="+strconv.Itoa(ports["MOTO_PORT"]),
+		"STRIPE_MOCK_PORT="+strconv.Itoa(ports["STRIPE_MOCK_PORT"]), "TABLE_NAME=dev-test")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	base := "http://127.0.0.1:" + strconv.Itoa(ports["PORT"])
+	moto := "http://127.0.0.1:" + strconv.Itoa(ports["MOTO_PORT"])
+	client := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := client.Get(base + "/campaigns/appeal-2024")
+		if err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not up after 60 s: %v\n%s", err, out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	form := url.Values{"campaign": {"appeal-2024"}, "language": {"fr"}, "amount_cents": {"2500"}, "frequency": {"once"},
+		"first_name": {"Élise"}, "last_name": {"Tremblay"}, "email": {"elise.dev@example.org"}}
+	res, err := client.PostForm(base+"/donations", form)
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("donation: %v %v", err, res)
+	}
+	checkout := res.Header.Get("Location")
+	if res, err = client.Post(checkout+"/pay", "application/x-www-form-urlencoded", nil); err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay: %v %v", err, res)
+	}
+	var p struct {
+		Raised int64 `json:"raised_cents"`
+	}
+	res, err = client.Get(base + "/campaigns/appeal-2024")
+	if err != nil || json.NewDecoder(res.Body).Decode(&p) != nil || p.Raised != 9_002_500 {
+		t.Fatalf("raised %d %v", p.Raised, err)
+	}
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		sent := testenv.SentEmailsAt(t, moto, "elise.dev@example.org")
+		if len(sent) == 1 && strings.Contains(sent[0].Subject, "Reçu de votre don") {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("no French receipt: %+v", sent)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("still running 20 s after Ctrl-C")
+	}
+	for name, p := range ports {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s %d still open after Ctrl-C", name, p)
+		}
+	}
+	if !strings.Contains(out.String(), "Stopped the server, moto_server and stripe-mock.") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
