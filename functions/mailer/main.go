@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -14,17 +13,12 @@ import (
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/mail"
-	"github.com/solidarity/solidarity/shared/redact"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, aws, err := config.LoadAWS(context.Background())
-	if err != nil {
-		fatal("config", err)
-	}
+	cfg, aws := config.Boot(context.Background())
 	if cfg.MailFrom == "" {
-		fatal("config", errors.New("MAIL_FROM is not set"))
+		config.Fatal("config", errors.New("MAIL_FROM is not set"))
 	}
 	m := mail.Mailer{
 		DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, SES: sesv2.NewFromConfig(aws),
@@ -32,9 +26,4 @@ func main() {
 		Links: mail.Links(cfg.PublicURL, cfg.DonatePageURL), Now: time.Now,
 	}
 	lambda.StartWithOptions(m.Handle, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))
-}
-
-func fatal(what string, err error) {
-	slog.Error(what, "err", redact.Error(err))
-	os.Exit(1)
 }

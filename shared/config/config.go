@@ -5,12 +5,15 @@ package config
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 // Config is every setting a function may need; each function reads what it uses.
@@ -76,7 +79,25 @@ func intEnv(name string, def, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
-// LoadAWS reads the environment and the SDK configuration: every function's first step.
+// Boot is every function's first step: JSON logs on standard output, then the settings
+// and the SDK configuration. A function that cannot start logs why and exits.
+func Boot(ctx context.Context) (Config, aws.Config) {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	c, a, err := LoadAWS(ctx)
+	if err != nil {
+		Fatal("config", err)
+	}
+	return c, a
+}
+
+// Fatal logs a startup failure (redacted) and exits. Only for wiring in main, never in a
+// handler.
+func Fatal(what string, err error) {
+	slog.Error(what, "err", redact.Error(err))
+	os.Exit(1)
+}
+
+// LoadAWS reads the environment and the SDK configuration.
 func LoadAWS(ctx context.Context) (Config, aws.Config, error) {
 	c, err := Load()
 	if err != nil {
