@@ -90,7 +90,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 	}
 
 	mailer := mail.Mailer{DB: db, Table: o.Table, SES: ses, From: o.MailFrom, Now: time.Now,
-		Links: mail.Links(o.PublicURL, o.PublicURL+"/")}
+		Links: mail.Links(o.PublicURL + "/")}
 	return &System{
 		Handler: httpapi.CORS(o.AllowedOrigins, mux),
 		Store:   store,

@@ -42,19 +42,16 @@ type Mailer struct {
 	From  string
 	// ConfigurationSet, if set, is passed to SES (bounce and complaint tracking).
 	ConfigurationSet string
-	// Links are added to every email's data (manage_url, retry_url…), so stored emails
+	// Links are added to every email's data (retry_url…), so stored emails
 	// carry no URLs of their own.
 	Links map[string]string
 	Now   func() time.Time
 }
 
-// Links are the public pages emails point to: the self-service portal under the API's
-// public URL, and the organization's donation form.
-func Links(publicURL, donatePageURL string) map[string]string {
-	return map[string]string{
-		"manage_url": publicURL + "/portal",
-		"retry_url":  donatePageURL,
-	}
+// Links are the public pages emails point to: for now the organization's donation form.
+// (The self-service portal of api.md, POST /portal, will add its own.)
+func Links(donatePageURL string) map[string]string {
+	return map[string]string{"retry_url": donatePageURL}
 }
 
 // Handle processes a batch of stream records. Each new outbox email is claimed (so a

@@ -26,7 +26,6 @@ func receipt(lang, freq string) outbox.Email {
 		Status: outbox.StatusPending, Data: map[string]string{
 			"first_name": "Élise <b>", "campaign_title": "Campagne financière 2024", "receipt_number": "SOL-2026-ABCDEFGH",
 			"amount_cents": "2500", "currency_upper": "CAD", "paid_at": "2026-11-27T12:00:00Z", "frequency": freq,
-			"manage_url": "https://example.org/portal",
 		}}
 }
 
@@ -39,14 +38,14 @@ func TestRender(t *testing.T) {
 	}{
 		{"fr", "once", "Reçu de votre don — Campagne financière 2024",
 			[]string{"Bonjour Élise <b>,", "SOL-2026-ABCDEFGH", "25,00\u00a0$ (CAD)", "27 novembre 2026", "don unique", "pas déductibles d’impôt"},
-			[]string{"https://example.org/portal"}},
+			[]string{"reply to this email", "répondez simplement"}},
 		{"fr", "monthly", "Reçu de votre don mensuel — Campagne financière 2024",
-			[]string{"mensuelle", "arrêter votre don mensuel", "https://example.org/portal", "pas déductibles"}, nil},
+			[]string{"mensuelle", "arrêter votre don mensuel", "répondez simplement à ce courriel", "pas déductibles"}, nil},
 		{"en", "once", "Receipt for your donation — Campagne financière 2024",
 			[]string{"Dear Élise", "$25.00 (CAD)", "November 27, 2026", "one-time", "not tax-deductible"},
 			[]string{"stop your monthly"}},
 		{"en", "monthly", "Receipt for your monthly donation — Campagne financière 2024",
-			[]string{"stop your monthly donation", "https://example.org/portal"}, nil},
+			[]string{"stop your monthly donation", "reply to this email"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.freq, func(t *testing.T) {
