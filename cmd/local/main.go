@@ -67,12 +67,12 @@ func run() error {
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	motoLog, err := os.Create(filepath.Join(logDir, "moto.log"))
+	motoLog, err := os.Create(filepath.Join(logDir, fmt.Sprintf("moto-%d.log", motoPort)))
 	if err != nil {
 		return err
 	}
 	defer motoLog.Close()
-	stripeLog, err := os.Create(filepath.Join(logDir, "stripe-mock.log"))
+	stripeLog, err := os.Create(filepath.Join(logDir, fmt.Sprintf("stripe-mock-%d.log", stripePort)))
 	if err != nil {
 		return err
 	}
@@ -81,12 +81,12 @@ func run() error {
 	moto, err := testenv.StartMoto(ctx, motoPort, motoLog)
 	defer moto.Stop()
 	if err != nil {
-		return fmt.Errorf("moto_server on port %d (see .dev/moto.log): %w", motoPort, err)
+		return fmt.Errorf("moto_server on port %d (see .dev/moto-%d.log): %w", motoPort, motoPort, err)
 	}
 	stripeMock, err := testenv.StartStripeMock(ctx, stripePort, stripePort+1, stripeLog)
 	defer stripeMock.Stop()
 	if err != nil {
-		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock.log): %w", stripePort, err)
+		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock-%d.log): %w", stripePort, stripePort, err)
 	}
 
 	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
