@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -81,6 +82,11 @@ func fileExists(p string) bool {
 }
 
 func start(name, url string, logTo *os.File, bin string, args ...string) (*Proc, error) {
+	// Another server on the port would answer the readiness check in our stead.
+	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %s is already in use", name, url)
+	}
 	cmd := exec.Command(bin, args...)
 	// Its own process group, stopped as a group; and killed if this process dies first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
