@@ -44,7 +44,14 @@ func TestBootstrapsUnderTheEmulator(t *testing.T) {
 		t.Fatalf("progress %v", p)
 	}
 
-	donate := decodeHTTP(t, run("donate").invoke(t, recorded(t, "donations-post.json")))
+	donateFn := run("donate")
+	// A plain HTML form post, which API Gateway hands over base64-encoded: 303 to Checkout.
+	form := decodeHTTP(t, donateFn.invoke(t, recorded(t, "donations-form-post.json")))
+	if form.StatusCode != 303 || !strings.HasPrefix(form.Headers["Location"], "https://checkout.stripe.com/") {
+		t.Fatalf("form post: %+v", form)
+	}
+
+	donate := decodeHTTP(t, donateFn.invoke(t, recorded(t, "donations-post.json")))
 	if donate.StatusCode != 201 || donate.Headers["Access-Control-Allow-Origin"] != "https://don.example.org" {
 		t.Fatalf("donate: %+v", donate)
 	}
