@@ -23,11 +23,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/localdev"
-	"github.com/solidarity/solidarity/shared/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 // The functions, by folder, and the hello-world baseline.
 var functions = []string{"donate", "campaign", "stripe-webhook", "mailer"}
@@ -50,7 +50,7 @@ func bootstraps(tb testing.TB) string {
 		for _, name := range append(functions, "testdata/hello") {
 			out := filepath.Join(binDir, filepath.Base(name), "bootstrap")
 			cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", out, "./functions/"+name)
-			cmd.Dir = testenv.Root()
+			cmd.Dir = emulator.Root()
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, msg)
@@ -64,26 +64,26 @@ func bootstraps(tb testing.TB) string {
 	return binDir
 }
 
-// emulator is one aws-lambda-rie running one bootstrap.
-type emulator struct {
+// rie is one aws-lambda-rie running one bootstrap.
+type rie struct {
 	url  string
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-func startEmulator(tb testing.TB, bootstrap string, env []string) *emulator {
+func startRIE(tb testing.TB, bootstrap string, env []string) *rie {
 	tb.Helper()
-	rie, err := testenv.Tool("aws-lambda-rie", "AWS_LAMBDA_RIE_BIN")
+	bin, err := emulator.Tool("aws-lambda-rie", "AWS_LAMBDA_RIE_BIN")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p1, err1 := testenv.FreePort()
-	p2, err2 := testenv.FreePort()
+	p1, err1 := emulator.FreePort()
+	p2, err2 := emulator.FreePort()
 	if err1 != nil || err2 != nil {
 		tb.Fatal(err1, err2)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(p1)
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr,
+	cmd := exec.Command(bin, "--runtime-interface-emulator-address", addr,
 		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(p2), bootstrap)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -95,19 +95,19 @@ func startEmulator(tb testing.TB, bootstrap string, env []string) *emulator {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	e := &emulator{url: "http://" + addr + "/2015-03-31/functions/function/invocations", cmd: cmd, done: make(chan struct{})}
+	e := &rie{url: "http://" + addr + "/2015-03-31/functions/function/invocations", cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(e.done) }()
 	tb.Cleanup(e.stop)
 	return e
 }
 
-func (e *emulator) stop() {
+func (e *rie) stop() {
 	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 	<-e.done
 }
 
 // invoke sends event, retrying while the emulator is still starting to listen.
-func (e *emulator) invoke(tb testing.TB, event []byte) []byte {
+func (e *rie) invoke(tb testing.TB, event []byte) []byte {
 	tb.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -129,7 +129,7 @@ func (e *emulator) invoke(tb testing.TB, event []byte) []byte {
 
 // stack is a seeded table on moto, and the environment the functions run with.
 type stack struct {
-	env   *testenv.Env
+	env   *emulator.Env
 	table string
 	vars  []string
 }
@@ -138,9 +138,9 @@ const webhookSecret = "whsec_rie_test"
 
 func newStack(tb testing.TB) *stack {
 	tb.Helper()
-	env := testenv.Get(tb)
+	env := emulator.Get(tb)
 	ctx := context.Background()
-	table := testenv.TableName(tb)
+	table := emulator.TableName(tb)
 	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
 		tb.Fatal(err)
 	}

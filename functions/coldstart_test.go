@@ -44,7 +44,7 @@ func coldEvent(tb testing.TB, fn string) []byte {
 // coldStart launches the emulator with bootstrap and returns the time to the first answer.
 func coldStart(b *testing.B, s *stack, bootstrap string, event []byte) time.Duration {
 	start := time.Now()
-	e := startEmulator(b, bootstrap, s.vars)
+	e := startRIE(b, bootstrap, s.vars)
 	e.invoke(b, event)
 	d := time.Since(start)
 	e.stop()

@@ -25,7 +25,7 @@ func TestBootstrapsUnderTheEmulator(t *testing.T) {
 	bins := bootstraps(t)
 	store := dynamo.New(s.env.DB(), s.table)
 	ctx := context.Background()
-	run := func(fn string) *emulator { return startEmulator(t, filepath.Join(bins, fn, "bootstrap"), s.vars) }
+	run := func(fn string) *rie { return startRIE(t, filepath.Join(bins, fn, "bootstrap"), s.vars) }
 
 	campaignFn := run("campaign")
 	progress := func() map[string]any {

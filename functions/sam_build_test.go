@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/solidarity/solidarity/shared/testenv"
+	"github.com/solidarity/solidarity/shared/emulator"
 )
 
 // TestSAMBuildTargets runs the Makefile targets SAM calls (BuildMethod: makefile) and
@@ -16,7 +16,7 @@ func TestSAMBuildTargets(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command("make", "--no-print-directory", "build-"+id, "ARTIFACTS_DIR="+dir)
-			cmd.Dir = testenv.Root()
+			cmd.Dir = emulator.Root()
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("make build-%s: %v\n%s", id, err, out)
 			}

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/localdev"
 	"github.com/solidarity/solidarity/shared/redact"
-	"github.com/solidarity/solidarity/shared/testenv"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logDir := filepath.Join(testenv.Root(), ".dev")
+	logDir := filepath.Join(emulator.Root(), ".dev")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
@@ -78,12 +78,12 @@ func run() error {
 	}
 	defer stripeLog.Close()
 
-	moto, err := testenv.StartMoto(ctx, motoPort, motoLog)
+	moto, err := emulator.StartMoto(ctx, motoPort, motoLog)
 	defer moto.Stop()
 	if err != nil {
 		return fmt.Errorf("moto_server on port %d (see .dev/moto-%d.log): %w", motoPort, motoPort, err)
 	}
-	stripeMock, err := testenv.StartStripeMock(ctx, stripePort, stripePort+1, stripeLog)
+	stripeMock, err := emulator.StartStripeMock(ctx, stripePort, stripePort+1, stripeLog)
 	defer stripeMock.Stop()
 	if err != nil {
 		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock-%d.log): %w", stripePort, stripePort, err)
@@ -98,7 +98,7 @@ func run() error {
 		WebhookSecret:  env("STRIPE_WEBHOOK_SECRET", "whsec_local_dev_secret"),
 		MailFrom:       env("MAIL_FROM", "appeal@solidarity.example"),
 		AllowedOrigins: config.List(env("ALLOWED_ORIGINS", base+",http://localhost:"+strconv.Itoa(httpPort))),
-		WebDir:         filepath.Join(testenv.Root(), "web"),
+		WebDir:         filepath.Join(emulator.Root(), "web"),
 	})
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/testenv"
+	"github.com/solidarity/solidarity/shared/emulator"
 )
 
 // TestMakeDev runs the local system as `make dev` does, on free ports, makes a French
@@ -29,7 +29,7 @@ func TestMakeDev(t *testing.T) {
 	}
 	ports := map[string]int{}
 	for _, name := range []string{"PORT", "MOTO_PORT", "STRIPE_MOCK_PORT"} {
-		p, err := testenv.FreePort()
+		p, err := emulator.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestMakeDev(t *testing.T) {
 		t.Fatalf("raised %d %v", p.Raised, err)
 	}
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
-		sent := testenv.SentEmailsAt(t, moto, "elise.dev@example.org")
+		sent := emulator.SentEmailsAt(t, moto, "elise.dev@example.org")
 		if len(sent) == 1 && strings.Contains(sent[0].Subject, "Reçu de votre don") {
 			break
 		}

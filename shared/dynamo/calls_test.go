@@ -16,15 +16,15 @@ import (
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localdev"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/payment"
-	"github.com/solidarity/solidarity/shared/testenv"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 // calls counts DynamoDB operations as the SDK sends them.
 type calls struct {
@@ -65,9 +65,9 @@ func equal(a, b map[string]int) bool {
 // TestDynamoDBCallsPerOperation pins the round trips of the hot paths, so a change that
 // adds one fails here.
 func TestDynamoDBCallsPerOperation(t *testing.T) {
-	env := testenv.Get(t)
+	env := emulator.Get(t)
 	ctx := context.Background()
-	table := testenv.TableName(t)
+	table := emulator.TableName(t)
 	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
 		t.Fatal(err)
 	}

@@ -20,11 +20,11 @@ import (
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/payment"
-	"github.com/solidarity/solidarity/shared/testenv"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -55,7 +55,7 @@ type System struct {
 // New prepares the emulators (table, SES identity, dead-letter queue), seeds the appeal,
 // and builds the handlers.
 func New(ctx context.Context, o Options) (*System, error) {
-	cfg := testenv.AWSConfig(o.MotoURL)
+	cfg := emulator.AWSConfig(o.MotoURL)
 	db := dynamodb.NewFromConfig(cfg)
 	if err := dynamo.CreateTable(ctx, db, o.Table); err != nil {
 		return nil, err

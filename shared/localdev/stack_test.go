@@ -19,11 +19,11 @@ import (
 
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/localpay"
-	"github.com/solidarity/solidarity/shared/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 const (
 	testSecret = "whsec_test_secret"
@@ -33,7 +33,7 @@ const (
 // stack is the whole local system on a fresh table, served by httptest.
 type stack struct {
 	t     *testing.T
-	env   *testenv.Env
+	env   *emulator.Env
 	sys   *System
 	url   string
 	table string
@@ -41,11 +41,11 @@ type stack struct {
 
 func newStack(t *testing.T, withMailer bool) *stack {
 	t.Helper()
-	env := testenv.Get(t)
+	env := emulator.Get(t)
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	table := testenv.TableName(t)
+	table := emulator.TableName(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	sys, err := New(ctx, Options{
 		PublicURL: srv.URL, MotoURL: env.Moto.URL, StripeURL: env.Stripe.URL, Table: table,
@@ -197,7 +197,7 @@ func (s *stack) donationByID(id string) donation.Donation {
 }
 
 // waitEmails waits until n emails were sent to addr, and that no more arrive shortly.
-func (s *stack) waitEmails(addr string, n int) []testenv.SentEmail {
+func (s *stack) waitEmails(addr string, n int) []emulator.SentEmail {
 	s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

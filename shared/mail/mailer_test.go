@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/outbox"
-	"github.com/solidarity/solidarity/shared/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 func receipt(lang, freq string) outbox.Email {
 	return outbox.Email{ID: "receipt_pi_1", Template: outbox.DonationReceipt, Language: lang, To: "donor@example.org",
@@ -80,10 +80,10 @@ func TestRender(t *testing.T) {
 // Lambda would deliver for it.
 func mailerOn(t *testing.T, from string, e outbox.Email) (Mailer, events.DynamoDBEventRecord, string) {
 	t.Helper()
-	env := testenv.Get(t)
+	env := emulator.Get(t)
 	ctx := context.Background()
 	db := env.DB()
-	table := testenv.TableName(t)
+	table := emulator.TableName(t)
 	if err := dynamo.CreateTable(ctx, db, table); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestMailerSendsOnceThroughSES(t *testing.T) {
 	e := receipt("fr", "once")
 	e.To, e.ID = "once-only@example.org", "receipt_once_only"
 	m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
-	env := testenv.Get(t)
+	env := emulator.Get(t)
 	for i := 0; i < 3; i++ { // the stream may deliver a record again
 		res, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
 		if err != nil || len(res.BatchItemFailures) != 0 {
@@ -160,7 +160,7 @@ func TestMailerIgnoresOtherRecords(t *testing.T) {
 	if err != nil || len(res.BatchItemFailures) != 0 {
 		t.Fatalf("%v %v", err, res.BatchItemFailures)
 	}
-	if n := len(testenv.Get(t).SentEmails(t, "ignored@example.org")); n != 0 {
+	if n := len(emulator.Get(t).SentEmails(t, "ignored@example.org")); n != 0 {
 		t.Fatalf("%d sent", n)
 	}
 }

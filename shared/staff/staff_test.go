@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/testenv"
+	"github.com/solidarity/solidarity/shared/emulator"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 func TestParseDollars(t *testing.T) {
 	tests := []struct {
@@ -32,9 +32,9 @@ func TestParseDollars(t *testing.T) {
 }
 
 func TestCommandsOnTheTable(t *testing.T) {
-	env := testenv.Get(t)
+	env := emulator.Get(t)
 	ctx := context.Background()
-	table := testenv.TableName(t)
+	table := emulator.TableName(t)
 	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package testenv
+package emulator
 
 import (
 	"context"
@@ -31,7 +31,7 @@ var (
 )
 
 // Run runs a package's tests and then stops the emulators they started. Use it from
-// TestMain: func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }.
+// TestMain: func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }.
 func Run(m *testing.M) int {
 	code := m.Run()
 	if shared != nil {

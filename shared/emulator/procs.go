@@ -1,7 +1,7 @@
-// Package testenv starts the local emulators — moto_server (DynamoDB, Streams, SES v2,
+// Package emulator starts the local emulators — moto_server (DynamoDB, Streams, SES v2,
 // S3, SQS) single-threaded and stripe-mock — on chosen or free ports, waits until they
 // answer, and stops them. The test harness and `make dev` use the same code.
-package testenv
+package emulator
 
 import (
 	"context"
