@@ -49,7 +49,6 @@ type System struct {
 	Poller  *Poller
 	Store   *dynamo.Store
 	Mailer  mail.Mailer
-	SES     *sesv2.Client
 }
 
 // New prepares the emulators (table, SES identity, dead-letter queue), seeds the appeal,
@@ -95,7 +94,6 @@ func New(ctx context.Context, o Options) (*System, error) {
 		Handler: httpapi.CORS(o.AllowedOrigins, mux),
 		Store:   store,
 		Mailer:  mailer,
-		SES:     ses,
 		Poller: &Poller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(cfg), SQS: sqsClient, Table: o.Table,
 			DeadLetters: aws.ToString(q.QueueUrl), Handle: mailer.Handle, MaxAttempts: 3,
