@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,18 +51,6 @@ func (c *calls) take() map[string]int {
 	return n
 }
 
-func equal(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // TestDynamoDBCallsPerOperation pins the round trips of the hot paths, so a change that
 // adds one fails here.
 func TestDynamoDBCallsPerOperation(t *testing.T) {
@@ -98,7 +87,7 @@ func TestDynamoDBCallsPerOperation(t *testing.T) {
 	counter.take()
 	expect := func(what string, want map[string]int) {
 		t.Helper()
-		if got := counter.take(); !equal(got, want) {
+		if got := counter.take(); !maps.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", what, got, want)
 		}
 	}

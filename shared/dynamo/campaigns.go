@@ -78,7 +78,7 @@ func (s *Store) AddOfflineGift(ctx context.Context, g OfflineGift) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":amt": num(g.AmountCents)},
 		}},
 	}})
-	if failed, ok := cancelled(err); ok {
+	if failed, ok := cancelled(err, 2); ok {
 		if failed[0] {
 			return ErrExists
 		}

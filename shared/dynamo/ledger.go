@@ -86,7 +86,7 @@ func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
 			return err
 		}
 		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		failed, isCancel := cancelled(err)
+		failed, isCancel := cancelled(err, len(items))
 		if !isCancel {
 			if err != nil {
 				return fmt.Errorf("record payment: %w", err)
@@ -214,12 +214,14 @@ func (s *Store) LinkSubscription(ctx context.Context, ev donation.Event, donatio
 			},
 		}},
 	}})
-	return s.ackCancelled(err, donation.ErrNotFound)
+	return ackCancelled(err, donation.ErrNotFound)
 }
 
-// ackCancelled maps a cancelled two-step transaction (event, change) to its meaning.
-func (s *Store) ackCancelled(err error, secondFailed error) error {
-	failed, isCancel := cancelled(err)
+// ackCancelled maps the outcome of a transaction whose first item is the event id to
+// its meaning: a failed event condition is a duplicate, any other failed condition is
+// secondFailed.
+func ackCancelled(err error, secondFailed error) error {
+	failed, isCancel := cancelled(err, 1)
 	switch {
 	case !isCancel && err != nil:
 		return fmt.Errorf("transaction: %w", err)
@@ -264,7 +266,7 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 		}},
 		notice,
 	}})
-	err = s.ackCancelled(err, errNotPending)
+	err = ackCancelled(err, errNotPending)
 	if errors.Is(err, errNotPending) {
 		return nil // paid or failed already: nothing to change, nothing to tell
 	}
@@ -318,7 +320,7 @@ func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 				UpdateExpression: aws.String("ADD refunded_cents :d"), ExpressionAttributeValues: add,
 			}},
 		}})
-		err = s.ackCancelled(err, errRefundRace)
+		err = ackCancelled(err, errRefundRace)
 		if !errors.Is(err, errRefundRace) {
 			return err
 		}
@@ -367,5 +369,5 @@ func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
 			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
 	}})
-	return s.ackCancelled(err, donation.ErrDuplicate)
+	return ackCancelled(err, donation.ErrDuplicate)
 }

@@ -118,19 +118,19 @@ func (s *Store) put(v any, pk, sk, typ string) (*types.Put, error) {
 		ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
 }
 
-// cancelled reports, for a cancelled transaction, which of its items failed their
-// condition. Any other error is returned as is.
-func cancelled(err error) (failed []bool, ok bool) {
+// cancelled reports whether err is a transaction of n items cancelled by failed
+// conditions, and which items failed theirs. The slice always has n entries, whatever
+// the service returned, so callers may index any item.
+func cancelled(err error, n int) (failed []bool, ok bool) {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
 		return nil, false
 	}
-	failed = make([]bool, len(tce.CancellationReasons))
-	any := false
+	failed = make([]bool, n)
 	for i, r := range tce.CancellationReasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			failed[i], any = true, true
+		if i < n && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			failed[i], ok = true, true
 		}
 	}
-	return failed, any
+	return failed, ok
 }

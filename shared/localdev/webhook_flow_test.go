@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localpay"
 )
 
@@ -48,7 +49,7 @@ func TestGiveOnceInFrench(t *testing.T) {
 		t.Fatalf("email %q from %q", m.Subject, m.Source)
 	}
 	for _, want := range []string{"Bonjour Élise", "25,00", "Numéro de reçu : SOL-", "don unique",
-		"27 novembre 2026"[:0], "ne sont pas déductibles d’impôt"} {
+		"Date : " + i18n.FormatDate(i18n.FR, time.Now()), "ne sont pas déductibles d’impôt"} {
 		if !strings.Contains(m.Body, want) {
 			t.Errorf("receipt lacks %q:\n%s", want, m.Body)
 		}

@@ -15,7 +15,7 @@ import (
 
 const secret = "whsec_unit"
 
-// ledger records what the handler asked for; its Fn fields decide the answers.
+// ledger records what the handler asked for and answers every call with err.
 type ledger struct {
 	payments []donation.Payment
 	links    []string
