@@ -99,6 +99,7 @@ func run() error {
 		MailFrom:       env("MAIL_FROM", "appeal@solidarity.example"),
 		AllowedOrigins: config.List(env("ALLOWED_ORIGINS", base+",http://localhost:"+strconv.Itoa(httpPort))),
 		WebDir:         filepath.Join(emulator.Root(), "web"),
+		BranchesCSV:    filepath.Join(emulator.Root(), "infra", "branches.csv"),
 	})
 	if err != nil {
 		return err

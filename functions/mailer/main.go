@@ -23,7 +23,7 @@ func main() {
 	m := mail.Mailer{
 		DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, SES: sesv2.NewFromConfig(aws),
 		From: cfg.MailFrom, ConfigurationSet: cfg.MailConfigurationSet,
-		Links: mail.Links(cfg.DonatePageURL), Now: time.Now,
+		Links: mail.Links(cfg.DonatePageURL), PublicURL: cfg.PublicURL, Now: time.Now,
 	}
 	lambda.StartWithOptions(m.Handle, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))
 }

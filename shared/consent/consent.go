@@ -2,7 +2,12 @@
 // asked, in which words and language, when, and from where.
 package consent
 
-import "time"
+import (
+	"net/http"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/httpapi"
+)
 
 // Version of the wording shown beside the news checkbox on the forms. Change it whenever
 // the wording changes, so each record says which words the person agreed to.
@@ -14,7 +19,10 @@ var Wording = map[string]string{
 	"fr": "Oui, envoyez-moi des nouvelles et des appels à l’action par courriel. Je peux me désabonner en tout temps.",
 }
 
-// Record is one grant (or, later, withdrawal) of consent.
+// Purpose of consent to news emails, the only kind asked for.
+const News = "news"
+
+// Record is one grant or withdrawal of consent. Records are only ever added.
 type Record struct {
 	Email     string    `dynamodbav:"email"`
 	Purpose   string    `dynamodbav:"purpose"`
@@ -24,7 +32,46 @@ type Record struct {
 	Language  string    `dynamodbav:"language"`
 	Source    string    `dynamodbav:"source"`
 	SourceID  string    `dynamodbav:"source_id"`
+	FormURL   string    `dynamodbav:"form_url,omitempty"` // the page the form was on
 	IP        string    `dynamodbav:"ip,omitempty"`
 	UserAgent string    `dynamodbav:"user_agent,omitempty"`
 	At        time.Time `dynamodbav:"at"`
+}
+
+// State is a person's current answer about news emails, which each new Record changes.
+type State struct {
+	Email      string    `dynamodbav:"email"`
+	Subscribed bool      `dynamodbav:"subscribed"`
+	ChangedAt  time.Time `dynamodbav:"changed_at"`
+	Source     string    `dynamodbav:"source"`
+}
+
+// Origin is where a consent was given, for its Record: the form's page and the browser.
+type Origin struct {
+	FormURL   string
+	IP        string
+	UserAgent string
+}
+
+// OriginOf reads a request's Origin. The form's page is the Referer, which browsers send
+// for same-site and (origin-only) cross-site form posts.
+func OriginOf(r *http.Request) Origin {
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	ref := r.Referer()
+	if len(ref) > 2048 {
+		ref = ref[:2048]
+	}
+	return Origin{FormURL: ref, IP: httpapi.ClientIP(r), UserAgent: ua}
+}
+
+// Grant is the record of a yes to news, given from origin at a moment in lang.
+func Grant(email, lang, source, sourceID string, from Origin, at time.Time) Record {
+	return Record{
+		Email: email, Purpose: News, Granted: true, Version: Version, Wording: Wording[lang],
+		Language: lang, Source: source, SourceID: sourceID,
+		FormURL: from.FormURL, IP: from.IP, UserAgent: from.UserAgent, At: at,
+	}
 }

@@ -3,6 +3,7 @@ package donate
 import (
 	"net/http"
 
+	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
@@ -36,8 +37,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A bot: answer like a success, store and send nothing.
 		res = created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
 	} else {
-		d, sess, err := h.Service.Create(r.Context(), req, lang,
-			Origin{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()})
+		d, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
 		if err != nil {
 			httpapi.WriteError(w, r, lang, body == request.Form, err)
 			return

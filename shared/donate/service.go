@@ -22,16 +22,10 @@ type Service struct {
 	Now      func() time.Time
 }
 
-// Origin is where a request came from, for the consent record.
-type Origin struct {
-	IP        string
-	UserAgent string
-}
-
 // Create validates req, opens a Checkout session and stores the pending donation (with
 // its consent record) — in that order, so a Stripe failure stores nothing and every stored
 // donation has a session. Validation problems come back as an *httpapi.Error.
-func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from Origin) (donation.Donation, donation.Session, error) {
+func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (donation.Donation, donation.Session, error) {
 	now := s.Now().UTC()
 	var camp *campaign.Campaign
 	// Only a well-formed slug is looked up: anything else names no campaign, and an
@@ -77,11 +71,8 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from O
 	d.CheckoutID = sess.ID
 	var rec *consent.Record
 	if req.ConsentUpdates {
-		rec = &consent.Record{
-			Email: d.Email, Purpose: "news", Granted: true, Version: consent.Version,
-			Wording: consent.Wording[d.Language], Language: d.Language, Source: "donation_form",
-			SourceID: d.ID, IP: from.IP, UserAgent: from.UserAgent, At: now,
-		}
+		r := consent.Grant(d.Email, d.Language, "donation_form", d.ID, from, now)
+		rec = &r
 	}
 	if err := s.Store.CreateDonation(ctx, d, rec); err != nil {
 		return donation.Donation{}, donation.Session{}, fmt.Errorf("store donation: %w", err)

@@ -75,7 +75,7 @@ func TestCreate(t *testing.T) {
 		st, co, svc := fixture()
 		req := valid()
 		req.CoverFees, req.ConsentUpdates = true, true
-		d, sess, err := svc.Create(context.Background(), req, i18n.FR, Origin{IP: "203.0.113.7", UserAgent: "test"})
+		d, sess, err := svc.Create(context.Background(), req, i18n.FR, consent.Origin{IP: "203.0.113.7", UserAgent: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestCreate(t *testing.T) {
 	t.Run("ErrStripeStoresNothing", func(t *testing.T) {
 		st, co, svc := fixture()
 		co.err = errors.New("stripe: connection refused")
-		if _, _, err := svc.Create(context.Background(), valid(), i18n.EN, Origin{}); err == nil {
+		if _, _, err := svc.Create(context.Background(), valid(), i18n.EN, consent.Origin{}); err == nil {
 			t.Fatal("no error")
 		}
 		if len(st.created) != 0 {
@@ -102,7 +102,7 @@ func TestCreate(t *testing.T) {
 		st, co, svc := fixture()
 		req := valid()
 		req.AmountCents = 50
-		_, _, err := svc.Create(context.Background(), req, i18n.EN, Origin{})
+		_, _, err := svc.Create(context.Background(), req, i18n.EN, consent.Origin{})
 		var e *httpapi.Error
 		if !errors.As(err, &e) || e.Code != "validation_failed" {
 			t.Fatalf("err %v", err)
@@ -114,7 +114,7 @@ func TestCreate(t *testing.T) {
 	t.Run("ErrStoreIsInternal", func(t *testing.T) {
 		st, _, svc := fixture()
 		st.err = errors.New("throttled")
-		_, _, err := svc.Create(context.Background(), valid(), i18n.EN, Origin{})
+		_, _, err := svc.Create(context.Background(), valid(), i18n.EN, consent.Origin{})
 		if _, known := httpapi.AsError(err); known || err == nil {
 			t.Fatalf("err %v", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
@@ -76,9 +77,9 @@ func TestDynamoDBCallsPerOperation(t *testing.T) {
 		hook.ServeHTTP(w, r)
 		return w.Code
 	}
-	give := func(email string, consent bool) donation.Donation {
+	give := func(email string, news bool) donation.Donation {
 		d, _, err := svc.Create(ctx, donate.Request{Campaign: localdev.AppealSlug, AmountCents: 2500, Frequency: "once",
-			FirstName: "Ana", LastName: "Roy", Email: email, ConsentUpdates: consent}, i18n.EN, donate.Origin{})
+			FirstName: "Ana", LastName: "Roy", Email: email, ConsentUpdates: news}, i18n.EN, consent.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}

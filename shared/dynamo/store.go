@@ -24,6 +24,7 @@ type DB interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 // Store reads and writes the table.
@@ -49,6 +50,10 @@ const (
 	TypeStripeEvent = "stripe_event"
 	TypeEmail       = "email"
 	TypeConsent     = "consent"
+	TypeNewsState   = "news_state"
+	TypeMember      = "member"
+	TypeBranch      = "branch"
+	TypeToken       = "token"
 )
 
 // Sort key of an entity's main item.

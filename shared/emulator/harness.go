@@ -31,12 +31,18 @@ var (
 )
 
 // Run runs a package's tests and then stops the emulators they started. Use it from
-// TestMain: func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }.
+// TestMain: func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }. Every log line the
+// tests' code writes through slog (and Lambda output sent to Logs) is checked: one that
+// carries personal data fails the run.
 func Run(m *testing.M) int {
+	captureSlog()
 	code := m.Run()
 	if shared != nil {
 		shared.Moto.Stop()
 		shared.Stripe.Stop()
+	}
+	if code == 0 {
+		code = checkLogs()
 	}
 	return code
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
@@ -24,7 +26,9 @@ import (
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/unsubscribe"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -38,6 +42,7 @@ type Options struct {
 	MailFrom       string
 	AllowedOrigins []string
 	WebDir         string // static demo pages, served at /
+	BranchesCSV    string // the branch directory to load (infra/branches.csv)
 }
 
 // DeadLetterQueue is the local mailer's dead-letter queue name.
@@ -72,6 +77,9 @@ func New(ctx context.Context, o Options) (*System, error) {
 	if err := Seed(ctx, store); err != nil {
 		return nil, err
 	}
+	if err := LoadBranches(ctx, store, o.BranchesCSV); err != nil {
+		return nil, err
+	}
 
 	stripeCheckout := payment.NewCheckout(payment.Backend(o.StripeURL), "sk_test_local", o.PublicURL)
 	checkout := localpay.Checkout{Stripe: stripeCheckout, BaseURL: o.PublicURL}
@@ -81,6 +89,8 @@ func New(ctx context.Context, o Options) (*System, error) {
 		ThanksURL: o.PublicURL + "/donations/thanks",
 	}.Routes(mux)
 	campaign.Handler{Campaigns: store}.Routes(mux)
+	member.Handler{Service: member.Service{Store: store, Now: time.Now}}.Routes(mux)
+	unsubscribe.Handler{Store: store, Now: time.Now}.Routes(mux)
 	webhook.Handler{Secret: o.WebhookSecret, Ledger: store}.Routes(mux)
 	(&localpay.Page{Donations: store, WebhookURL: o.PublicURL + "/webhooks/stripe",
 		Secret: o.WebhookSecret, PublicURL: o.PublicURL}).Routes(mux)
@@ -89,7 +99,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 	}
 
 	mailer := mail.Mailer{DB: db, Table: o.Table, SES: ses, From: o.MailFrom, Now: time.Now,
-		Links: mail.Links(o.PublicURL + "/")}
+		Links: mail.Links(o.PublicURL + "/"), PublicURL: o.PublicURL}
 	return &System{
 		Handler: httpapi.CORS(o.AllowedOrigins, mux),
 		Store:   store,
@@ -128,4 +138,19 @@ func Seed(ctx context.Context, store *dynamo.Store) error {
 		return fmt.Errorf("seed offline gift: %w", err)
 	}
 	return nil
+}
+
+// LoadBranches imports the branch directory from a CSV file (infra/branches.csv), through
+// the same parser and store call as the staff tool. Loading it again replaces the rows.
+func LoadBranches(ctx context.Context, store *dynamo.Store, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("branches: %w", err)
+	}
+	defer f.Close()
+	bs, err := branch.ParseCSV(f)
+	if err != nil {
+		return fmt.Errorf("branches %s: %w", path, err)
+	}
+	return store.PutBranches(ctx, bs)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func newStack(t *testing.T, withMailer bool) *stack {
 	sys, err := New(ctx, Options{
 		PublicURL: srv.URL, MotoURL: env.Moto.URL, StripeURL: env.Stripe.URL, Table: table,
 		WebhookSecret: testSecret, MailFrom: "appeal@solidarity.example", AllowedOrigins: []string{allowed},
+		BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
 	})
 	if err != nil {
 		cancel()
@@ -199,15 +201,31 @@ func (s *stack) donationByID(id string) donation.Donation {
 // waitEmails waits until n emails were sent to addr, and that no more arrive shortly.
 func (s *stack) waitEmails(addr string, n int) []emulator.SentEmail {
 	s.t.Helper()
+	return s.waitEmailsAbout(addr, "", n)
+}
+
+// waitEmailsAbout is waitEmails counting only the emails whose body has about: for
+// addresses, such as a branch organizer's, that other tests write to as well.
+func (s *stack) waitEmailsAbout(addr, about string, n int) []emulator.SentEmail {
+	s.t.Helper()
+	sent := func() []emulator.SentEmail {
+		var out []emulator.SentEmail
+		for _, e := range s.env.SentEmails(s.t, addr) {
+			if strings.Contains(e.Body, about) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := s.env.SentEmails(s.t, addr)
+		got := sent()
 		if len(got) > n {
 			s.t.Fatalf("%d emails to %s, want %d", len(got), addr, n)
 		}
 		if len(got) == n {
 			time.Sleep(600 * time.Millisecond) // a few poll intervals: nothing more may come
-			if again := s.env.SentEmails(s.t, addr); len(again) != n {
+			if again := sent(); len(again) != n {
 				s.t.Fatalf("%d emails to %s, want %d", len(again), addr, n)
 			}
 			return got

@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/stream"
+	"github.com/solidarity/solidarity/shared/token"
 )
 
 // SES is the part of the SES v2 client the mailer uses.
@@ -26,9 +27,11 @@ type SES interface {
 	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
-// Updater is the part of the DynamoDB client the mailer uses.
-type Updater interface {
+// DB is the part of the DynamoDB client the mailer uses: updates to claim and mark
+// emails, puts to store the hashes of the links it mints.
+type DB interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 // ClaimTimeout is how long a claim by a mailer that may have died holds an email.
@@ -36,7 +39,7 @@ const ClaimTimeout = 5 * time.Minute
 
 // Mailer sends outbox emails as the table's stream delivers them.
 type Mailer struct {
-	DB    Updater
+	DB    DB
 	Table string
 	SES   SES
 	From  string
@@ -45,7 +48,9 @@ type Mailer struct {
 	// Links are added to every email's data (retry_url…), so stored emails
 	// carry no URLs of their own.
 	Links map[string]string
-	Now   func() time.Time
+	// PublicURL is the API's base URL, which minted links (confirm, unsubscribe) open.
+	PublicURL string
+	Now       func() time.Time
 }
 
 // Links are the public pages emails point to: for now the organization's donation form.
@@ -95,7 +100,7 @@ func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.
 	if err != nil || !claimed {
 		return err
 	}
-	msgID, sendErr := m.deliver(ctx, e)
+	msgID, sendErr := m.mintAndDeliver(ctx, e)
 	if sendErr != nil {
 		if err := m.release(ctx, key); err != nil {
 			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
@@ -163,19 +168,55 @@ func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue
 	return err
 }
 
-func (m Mailer) deliver(ctx context.Context, e outbox.Email) (string, error) {
-	data := make(map[string]string, len(e.Data)+len(m.Links))
+// mintAndDeliver mints the email's secret links (storing only their hashes), renders it
+// and sends it. A retry mints new links; the unused ones of a failed attempt expire.
+func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, error) {
+	data := make(map[string]string, len(e.Data)+len(m.Links)+len(e.Links)+1)
 	for k, v := range m.Links {
 		data[k] = v
 	}
 	for k, v := range e.Data {
 		data[k] = v
 	}
+	links := e.Links
+	if e.News {
+		links = append(links, outbox.Link{Name: "unsubscribe_url", Purpose: token.Unsubscribe,
+			Path: "/unsubscribe", Subject: e.To, TTLSecs: int64(token.UnsubscribeTTL / time.Second)})
+	}
+	for _, l := range links {
+		url, err := m.mint(ctx, l, e.Language)
+		if err != nil {
+			return "", err
+		}
+		data[l.Name] = url
+	}
 	e.Data = data
 	msg, err := Render(e)
 	if err != nil {
 		return "", err
 	}
+	return m.deliver(ctx, e, msg)
+}
+
+func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, error) {
+	raw, tok := token.Mint(l.Purpose, l.Subject, lang, m.Now(), time.Duration(l.TTLSecs)*time.Second)
+	item, err := attributevalue.MarshalMap(tok)
+	if err != nil {
+		return "", fmt.Errorf("marshal token: %w", err)
+	}
+	item["pk"] = &types.AttributeValueMemberS{Value: token.PK(tok.Hash)}
+	item["sk"] = &types.AttributeValueMemberS{Value: "META"}
+	item["type"] = &types.AttributeValueMemberS{Value: "token"}
+	_, err = m.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(m.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if err != nil {
+		return "", fmt.Errorf("store %s token: %w", l.Purpose, err)
+	}
+	return m.PublicURL + l.Path + "?token=" + raw, nil
+}
+
+func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (string, error) {
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.From),
 		Destination:      &sestypes.Destination{ToAddresses: []string{e.To}},
@@ -185,6 +226,7 @@ func (m Mailer) deliver(ctx context.Context, e outbox.Email) (string, error) {
 				Text: &sestypes.Content{Data: aws.String(msg.Text), Charset: aws.String("UTF-8")},
 				Html: &sestypes.Content{Data: aws.String(msg.HTML), Charset: aws.String("UTF-8")},
 			},
+			Headers: unsubscribeHeaders(e.Data["unsubscribe_url"]),
 		}},
 		EmailTags: []sestypes.MessageTag{{Name: aws.String("template"), Value: aws.String(e.Template)}},
 	}
@@ -196,4 +238,16 @@ func (m Mailer) deliver(ctx context.Context, e outbox.Email) (string, error) {
 		return "", fmt.Errorf("ses send: %w", err)
 	}
 	return aws.ToString(out.MessageId), nil
+}
+
+// unsubscribeHeaders are the one-click unsubscribe headers of RFC 8058 (mail clients show
+// an "Unsubscribe" button that POSTs to the link), or none when there is no link.
+func unsubscribeHeaders(url string) []sestypes.MessageHeader {
+	if url == "" {
+		return nil
+	}
+	return []sestypes.MessageHeader{
+		{Name: aws.String("List-Unsubscribe"), Value: aws.String("<" + url + ">")},
+		{Name: aws.String("List-Unsubscribe-Post"), Value: aws.String("List-Unsubscribe=One-Click")},
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"sort"
 	"strconv"
 	"strings"
 	"text/template"
@@ -61,13 +62,51 @@ func Render(e outbox.Email) (Message, error) {
 		return Message{}, fmt.Errorf("render %s: %w", e.Template, err)
 	}
 	subject, body, _ := strings.Cut(buf.String(), "\n")
-	body = strings.TrimSpace(body) + "\n"
-	var html bytes.Buffer
-	err := layout.Execute(&html, map[string]any{
-		"Lang": lang, "Subject": subject, "Paragraphs": strings.Split(strings.TrimSpace(body), "\n\n"),
-	})
+	body = strings.TrimSpace(body)
+	if u := e.Data["unsubscribe_url"]; u != "" {
+		body += "\n\n" + i18n.Text(lang, i18n.M("mail.unsubscribe", u))
+	}
+	body += "\n"
+	paragraphs := strings.Split(strings.TrimSpace(body), "\n\n")
+	html := make([]htmltemplate.HTML, len(paragraphs))
+	for i, p := range paragraphs {
+		html[i] = linkify(p, e.Data)
+	}
+	var out bytes.Buffer
+	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}
-	return Message{Subject: strings.TrimSpace(subject), Text: body, HTML: html.String()}, nil
+	return Message{Subject: strings.TrimSpace(subject), Text: body, HTML: out.String()}, nil
+}
+
+// linkify escapes a paragraph for HTML and makes the email's own links (the data values
+// whose keys end in _url) clickable. Addresses a person typed (in a message to the
+// organizer, say) stay plain text.
+func linkify(p string, data map[string]string) htmltemplate.HTML {
+	var urls []string
+	for k, v := range data {
+		if strings.HasSuffix(k, "_url") && strings.HasPrefix(v, "http") {
+			urls = append(urls, v)
+		}
+	}
+	// Longest first, so a link that extends another is matched whole.
+	sort.Slice(urls, func(i, j int) bool { return len(urls[i]) > len(urls[j]) })
+	var b strings.Builder
+	for len(p) > 0 {
+		at, which := len(p), ""
+		for _, u := range urls {
+			if i := strings.Index(p, u); i >= 0 && i < at {
+				at, which = i, u
+			}
+		}
+		b.WriteString(htmltemplate.HTMLEscapeString(p[:at]))
+		if which == "" {
+			break
+		}
+		esc := htmltemplate.HTMLEscapeString(which)
+		fmt.Fprintf(&b, `<a href="%s">%s</a>`, esc, esc)
+		p = p[at+len(which):]
+	}
+	return htmltemplate.HTML(b.String())
 }

@@ -18,17 +18,37 @@ const (
 const (
 	DonationReceipt = "donation_receipt"
 	DonationFailed  = "donation_failed"
+	MemberConfirm   = "member_confirm" // the double opt-in link
+	MemberWelcome   = "member_welcome" // after confirming: the branch and its contact
+	MemberAlready   = "member_already" // a second signup of an active member
+	BranchNotice    = "branch_notice"  // to the branch organizer: a new or transferred member
 )
 
 // Email is one outbox item: what to send to whom, in which language. The body is
 // rendered when it is sent, from Template and Data.
 type Email struct {
-	ID        string            `dynamodbav:"id"`
-	Template  string            `dynamodbav:"template"`
-	Language  string            `dynamodbav:"language"`
-	To        string            `dynamodbav:"to"`
-	Data      map[string]string `dynamodbav:"data"`
-	Status    string            `dynamodbav:"status"`
-	CreatedAt time.Time         `dynamodbav:"created_at"`
-	Attempts  int               `dynamodbav:"attempts"`
+	ID       string            `dynamodbav:"id"`
+	Template string            `dynamodbav:"template"`
+	Language string            `dynamodbav:"language"`
+	To       string            `dynamodbav:"to"`
+	Data     map[string]string `dynamodbav:"data"`
+	// Links are secret links the mailer mints when it sends, so that no secret is ever
+	// stored in the table: only the token's hash is.
+	Links []Link `dynamodbav:"links,omitempty"`
+	// News marks an email sent because the person agreed to news: it carries an
+	// unsubscribe link and one-click unsubscribe headers (RFC 8058). Receipts and account
+	// emails are not news.
+	News      bool      `dynamodbav:"news,omitempty"`
+	Status    string    `dynamodbav:"status"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	Attempts  int       `dynamodbav:"attempts"`
+}
+
+// Link is a secret link to mint when sending: its URL becomes Data[Name].
+type Link struct {
+	Name    string `dynamodbav:"name"`    // the template's data key, e.g. confirm_url
+	Purpose string `dynamodbav:"purpose"` // a token purpose (package token)
+	Path    string `dynamodbav:"path"`    // the API path the link opens, e.g. /members/confirm
+	Subject string `dynamodbav:"subject"` // the canonical email address it acts for
+	TTLSecs int64  `dynamodbav:"ttl_seconds"`
 }

@@ -1,0 +1,387 @@
+package localdev
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/token"
+)
+
+func init() {
+	// Names and streets the member tests send: none may reach a log line.
+	emulator.Logs.Personal("Éloïse", "Bergeron", "Kwame", "Asante", "Maëlle", "Okonkwo-Roy", "4321 rue Saint-Denis")
+}
+
+// joiner is a person who signs up, with the fields api.md lists.
+func joiner(email string, overrides map[string]any) map[string]any {
+	body := map[string]any{
+		"first_name": "Éloïse", "last_name": "Bergeron", "email": email, "phone": "(514) 555-0199",
+		"address": map[string]any{"line1": "4321 rue Saint-Denis", "city": "Montréal", "province": "qc", "postal_code": "h2x1y4"},
+		"language": "fr", "consent_updates": true, "message": "Pour la justice sociale.\nEt le journal !",
+	}
+	for k, v := range overrides {
+		body[k] = v
+	}
+	return body
+}
+
+func (s *stack) join(body map[string]any) response {
+	s.t.Helper()
+	res := s.postJSON("/members", body, map[string]string{"Referer": "https://solidarity.example/fr/adherer", "User-Agent": "TestBrowser/1.0"})
+	if res.status != http.StatusAccepted || string(res.body) != `{"status":"pending_confirmation"}`+"\n" {
+		s.t.Fatalf("POST /members: %d %s", res.status, res.body)
+	}
+	return res
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s"<>]+\?token=[A-Za-z0-9_-]{43}`)
+
+// link returns the link to path in an email.
+func link(t *testing.T, e emulator.SentEmail, path string) string {
+	t.Helper()
+	for _, l := range linkRE.FindAllString(e.Body, -1) {
+		if strings.Contains(l, path+"?token=") {
+			return l
+		}
+	}
+	t.Fatalf("no %s link in %q:\n%s", path, e.Subject, e.Body)
+	return ""
+}
+
+// open follows an emailed link with method and returns the answer.
+func (s *stack) open(method, link string) response {
+	s.t.Helper()
+	return s.do(method, strings.TrimPrefix(link, s.url), "", "", nil)
+}
+
+func (s *stack) member(email string) member.Member {
+	s.t.Helper()
+	m, err := s.sys.Store.Member(context.Background(), email)
+	if err != nil {
+		s.t.Fatalf("member %s: %v", email, err)
+	}
+	return m
+}
+
+// TestJoinInFrenchInMontreal is the issue's newcomer path: join in French with a Montreal
+// postal code, get the French confirmation, open the link, see the page, get the welcome
+// naming the Montreal branch, and the Montreal organizer gets the notice.
+func TestJoinInFrenchInMontreal(t *testing.T) {
+	s := newStack(t, true)
+	s.join(joiner("eloise@example.org", nil))
+
+	m := s.member("eloise@example.org")
+	if m.Status != member.StatusPending || m.Branch != "montreal" || m.RoutedBy != "postal_code" ||
+		m.Phone != "+15145550199" || m.Address.PostalCode != "H2X 1Y4" || m.Address.Province != "QC" || m.Language != "fr" {
+		t.Fatalf("stored %+v", m)
+	}
+	mails := s.waitEmails("eloise@example.org", 1)
+	confirm := mails[0]
+	if confirm.Subject != "Confirmez votre adhésion à Solidarity" || !strings.Contains(confirm.Body, "Section de Montréal") {
+		t.Fatalf("confirmation %q:\n%s", confirm.Subject, confirm.Body)
+	}
+	if strings.Contains(confirm.Body, "unsubscribe") {
+		t.Fatal("the confirmation is not a news email")
+	}
+	confirmURL := link(t, confirm, "/members/confirm")
+	// Only the hash of the link's secret is stored.
+	raw := confirmURL[strings.Index(confirmURL, "token=")+6:]
+	for _, it := range append(s.items("token"), s.items("email")...) {
+		for _, v := range it {
+			if sv, ok := v.(*types.AttributeValueMemberS); ok && strings.Contains(sv.Value, raw) {
+				t.Fatal("the raw token is stored in the table")
+			}
+		}
+	}
+
+	page := s.open(http.MethodGet, confirmURL)
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), "Bienvenue à Solidarity") ||
+		!strings.Contains(string(page.body), "Section de Montréal") || !strings.Contains(string(page.body), `lang="fr"`) {
+		t.Fatalf("confirmation page %d:\n%s", page.status, page.body)
+	}
+	if page.header.Get("Cache-Control") != "no-store" || page.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("page headers %v", page.header)
+	}
+	m = s.member("eloise@example.org")
+	if m.Status != member.StatusActive || m.ConfirmedAt == nil || !m.News {
+		t.Fatalf("after confirming %+v", m)
+	}
+
+	welcome := s.waitEmails("eloise@example.org", 2)[1]
+	if !strings.HasPrefix(welcome.Subject, "Bienvenue à Solidarity") || !strings.Contains(welcome.Body, "Section de Montréal") ||
+		!strings.Contains(welcome.Body, "montreal@solidarity.example") {
+		t.Fatalf("welcome %q:\n%s", welcome.Subject, welcome.Body)
+	}
+	link(t, welcome, "/unsubscribe") // she agreed to news: the welcome carries the way out
+
+	notice := s.waitEmailsAbout("montreal@solidarity.example", "eloise@example.org", 1)[0]
+	for _, want := range []string{"Éloïse Bergeron", "eloise@example.org", "+15145550199", "H2X 1Y4", "Montréal", "code postal", "Nouvelles par courriel : oui", "Pour la justice sociale."} {
+		if !strings.Contains(notice.Body, want) {
+			t.Errorf("the organizer's notice lacks %q:\n%s", want, notice.Body)
+		}
+	}
+	if notice.Subject != "Nouvelle adhésion : Éloïse Bergeron (Section de Montréal)" {
+		t.Errorf("notice subject %q", notice.Subject)
+	}
+
+	// Consent: the grant at signup (what, words, where) and its confirmation by the link.
+	var grants []consent.Record
+	for _, it := range s.items("consent") {
+		grants = append(grants, unmarshal[consent.Record](t, it))
+	}
+	if len(grants) != 2 {
+		t.Fatalf("%d consent records, want the signup's and the confirmation's", len(grants))
+	}
+	g := grants[0]
+	if grants[1].Source == "membership_form" {
+		g = grants[1]
+	}
+	if g.Source != "membership_form" || !g.Granted || g.Version != consent.Version || g.Wording != consent.Wording["fr"] ||
+		g.Language != "fr" || g.FormURL != "https://solidarity.example/fr/adherer" || g.IP != "127.0.0.1" || g.UserAgent != "TestBrowser/1.0" {
+		t.Fatalf("signup consent %+v", g)
+	}
+
+	// The link again: used, refused cleanly, nothing changes.
+	again := s.open(http.MethodGet, confirmURL)
+	if again.status != http.StatusGone || !strings.Contains(string(again.body), "Ce lien a déjà été utilisé") {
+		t.Fatalf("reused link %d:\n%s", again.status, again.body)
+	}
+	s.waitEmails("eloise@example.org", 2)
+	s.waitEmailsAbout("montreal@solidarity.example", "eloise@example.org", 1)
+}
+
+// TestRouting: the issue's other two people, through confirmation to their organizers.
+func TestRouting(t *testing.T) {
+	s := newStack(t, true)
+	tests := []struct {
+		email, lang, city, province, postal, branch, organizer, subject string
+	}{
+		{"kwame@example.org", "en", "Toronto", "ON", "M5V 2T6", "toronto", "toronto@solidarity.example", "New member: Kwame Asante (Toronto branch)"},
+		{"maelle@example.org", "en", "Morris", "MB", "R0G 1A0", "manitoba-at-large", "manitoba.at-large@solidarity.example", "New member: Maëlle Okonkwo-Roy (Manitoba members at large)"},
+	}
+	names := map[string][2]string{"kwame@example.org": {"Kwame", "Asante"}, "maelle@example.org": {"Maëlle", "Okonkwo-Roy"}}
+	for _, tt := range tests {
+		s.join(joiner(tt.email, map[string]any{"first_name": names[tt.email][0], "last_name": names[tt.email][1],
+			"language": tt.lang, "address": map[string]any{"city": tt.city, "province": tt.province, "postal_code": tt.postal}}))
+		if m := s.member(tt.email); m.Branch != tt.branch {
+			t.Fatalf("%s routed to %s, want %s", tt.email, m.Branch, tt.branch)
+		}
+		confirm := s.waitEmails(tt.email, 1)[0]
+		if confirm.Subject != "Confirm your membership in Solidarity" {
+			t.Fatalf("confirmation subject %q", confirm.Subject)
+		}
+		if res := s.open(http.MethodGet, link(t, confirm, "/members/confirm")); res.status != http.StatusOK {
+			t.Fatalf("confirm: %d %s", res.status, res.body)
+		}
+		notice := s.waitEmailsAbout(tt.organizer, tt.email, 1)[0]
+		if notice.Subject != tt.subject || !strings.Contains(notice.Body, tt.email) {
+			t.Fatalf("notice %q:\n%s", notice.Subject, notice.Body)
+		}
+	}
+	// Toronto has two organizers: each is told.
+	s.waitEmailsAbout("toronto.outreach@solidarity.example", "kwame@example.org", 1)
+}
+
+// TestSignupTwice: one member per address whatever its case, the same answer each time,
+// and a re-sent link only once the previous one has had time to arrive.
+func TestSignupTwice(t *testing.T) {
+	s := newStack(t, true)
+	first := s.join(joiner("Twice.Member@Example.org", nil))
+	second := s.join(joiner("twice.member@EXAMPLE.ORG", map[string]any{"first_name": "Autre", "phone": ""}))
+	if string(first.body) != string(second.body) {
+		t.Fatalf("answers differ: %s / %s", first.body, second.body)
+	}
+	if n := len(s.items("member")); n != 1 {
+		t.Fatalf("%d members, want 1", n)
+	}
+	m := s.member("twice.member@example.org")
+	if m.FirstName != "Éloïse" || m.Phone != "+15145550199" {
+		t.Fatalf("the second signup changed the member: %+v", m)
+	}
+	s.waitEmails("twice.member@example.org", 1) // the second came too soon for another email
+
+	// Ten minutes later, asking again re-sends a fresh link.
+	s.age("twice.member@example.org", member.FirstResendAfter)
+	s.join(joiner("twice.member@example.org", nil))
+	mails := s.waitEmails("twice.member@example.org", 2)
+	if mails[1].Subject != "Confirmez votre adhésion à Solidarity" {
+		t.Fatalf("re-sent %q", mails[1].Subject)
+	}
+	old, fresh := link(t, mails[0], "/members/confirm"), link(t, mails[1], "/members/confirm")
+	if old == fresh {
+		t.Fatal("the re-sent link is the same")
+	}
+	// The next re-send waits twice as long.
+	s.age("twice.member@example.org", member.FirstResendAfter)
+	s.join(joiner("twice.member@example.org", nil))
+	s.waitEmails("twice.member@example.org", 2)
+
+	// Either link confirms; the other then says so, without a second welcome or notice.
+	if res := s.open(http.MethodGet, fresh); res.status != http.StatusOK {
+		t.Fatalf("fresh link %d", res.status)
+	}
+	if res := s.open(http.MethodGet, old); res.status != http.StatusOK || !strings.Contains(string(res.body), "déjà confirmée") {
+		t.Fatalf("older link %d:\n%s", res.status, res.body)
+	}
+	s.waitEmails("twice.member@example.org", 3)
+	s.waitEmailsAbout("montreal@solidarity.example", "twice.member@example.org", 1)
+
+	// An active member who signs up again is told they are a member, at most so often.
+	s.age("twice.member@example.org", 3*member.FirstResendAfter)
+	s.join(joiner("TWICE.member@example.org", nil))
+	s.join(joiner("twice.member@example.org", nil))
+	already := s.waitEmails("twice.member@example.org", 4)[3]
+	if already.Subject != "Vous êtes déjà membre de Solidarity" || !strings.Contains(already.Body, "Section de Montréal") {
+		t.Fatalf("already-a-member note %q:\n%s", already.Subject, already.Body)
+	}
+	if n := len(s.items("member")); n != 1 {
+		t.Fatalf("%d members, want 1", n)
+	}
+}
+
+// age moves a member's last notice back by d, as if that much time had passed.
+func (s *stack) age(email string, d time.Duration) {
+	s.t.Helper()
+	m := s.member(email)
+	at := m.NoticeSentAt.Add(-d).UTC().Format(time.RFC3339Nano)
+	_, err := s.env.DB().UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "PERSON#" + email},
+			"sk": &types.AttributeValueMemberS{Value: "MEMBER"}},
+		UpdateExpression:          aws.String("SET notice_sent_at = :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: at}},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// TestConfirmationLinks: expired, unknown and malformed links get clear pages, not 500s,
+// and change nothing.
+func TestConfirmationLinks(t *testing.T) {
+	s := newStack(t, true)
+	s.join(joiner("late@example.org", map[string]any{"language": "en"}))
+	confirmURL := link(t, s.waitEmails("late@example.org", 1)[0], "/members/confirm")
+	raw := confirmURL[strings.Index(confirmURL, "token=")+6:]
+	_, err := s.env.DB().UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: token.PK(token.Hash(raw))},
+			"sk": &types.AttributeValueMemberS{Value: "META"}},
+		UpdateExpression:          aws.String("SET expires_at = :past"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":past": &types.AttributeValueMemberN{Value: "1700000000"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		status     int
+		want       string
+	}{
+		{"expired", strings.TrimPrefix(confirmURL, s.url), http.StatusGone, "This link has expired"},
+		{"unknown", "/members/confirm?token=" + strings.Repeat("A", 43), http.StatusNotFound, "This link is not valid"},
+		{"malformed", "/members/confirm?token=%27%3B--", http.StatusNotFound, "This link is not valid"},
+		{"missing", "/members/confirm", http.StatusNotFound, "This link is not valid"},
+		{"unknown in French", "/members/confirm?lang=fr&token=" + strings.Repeat("B", 43), http.StatusNotFound, "Ce lien n’est pas valide"},
+	}
+	for _, tt := range tests {
+		res := s.do(http.MethodGet, tt.path, "", "", nil)
+		if res.status != tt.status || !strings.Contains(string(res.body), tt.want) {
+			t.Errorf("%s: %d\n%s", tt.name, res.status, res.body)
+		}
+	}
+	if m := s.member("late@example.org"); m.Status != member.StatusPending {
+		t.Fatalf("member %s after an expired link", m.Status)
+	}
+	s.waitEmails("late@example.org", 1)
+}
+
+// TestUnsubscribe: the welcome's link by GET, and a mail client's one-click POST, each
+// record the withdrawal once, however often they are used.
+func TestUnsubscribe(t *testing.T) {
+	s := newStack(t, true)
+	for _, tt := range []struct{ email, first, second string }{
+		{"by-link@example.org", http.MethodGet, http.MethodPost},
+		{"one-click@example.org", http.MethodPost, http.MethodGet},
+	} {
+		s.join(joiner(tt.email, nil))
+		s.open(http.MethodGet, link(t, s.waitEmails(tt.email, 1)[0], "/members/confirm"))
+		unsub := link(t, s.waitEmails(tt.email, 2)[1], "/unsubscribe")
+		for i, method := range []string{tt.first, tt.second, tt.first} {
+			res := s.open(method, unsub)
+			if res.status != http.StatusOK || !strings.Contains(string(res.body), "Vous êtes désabonné") {
+				t.Fatalf("%s %s (%d): %d\n%s", tt.email, method, i+1, res.status, res.body)
+			}
+		}
+		if m := s.member(tt.email); m.News || !m.NewsRequested {
+			t.Fatalf("member after unsubscribing %+v", m)
+		}
+		var withdrawals []consent.Record
+		for _, it := range s.items("consent") {
+			if r := unmarshal[consent.Record](t, it); r.Email == tt.email && !r.Granted {
+				withdrawals = append(withdrawals, r)
+			}
+		}
+		wantSource := map[string]string{http.MethodGet: "unsubscribe_link", http.MethodPost: "unsubscribe_one_click"}[tt.first]
+		if len(withdrawals) != 1 || withdrawals[0].Source != wantSource || withdrawals[0].Purpose != "news" {
+			t.Fatalf("%s: withdrawals %+v", tt.email, withdrawals)
+		}
+	}
+	for _, bad := range []string{"/unsubscribe", "/unsubscribe?token=" + strings.Repeat("C", 43)} {
+		if res := s.do(http.MethodPost, bad, "", "", nil); res.status != http.StatusNotFound {
+			t.Fatalf("POST %s: %d", bad, res.status)
+		}
+	}
+}
+
+// TestJoinFormPost: a plain HTML form works without JavaScript.
+func TestJoinFormPost(t *testing.T) {
+	s := newStack(t, false)
+	form := url.Values{"first_name": {"Éloïse"}, "last_name": {"Bergeron"}, "email": {"form@example.org"},
+		"address.city": {"Montréal"}, "address.province": {"QC"}, "address.postal_code": {"H2X 1Y4"},
+		"language": {"fr"}, "consent_updates": {"on"}, "utm_source": {"tract"}}
+	res := s.postForm("/members", form, nil)
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/members/check-email?lang=fr" {
+		t.Fatalf("form post %d %v", res.status, res.header)
+	}
+	page := s.do(http.MethodGet, res.header.Get("Location"), "", "", nil)
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), "Vérifiez votre boîte de réception") {
+		t.Fatalf("check-email page %d:\n%s", page.status, page.body)
+	}
+	if m := s.member("form@example.org"); !m.NewsRequested || m.Branch != "montreal" {
+		t.Fatalf("member %+v", m)
+	}
+	form.Set("address.postal_code", "90210")
+	form.Set("email", "form2@example.org")
+	bad := s.postForm("/members", form, nil)
+	if bad.status != http.StatusBadRequest || !strings.Contains(string(bad.body), "Code postal") ||
+		!strings.Contains(bad.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("bad form post %d:\n%s", bad.status, bad.body)
+	}
+	if _, err := s.sys.Store.Member(context.Background(), "form2@example.org"); err != member.ErrNotFound {
+		t.Fatalf("a refused form stored a member: %v", err)
+	}
+}
+
+// TestJoinHoneypot: a bot that fills the hidden field is answered like a person; nothing
+// is stored or sent.
+func TestJoinHoneypot(t *testing.T) {
+	s := newStack(t, true)
+	s.join(joiner("bot@example.org", map[string]any{"website": "http://spam.example"}))
+	if n := len(s.items("member")) + len(s.items("email")); n != 0 {
+		t.Fatalf("%d items stored for a bot", n)
+	}
+	s.waitEmails("bot@example.org", 0)
+}

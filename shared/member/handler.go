@@ -1,0 +1,88 @@
+package member
+
+import (
+	"net/http"
+
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/request"
+)
+
+// Handler answers POST /members, the confirmation link, and the "check your inbox" page.
+type Handler struct {
+	Service Service
+}
+
+type accepted struct {
+	Status string `json:"status"`
+}
+
+// ServeHTTP answers POST /members: always 202 pending_confirmation for JSON (or 303 to the
+// "check your inbox" page for a form), whether the address is new, pending or a member.
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	body, err := request.Decode(r, &req)
+	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
+	if err == nil && req.Website == "" {
+		err = h.Service.Signup(r.Context(), req, lang, consent.OriginOf(r))
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, lang, body == request.Form, err)
+		return
+	}
+	if body == request.Form {
+		http.Redirect(w, r, "/members/check-email?lang="+string(lang), http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, accepted{Status: "pending_confirmation"})
+}
+
+// confirm answers GET /members/confirm?token=… with a localized page of what happened.
+func (h Handler) confirm(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	out, err := h.Service.Confirm(r.Context(), r.URL.Query().Get("token"), consent.OriginOf(r))
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	if out.Lang != "" {
+		lang = out.Lang
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, lang, true, err)
+		return
+	}
+	status := map[string]int{Confirmed: http.StatusOK, AlreadyActive: http.StatusOK,
+		LinkUsed: http.StatusGone, LinkExpired: http.StatusGone, LinkInvalid: http.StatusNotFound}[out.Result]
+	page := "page." + out.Result
+	body := i18n.M(page + ".body")
+	if out.Result == Confirmed {
+		body.Args = []any{out.BranchName}
+	}
+	httpapi.WritePage(w, status, "message.html", map[string]any{
+		"Lang":  lang,
+		"Title": i18n.Text(lang, i18n.M(page+".title")),
+		"Body":  i18n.Text(lang, body),
+	})
+}
+
+// checkEmail is where a form post lands: "check your inbox".
+func checkEmail(w http.ResponseWriter, r *http.Request) {
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	httpapi.WritePage(w, http.StatusOK, "message.html", map[string]any{
+		"Lang":  lang,
+		"Title": i18n.Text(lang, i18n.M("page.joined.title")),
+		"Body":  i18n.Text(lang, i18n.M("page.joined.body")),
+	})
+}
+
+// noStore keeps a page that follows a secret link out of caches and Referer headers.
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+}
+
+// Routes mounts the signup function's routes (the same as template.yaml's).
+func (h Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /members", h)
+	mux.HandleFunc("GET /members/confirm", h.confirm)
+	mux.HandleFunc("GET /members/check-email", checkEmail)
+}

@@ -1,0 +1,122 @@
+package member
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/branch"
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/contact"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/ids"
+	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/token"
+)
+
+// Service signs members up and confirms them.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// Signup handles a valid-or-not request. Whatever the address's state, the caller answers
+// the same: a new address gets a pending member and a confirmation link; a pending one a
+// new link; an active one a "you are already a member" note — the last two at most as
+// often as NextNotice allows. Nothing of an existing member is changed. Validation
+// problems come back as an *httpapi.Error.
+func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) error {
+	if err := req.Check().Err(); err != nil {
+		return err
+	}
+	email := contact.CanonicalEmail(req.Email)
+	now := s.Now().UTC()
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return err
+	}
+	existing, err := s.Store.Member(ctx, email)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		err = s.create(ctx, dir, req, email, lang, from, now)
+		if !errors.Is(err, ErrExists) {
+			return err
+		}
+		// Another request created it a moment ago; it sent the email.
+		return nil
+	case err != nil:
+		return fmt.Errorf("load member: %w", err)
+	}
+	return s.renotify(ctx, dir, existing, now)
+}
+
+func (s Service) directory(ctx context.Context) (*branch.Directory, error) {
+	bs, err := s.Store.Branches(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load branches: %w", err)
+	}
+	return branch.NewDirectory(bs), nil
+}
+
+func (s Service) create(ctx context.Context, dir *branch.Directory, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time) error {
+	a := *req.Address
+	b, how, err := dir.Route(branch.Where{Choice: req.Branch, City: a.City, Province: a.Province, PostalCode: a.PostalCode})
+	if err != nil {
+		return err
+	}
+	m := Member{
+		ID: ids.New("mem"), Email: email, FirstName: req.FirstName, LastName: req.LastName,
+		Phone: req.Phone, Address: a, Branch: b.Slug, RoutedBy: how, Language: string(lang),
+		Message: req.Message, NewsRequested: req.ConsentUpdates, Status: StatusPending,
+		CreatedAt: now, NoticeSentAt: now, Notices: 1,
+	}
+	var rec *consent.Record
+	if req.ConsentUpdates {
+		r := consent.Grant(email, m.Language, "membership_form", m.ID, from, now)
+		rec = &r
+	}
+	return s.Store.CreateMember(ctx, m, confirmEmail(m, b), rec)
+}
+
+func (s Service) renotify(ctx context.Context, dir *branch.Directory, m Member, now time.Time) error {
+	if now.Before(m.NextNotice()) {
+		return nil // asked again too soon: the last email is still fresh
+	}
+	b, ok := dir.Get(m.Branch)
+	if !ok {
+		b, _, _ = dir.Route(branch.Where{City: m.Address.City, Province: m.Address.Province, PostalCode: m.Address.PostalCode})
+	}
+	prev := m.NoticeSentAt
+	m.NoticeSentAt, m.Notices = now, m.Notices+1
+	e := confirmEmail(m, b)
+	if m.Status == StatusActive {
+		e = outbox.Email{Template: outbox.MemberAlready, Language: m.Language, To: m.Email, Data: map[string]string{
+			"first_name": m.FirstName, "branch_name": b.Name(lang(m)), "branch_contact": strings.Join(b.Organizers, ", "),
+		}}
+	}
+	e.ID = e.Template + "_" + m.ID + "_" + strconv.Itoa(m.Notices)
+	err := s.Store.Renotify(ctx, m, prev, e)
+	if errors.Is(err, ErrConflict) {
+		return nil // another signup of the same address just sent one
+	}
+	return err
+}
+
+func lang(m Member) i18n.Lang {
+	l, _ := i18n.Parse(m.Language)
+	return l
+}
+
+// confirmEmail is the double opt-in email: its link is minted by the mailer.
+func confirmEmail(m Member, b branch.Branch) outbox.Email {
+	return outbox.Email{
+		ID: outbox.MemberConfirm + "_" + m.ID + "_" + strconv.Itoa(m.Notices), Template: outbox.MemberConfirm,
+		Language: m.Language, To: m.Email,
+		Data: map[string]string{"first_name": m.FirstName, "branch_name": b.Name(lang(m))},
+		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm",
+			Subject: m.Email, TTLSecs: int64(token.ConfirmTTL / time.Second)}},
+	}
+}
