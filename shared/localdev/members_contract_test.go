@@ -28,7 +28,7 @@ func init() {
 func joiner(email string, overrides map[string]any) map[string]any {
 	body := map[string]any{
 		"first_name": "Éloïse", "last_name": "Bergeron", "email": email, "phone": "(514) 555-0199",
-		"address": map[string]any{"line1": "4321 rue Saint-Denis", "city": "Montréal", "province": "qc", "postal_code": "h2x1y4"},
+		"address":  map[string]any{"line1": "4321 rue Saint-Denis", "city": "Montréal", "province": "qc", "postal_code": "h2x1y4"},
 		"language": "fr", "consent_updates": true, "message": "Pour la justice sociale.\nEt le journal !",
 	}
 	for k, v := range overrides {
