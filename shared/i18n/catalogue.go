@@ -62,7 +62,7 @@ var catalogue = map[Lang]map[string]string{
 
 		"field.phone":      "Enter a phone number such as 514-555-1234, or +33 1 23 45 67 89 outside North America.",
 		"field.country_ca": "Membership is open to people who live in Canada.",
-		"field.message":    "Use at most %d characters.",
+		"field.control":    "Remove the control characters from this text.",
 
 		"page.joined.title":        "Check your inbox",
 		"page.joined.body":         "We have sent you an email with a link to confirm your membership. Open it within 7 days. If it has not arrived in a few minutes, look in your spam folder.",
@@ -145,7 +145,7 @@ var catalogue = map[Lang]map[string]string{
 
 		"field.phone":      "Entrez un numéro de téléphone comme 514-555-1234, ou +33 1 23 45 67 89 hors de l’Amérique du Nord.",
 		"field.country_ca": "L’adhésion est ouverte aux personnes qui vivent au Canada.",
-		"field.message":    "Utilisez au plus %d caractères.",
+		"field.control":    "Retirez les caractères de contrôle de ce texte.",
 
 		"page.joined.title":        "Vérifiez votre boîte de réception",
 		"page.joined.body":         "Nous vous avons envoyé un courriel avec un lien pour confirmer votre adhésion. Ouvrez-le d’ici 7 jours. S’il n’est pas arrivé dans quelques minutes, regardez dans vos pourriels.",

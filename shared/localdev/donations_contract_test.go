@@ -88,25 +88,7 @@ func TestDonationRules(t *testing.T) {
 					body[k] = v
 				}
 				delete(body, tt.drop)
-				// The language comes from the header here, so a bad "language" field is
-				// still answered in the asked language.
-				res := s.postJSON("/donations", body, map[string]string{"Accept-Language": string(lang) + "-CA"})
-				if res.status != http.StatusBadRequest {
-					t.Fatalf("status %d: %s", res.status, res.body)
-				}
-				got := res.json(t)
-				if got["error"] != "validation_failed" {
-					t.Fatalf("error %v", got["error"])
-				}
-				if want := i18n.Text(lang, i18n.M("error.validation_failed")); got["message"] != want {
-					t.Fatalf("message %q, want %q", got["message"], want)
-				}
-				fields, _ := got["fields"].(map[string]any)
-				msg, _ := fields[tt.field].(string)
-				want := map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang]
-				if !strings.Contains(msg, want) {
-					t.Fatalf("fields[%q] = %q, want it to say %q (all fields: %v)", tt.field, msg, want, fields)
-				}
+				s.expectFieldError(t, "/donations", body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
 			})
 		}
 	}
@@ -300,5 +282,27 @@ func TestCampaignProgress(t *testing.T) {
 	missing := s.do(http.MethodGet, "/campaigns/nope", "", "", nil)
 	if missing.status != http.StatusNotFound || missing.json(t)["error"] != "not_found" {
 		t.Fatalf("unknown slug: %d %s", missing.status, missing.body)
+	}
+}
+
+// expectFieldError posts body to path asking for lang in Accept-Language (so that a bad
+// "language" field is still answered in that language) and expects 400
+// validation_failed with a message for field that says want.
+func (s *stack) expectFieldError(t *testing.T, path string, body map[string]any, lang i18n.Lang, field, want string) {
+	t.Helper()
+	res := s.postJSON(path, body, map[string]string{"Accept-Language": string(lang) + "-CA"})
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	got := res.json(t)
+	if got["error"] != "validation_failed" {
+		t.Fatalf("error %v", got["error"])
+	}
+	if msg := i18n.Text(lang, i18n.M("error.validation_failed")); got["message"] != msg {
+		t.Fatalf("message %q, want %q", got["message"], msg)
+	}
+	fields, _ := got["fields"].(map[string]any)
+	if msg, _ := fields[field].(string); !strings.Contains(msg, want) {
+		t.Fatalf("fields[%q] = %q, want it to say %q (all fields: %v)", field, msg, want, fields)
 	}
 }

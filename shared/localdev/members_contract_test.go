@@ -15,6 +15,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/token"
 )
@@ -384,4 +385,85 @@ func TestJoinHoneypot(t *testing.T) {
 		t.Fatalf("%d items stored for a bot", n)
 	}
 	s.waitEmails("bot@example.org", 0)
+}
+
+// TestMemberRules breaks each rule of api.md's POST /members, in English and in French,
+// and expects 400 validation_failed naming the request's own field, in that language,
+// with nothing stored or sent.
+func TestMemberRules(t *testing.T) {
+	s := newStack(t, true)
+	long := strings.Repeat("x", 101)
+	addr := func(set map[string]any) map[string]any {
+		a := map[string]any{"city": "Montréal", "province": "QC", "postal_code": "H2X 1Y4"}
+		for k, v := range set {
+			if v == nil {
+				delete(a, k)
+			} else {
+				a[k] = v
+			}
+		}
+		return a
+	}
+	tests := []struct {
+		name   string
+		set    map[string]any
+		drop   string
+		field  string
+		en, fr string
+	}{
+		{name: "first name missing", drop: "first_name", field: "first_name", en: "required", fr: "obligatoire"},
+		{name: "first name blank", set: map[string]any{"first_name": "  "}, field: "first_name", en: "required", fr: "obligatoire"},
+		{name: "first name too long", set: map[string]any{"first_name": long}, field: "first_name", en: "at most 100", fr: "au plus 100"},
+		{name: "first name with a line break", set: map[string]any{"first_name": "Éloïse\r\nBcc: x@example.org"}, field: "first_name", en: "single line", fr: "une seule ligne"},
+		{name: "last name missing", drop: "last_name", field: "last_name", en: "required", fr: "obligatoire"},
+		{name: "last name too long", set: map[string]any{"last_name": long}, field: "last_name", en: "at most 100", fr: "au plus 100"},
+		{name: "email missing", drop: "email", field: "email", en: "required", fr: "obligatoire"},
+		{name: "email invalid", set: map[string]any{"email": "eloise-at-example.org"}, field: "email", en: "valid email", fr: "courriel valide"},
+		{name: "email too long", set: map[string]any{"email": strings.Repeat("a", 250) + "@example.org"}, field: "email", en: "at most 254", fr: "au plus 254"},
+		{name: "phone too short", set: map[string]any{"phone": "555-0199"}, field: "phone", en: "phone number", fr: "numéro de téléphone"},
+		{name: "phone with letters", set: map[string]any{"phone": "514-CALL-NOW"}, field: "phone", en: "phone number", fr: "numéro de téléphone"},
+		{name: "phone with an extension", set: map[string]any{"phone": "514-555-0199 x12"}, field: "phone", en: "phone number", fr: "numéro de téléphone"},
+		{name: "phone not a string", set: map[string]any{"phone": 5145550199}, field: "phone", en: "Enter text", fr: "Entrez du texte"},
+		{name: "address missing: city", drop: "address", field: "address.city", en: "required", fr: "obligatoire"},
+		{name: "address missing: province", drop: "address", field: "address.province", en: "required", fr: "obligatoire"},
+		{name: "address missing: postal code", drop: "address", field: "address.postal_code", en: "required", fr: "obligatoire"},
+		{name: "address not an object", set: map[string]any{"address": "Montréal"}, field: "address", en: "object", fr: "objet"},
+		{name: "city missing", set: map[string]any{"address": addr(map[string]any{"city": nil})}, field: "address.city", en: "required", fr: "obligatoire"},
+		{name: "city too long", set: map[string]any{"address": addr(map[string]any{"city": long})}, field: "address.city", en: "at most 100", fr: "au plus 100"},
+		{name: "province missing", set: map[string]any{"address": addr(map[string]any{"province": nil})}, field: "address.province", en: "required", fr: "obligatoire"},
+		{name: "province unknown", set: map[string]any{"address": addr(map[string]any{"province": "Québec"})}, field: "address.province", en: "province or territory", fr: "province"},
+		{name: "postal code missing", set: map[string]any{"address": addr(map[string]any{"postal_code": nil})}, field: "address.postal_code", en: "required", fr: "obligatoire"},
+		{name: "postal code American", set: map[string]any{"address": addr(map[string]any{"postal_code": "90210"})}, field: "address.postal_code", en: "postal code", fr: "code postal"},
+		{name: "postal code with a letter Canada Post never uses", set: map[string]any{"address": addr(map[string]any{"postal_code": "H2X 1O4"})}, field: "address.postal_code", en: "postal code", fr: "code postal"},
+		{name: "outside Canada", set: map[string]any{"address": addr(map[string]any{"country": "FR"})}, field: "address.country", en: "live in Canada", fr: "vivent au Canada"},
+		{name: "address line too long", set: map[string]any{"address": addr(map[string]any{"line1": strings.Repeat("x", 201)})}, field: "address.line1", en: "at most 200", fr: "au plus 200"},
+		{name: "unknown address field", set: map[string]any{"address": addr(map[string]any{"zip": "H2X1Y4"})}, field: "zip", en: "not recognized", fr: "pas reconnu"},
+		{name: "branch too long", set: map[string]any{"branch": strings.Repeat("b", 61)}, field: "branch", en: "at most 60", fr: "au plus 60"},
+		{name: "language other", set: map[string]any{"language": "de"}, field: "language", en: "en (English) or fr", fr: "en (anglais) ou fr"},
+		{name: "consent not a boolean", set: map[string]any{"consent_updates": "yes"}, field: "consent_updates", en: "true or false", fr: "vrai"},
+		{name: "message too long", set: map[string]any{"message": strings.Repeat("é", 2001)}, field: "message", en: "at most 2000", fr: "au plus 2000"},
+		{name: "message with control characters", set: map[string]any{"message": "hello\x00\x1b[31m"}, field: "message", en: "control characters", fr: "caractères de contrôle"},
+		{name: "unknown field", set: map[string]any{"postal_code": "H2X 1Y4"}, field: "postal_code", en: "not recognized", fr: "pas reconnu"},
+	}
+	for _, tt := range tests {
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
+			t.Run(tt.name+"/"+string(lang), func(t *testing.T) {
+				body := joiner("rules@example.org", tt.set)
+				if _, asked := tt.set["language"]; !asked {
+					delete(body, "language") // the header decides
+				}
+				delete(body, tt.drop)
+				s.expectFieldError(t, "/members", body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
+			})
+		}
+	}
+	t.Run("a message of 2,000 accented characters is accepted", func(t *testing.T) {
+		s.join(joiner("long-message@example.org", map[string]any{"message": strings.Repeat("é", 2000)}))
+	})
+	t.Run("nothing was stored or sent for refused requests", func(t *testing.T) {
+		if _, err := s.sys.Store.Member(context.Background(), "rules@example.org"); err != member.ErrNotFound {
+			t.Fatalf("member stored: %v", err)
+		}
+		s.waitEmails("rules@example.org", 0)
+	})
 }

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/token"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
@@ -176,5 +178,130 @@ func TestMailerReportsFailuresAndReleasesTheEmail(t *testing.T) {
 	}
 	if got := status(t, m, e.ID); got != outbox.StatusPending {
 		t.Fatalf("status %s, want pending so a retry can send it", got)
+	}
+}
+
+// recordingSES passes each email on to moto's SES and keeps what was asked of it, since
+// moto does not keep headers.
+type recordingSES struct {
+	SES
+	sent []*sesv2.SendEmailInput
+}
+
+func (r *recordingSES) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	r.sent = append(r.sent, in)
+	return r.SES.SendEmail(ctx, in, opts...)
+}
+
+var tokenURL = regexp.MustCompile(`https://api\.example\.org(/[a-z/]+)\?token=([A-Za-z0-9_-]{43})`)
+
+// TestMailerMintsLinks: secret links are minted at sending and stored as hashes; a news
+// email carries the unsubscribe link in its body and RFC 8058 one-click headers.
+func TestMailerMintsLinks(t *testing.T) {
+	ctx := context.Background()
+	news := outbox.Email{ID: "member_welcome_mem_1", Template: outbox.MemberWelcome, Language: "fr", To: "news@example.org",
+		News: true, Status: outbox.StatusPending, Data: map[string]string{"first_name": "Éloïse", "branch_name": "Section de Montréal",
+			"branch_contact": "montreal@solidarity.example"}}
+	m, _, _ := mailerOn(t, "appeal@solidarity.example", news)
+	rec := &recordingSES{SES: m.SES}
+	m.SES, m.PublicURL = rec, "https://api.example.org"
+	key := func(e outbox.Email) (types.AttributeValue, types.AttributeValue) {
+		return &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}, &types.AttributeValueMemberS{Value: "META"}
+	}
+	pk, sk := key(news)
+	if err := m.Send(ctx, pk, sk, news); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(m.DB.(*dynamodb.Client), m.Table)
+	in := rec.sent[0]
+	text := aws.ToString(in.Content.Simple.Body.Text.Data)
+	found := tokenURL.FindStringSubmatch(text)
+	if found == nil || found[1] != "/unsubscribe" || !strings.Contains(text, "désabonnez-vous ici : "+found[0]) {
+		t.Fatalf("no unsubscribe link in the text:\n%s", text)
+	}
+	if html := aws.ToString(in.Content.Simple.Body.Html.Data); !strings.Contains(html, `<a href="`+found[0]+`">`) {
+		t.Fatalf("the HTML link is not clickable:\n%s", html)
+	}
+	headers := map[string]string{}
+	for _, h := range in.Content.Simple.Headers {
+		headers[aws.ToString(h.Name)] = aws.ToString(h.Value)
+	}
+	if headers["List-Unsubscribe"] != "<"+found[0]+">" || headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers %v", headers)
+	}
+	tok, err := store.Token(ctx, token.Hash(found[2]))
+	if err != nil || tok.Purpose != token.Unsubscribe || tok.Subject != "news@example.org" || tok.Language != "fr" ||
+		tok.Expired(time.Now().Add(399*24*time.Hour)) || !tok.Expired(time.Now().Add(401*24*time.Hour)) {
+		t.Fatalf("stored token %+v %v", tok, err)
+	}
+	if n := len(emulator.Get(t).SentEmails(t, "news@example.org")); n != 1 {
+		t.Fatalf("moto has %d emails", n)
+	}
+
+	// A confirmation: its own link, and no unsubscribe headers (not news).
+	confirm := outbox.Email{ID: "member_confirm_mem_2_1", Template: outbox.MemberConfirm, Language: "en", To: "join@example.org",
+		Status: outbox.StatusPending, Data: map[string]string{"first_name": "Ana", "branch_name": "Toronto branch"},
+		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm", Subject: "join@example.org", TTLSecs: 3600}}}
+	item, _ := attributevalue.MarshalMap(confirm)
+	pk, sk = key(confirm)
+	item["pk"], item["sk"] = pk, sk
+	if _, err := m.DB.(*dynamodb.Client).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(m.Table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(ctx, pk, sk, confirm); err != nil {
+		t.Fatal(err)
+	}
+	in = rec.sent[1]
+	text = aws.ToString(in.Content.Simple.Body.Text.Data)
+	found = tokenURL.FindStringSubmatch(text)
+	if found == nil || found[1] != "/members/confirm" || len(in.Content.Simple.Headers) != 0 || strings.Contains(text, "unsubscribe") {
+		t.Fatalf("confirmation:\n%s\nheaders %v", text, in.Content.Simple.Headers)
+	}
+	if tok, err := store.Token(ctx, token.Hash(found[2])); err != nil || tok.Purpose != token.Confirm || tok.Subject != "join@example.org" {
+		t.Fatalf("stored token %+v %v", tok, err)
+	}
+}
+
+// TestEveryTemplateRendersInBothLanguages renders each template with the data its writer
+// gives, and fails on a missing value or an English word left in French.
+func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
+	member := map[string]string{"first_name": "Éloïse", "branch_name": "Section de Montréal", "branch_contact": "montreal@solidarity.example",
+		"confirm_url": "https://api.example.org/members/confirm?token=x"}
+	notice := map[string]string{"member_name": "Éloïse Bergeron", "email": "eloise@example.org", "phone": "", "city": "Montréal",
+		"province": "QC", "postal_code": "H2X 1Y4", "member_language": "fr", "confirmed_at": "2026-11-27T12:00:00Z",
+		"routed_by": "postal_code", "news": "false", "message": "", "branch_name": "Section de Montréal"}
+	moved := map[string]string{"moved": "true", "routed_by": "staff"}
+	for k, v := range notice {
+		if _, set := moved[k]; !set {
+			moved[k] = v
+		}
+	}
+	cases := map[string]map[string]string{
+		outbox.DonationReceipt: receipt("en", "once").Data,
+		outbox.DonationFailed:  {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "2500", "retry_url": "https://x.example/"},
+		outbox.MemberConfirm:   member, outbox.MemberWelcome: member, outbox.MemberAlready: member,
+		outbox.BranchNotice: notice, outbox.BranchNotice + "/moved": moved,
+	}
+	for name, data := range cases {
+		for _, lang := range []string{"en", "fr"} {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				tmpl, _, _ := strings.Cut(name, "/")
+				msg, err := Render(outbox.Email{Template: tmpl, Language: lang, Data: data})
+				if err != nil {
+					t.Fatal(err)
+				}
+				all := msg.Subject + "\n" + msg.Text
+				if msg.Subject == "" || strings.Contains(all, "<no value>") {
+					t.Fatalf("%q\n%s", msg.Subject, msg.Text)
+				}
+				if lang == "fr" {
+					for _, en := range []string{" the ", "Hello", "Dear", "Thank you", " your "} {
+						if strings.Contains(all, en) {
+							t.Errorf("French email has %q:\n%s", en, all)
+						}
+					}
+				}
+			})
+		}
 	}
 }

@@ -41,7 +41,7 @@ func (r *Request) Check() httpapi.FieldErrors {
 		}
 	}
 	if strings.ContainsFunc(r.Message, func(c rune) bool { return c < ' ' && c != '\n' && c != '\t' || c == 0x7f }) {
-		fields.Add("message", i18n.M("field.text"))
+		fields.Add("message", i18n.M("field.control"))
 	}
 	if r.Address == nil {
 		r.Address = &address.Address{}
