@@ -1,5 +1,5 @@
-// Command staff is Solidarity's staff tool: create campaigns and record offline gifts
-// (cheques, cash) on the live table. Run `staff` for its help.
+// Command staff is Solidarity's staff tool: campaigns, offline gifts (cheques, cash),
+// branches and members, on the live table. Run `staff` for its help.
 package main
 
 import (

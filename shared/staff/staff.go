@@ -1,5 +1,5 @@
-// Package staff is the staff command line: campaigns and offline gifts for now, with
-// reports and privacy requests to come. Each subcommand parses its own flags and works on
+// Package staff is the staff command line: campaigns, offline gifts, branches and members,
+// with reports and privacy requests to come. Each subcommand parses its own flags and works on
 // the live table through the same store as the functions.
 package staff
 
@@ -14,10 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
+	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/outbox"
 )
 
 // Store is what the staff commands need of the table.
@@ -25,6 +28,11 @@ type Store interface {
 	campaign.Store
 	CreateCampaign(ctx context.Context, c campaign.Campaign) error
 	AddOfflineGift(ctx context.Context, g dynamo.OfflineGift) error
+	Branches(ctx context.Context) ([]branch.Branch, error)
+	PutBranches(ctx context.Context, bs []branch.Branch) error
+	Member(ctx context.Context, email string) (member.Member, error)
+	Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error
+	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
 }
 
 // Usage is the tool's help.
@@ -34,10 +42,17 @@ Usage:
   staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed]
   staff campaign show -slug SLUG [-lang fr]
   staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT]
+  staff branches import -file infra/branches.csv
+  staff branches list                                   (CSV, the format import reads)
+  staff members list [-branch SLUG] [-status pending|active]   (CSV on standard output)
+  staff members move -email ADDRESS -branch SLUG        (tells the new branch's organizers)
 
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
 The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
 Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
+Importing branches creates or replaces the rows of the file and leaves other branches as
+they are; a file with any bad row imports nothing. Member lists hold personal information:
+keep them off shared drives and delete them when done.
 `
 
 // ErrUsage means the arguments were wrong; the message says how.
@@ -55,6 +70,14 @@ func Run(ctx context.Context, store Store, args []string, out io.Writer) error {
 		return showCampaign(ctx, store, args[2:], out)
 	case "offline add":
 		return addOffline(ctx, store, args[2:], out)
+	case "branches import":
+		return importBranches(ctx, store, args[2:], out)
+	case "branches list":
+		return listBranches(ctx, store, out)
+	case "members list":
+		return listMembers(ctx, store, args[2:], out)
+	case "members move":
+		return moveMember(ctx, store, args[2:], out, time.Now())
 	}
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
 }
