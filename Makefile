@@ -41,11 +41,16 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
-# Short fuzz runs of the parsers (the request decoder, the webhook handler). `make fuzz
+# Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup
+# request, the postal-code, phone and email normalizers). `make fuzz
 # FUZZTIME=5m` runs them longer; found inputs land in testdata/fuzz as regression cases.
 fuzz:
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/member -run '^$$' -fuzz '^FuzzSignupRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/address -run '^$$' -fuzz '^FuzzNormalizePostalCode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(FUZZTIME)
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each.
 build-DonateFunction:
@@ -56,10 +61,15 @@ build-StripeWebhookFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/stripe-webhook
 build-MailerFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/mailer
+build-SignupFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/signup
+build-UnsubscribeFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/unsubscribe
 
-# All four, into build/<LogicalId>/bootstrap.
+# All of them, into build/<LogicalId>/bootstrap.
+FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunction SignupFunction UnsubscribeFunction
 build:
-	@for f in DonateFunction CampaignFunction StripeWebhookFunction MailerFunction; do \
+	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done
 
 clean:
