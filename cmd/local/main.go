@@ -119,8 +119,9 @@ func run() error {
 Solidarity is running locally.
 
   Donation page      %[1]s/
+  Membership page    %[1]s/join.html
   Appeal progress    %[1]s/campaigns/appeal-2024
-  API (POST)         %[1]s/donations
+  API (POST)         %[1]s/donations  %[1]s/members
   Stripe webhook     %[1]s/webhooks/stripe   (secret from STRIPE_WEBHOOK_SECRET)
   moto_server        %[2]s   (DynamoDB, Streams, SES v2, S3, SQS)
   stripe-mock        %[3]s
@@ -129,7 +130,8 @@ Sent emails:   curl -s %[2]s/moto-api/data.json | python3 -c 'import json,sys; [
                (whole messages: curl -s %[2]s/moto-api/data.json | python3 -m json.tool)
 Staff tool:    AWS_ENDPOINT_URL=%[2]s AWS_REGION=ca-central-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x go run ./cmd/staff campaign show -slug appeal-2024
 Paying: the donation form leads to a local checkout page; its Pay button sends the
-signed webhook Stripe would. Logs of the emulators are in .dev/. Ctrl-C stops everything.
+signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;
+branches come from infra/branches.csv (organizers are <city>@solidarity.example). Logs of the emulators are in .dev/. Ctrl-C stops everything.
 
 `, base, moto.URL, stripeMock.URL)
 

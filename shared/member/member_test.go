@@ -29,7 +29,7 @@ func TestNextNotice(t *testing.T) {
 func TestCheckNormalizes(t *testing.T) {
 	r := Request{FirstName: "Ana", LastName: "Roy", Email: "Ana@Example.org", Phone: "1 (514) 555-0199",
 		Address: &address.Address{City: "Montréal", Province: "qc", PostalCode: "h2x-1y4"},
-		Branch: "Montreal", Language: "FR", Message: "a\r\nb"}
+		Branch:  "Montreal", Language: "FR", Message: "a\r\nb"}
 	if f := r.Check(); len(f) != 0 {
 		t.Fatalf("fields %v", f)
 	}

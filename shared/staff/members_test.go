@@ -84,7 +84,7 @@ func TestBranchesAndMembersCommands(t *testing.T) {
 	add := func(email, first, slug, status string) {
 		m := member.Member{ID: "mem_" + strings.Split(email, "@")[0], Email: email, FirstName: first, LastName: "Lefebvre",
 			Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4", Country: "CA"},
-			Branch: slug, RoutedBy: branch.ByPostalCode, Language: "fr", Status: status, CreatedAt: now, NoticeSentAt: now, Notices: 1}
+			Branch:  slug, RoutedBy: branch.ByPostalCode, Language: "fr", Status: status, CreatedAt: now, NoticeSentAt: now, Notices: 1}
 		if status == member.StatusActive {
 			m.ConfirmedAt = &now
 		}
