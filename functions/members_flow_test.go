@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	emulator.Logs.Personal("Rosalie", "Gagnon", "1200 avenue du Mont-Royal Est")
+	emulator.Logs.Personal("Rosalie", "Gagnon", "1200 avenue du Mont-Royal Est", "5145550142")
 }
 
 // TestMembershipUnderTheEmulator invokes the signup and unsubscribe bootstraps with

@@ -31,8 +31,9 @@ func (l *LogBook) Write(p []byte) (int, error) {
 }
 
 // Personal registers values a test sends (names, street addresses…) that must never
-// appear in a log line. Email addresses, phone numbers and postal codes are found by
-// their shape without registering.
+// appear in a log line. Email addresses, phone numbers (E.164, or written with
+// separators) and postal codes are found by their shape without registering; a bare run
+// of digits is not taken for a phone number, since ids and paths are full of them.
 func (l *LogBook) Personal(values ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -40,9 +41,10 @@ func (l *LogBook) Personal(values ...string) {
 }
 
 var personalShapes = []*regexp.Regexp{
-	regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),           // email
-	regexp.MustCompile(`(?:^|\D)(?:\+?1[ .(-]*)?\(?[2-9]\d{2}[ .)-]*[2-9]\d{2}[ .-]*\d{4}(?:\D|$)`), // phone
-	regexp.MustCompile(`\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b`),        // postal code
+	regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),      // email
+	regexp.MustCompile(`\+[1-9]\d{7,14}\b`),                                                    // phone, E.164 as stored
+	regexp.MustCompile(`(?:^|\D)(?:1[ .-])?\(?[2-9]\d{2}\)?[ .-][2-9]\d{2}[ .-]\d{4}(?:\D|$)`), // phone, as typed
+	regexp.MustCompile(`\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b`),   // postal code
 }
 
 // Leaks returns the log lines that carry personal data.

@@ -22,7 +22,7 @@ import (
 
 func init() {
 	// Names and streets the member tests send: none may reach a log line.
-	emulator.Logs.Personal("Éloïse", "Bergeron", "Kwame", "Asante", "Maëlle", "Okonkwo-Roy", "4321 rue Saint-Denis")
+	emulator.Logs.Personal("Éloïse", "Bergeron", "Kwame", "Asante", "Maëlle", "Okonkwo-Roy", "4321 rue Saint-Denis", "5145550199")
 }
 
 // joiner is a person who signs up, with the fields api.md lists.
