@@ -131,7 +131,8 @@ Sent emails:   curl -s %[2]s/moto-api/data.json | python3 -c 'import json,sys; [
 Staff tool:    AWS_ENDPOINT_URL=%[2]s AWS_REGION=ca-central-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x go run ./cmd/staff campaign show -slug appeal-2024
 Paying: the donation form leads to a local checkout page; its Pay button sends the
 signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;
-branches come from infra/branches.csv (organizers are <city>@solidarity.example). Logs of the emulators are in .dev/. Ctrl-C stops everything.
+branches come from infra/branches.csv (organizers are <city>@solidarity.example).
+Logs of the emulators are in .dev/. Ctrl-C stops everything.
 
 `, base, moto.URL, stripeMock.URL)
 
