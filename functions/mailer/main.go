@@ -17,8 +17,8 @@ import (
 
 func main() {
 	cfg, aws := config.Boot(context.Background())
-	if cfg.MailFrom == "" {
-		config.Fatal("config", errors.New("MAIL_FROM is not set"))
+	if cfg.MailFrom == "" || cfg.PublicURL == "" {
+		config.Fatal("config", errors.New("MAIL_FROM and PUBLIC_URL (the base of emailed links) must be set"))
 	}
 	m := mail.Mailer{
 		DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, SES: sesv2.NewFromConfig(aws),

@@ -4,6 +4,7 @@ package consent
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
@@ -56,15 +57,7 @@ type Origin struct {
 // OriginOf reads a request's Origin. The form's page is the Referer, which browsers send
 // for same-site and (origin-only) cross-site form posts.
 func OriginOf(r *http.Request) Origin {
-	ua := r.UserAgent()
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
-	ref := r.Referer()
-	if len(ref) > 2048 {
-		ref = ref[:2048]
-	}
-	return Origin{FormURL: ref, IP: httpapi.ClientIP(r), UserAgent: ua}
+	return Origin{FormURL: clip(r.Referer(), 2048), IP: httpapi.ClientIP(r), UserAgent: clip(r.UserAgent(), 512)}
 }
 
 // Grant is the record of a yes to news, given from origin at a moment in lang.
@@ -74,4 +67,12 @@ func Grant(email, lang, source, sourceID string, from Origin, at time.Time) Reco
 		Language: lang, Source: source, SourceID: sourceID,
 		FormURL: from.FormURL, IP: from.IP, UserAgent: from.UserAgent, At: at,
 	}
+}
+
+// clip bounds a header's value for storage, keeping it valid UTF-8.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
 }

@@ -344,13 +344,15 @@ func (s *Store) Members(ctx context.Context, branchSlug, status string, fn func(
 		}
 		all = append(all, page.Items...)
 	}
-	sort.Slice(all, func(i, j int) bool {
-		gi, gj := all[i]["gsi1pk"].(*types.AttributeValueMemberS), all[j]["gsi1pk"].(*types.AttributeValueMemberS)
-		si, sj := all[i]["gsi1sk"].(*types.AttributeValueMemberS), all[j]["gsi1sk"].(*types.AttributeValueMemberS)
-		if gi.Value != gj.Value {
-			return gi.Value < gj.Value
+	text := func(it map[string]types.AttributeValue, name string) string {
+		s, _ := it[name].(*types.AttributeValueMemberS)
+		if s == nil {
+			return ""
 		}
-		return si.Value < sj.Value
+		return s.Value
+	}
+	sort.Slice(all, func(i, j int) bool { // by branch, then status and signup time
+		return text(all[i], "gsi1pk")+"\x00"+text(all[i], "gsi1sk") < text(all[j], "gsi1pk")+"\x00"+text(all[j], "gsi1sk")
 	})
 	for _, it := range all {
 		if err := decode(it); err != nil {

@@ -35,9 +35,9 @@ type Email struct {
 	// Links are secret links the mailer mints when it sends, so that no secret is ever
 	// stored in the table: only the token's hash is.
 	Links []Link `dynamodbav:"links,omitempty"`
-	// News marks an email sent because the person agreed to news: it carries an
-	// unsubscribe link and one-click unsubscribe headers (RFC 8058). Receipts and account
-	// emails are not news.
+	// News marks an email that is news, or that goes to a person subscribed to news (a
+	// member's welcome): it carries an unsubscribe link and one-click unsubscribe headers
+	// (RFC 8058). Receipts, confirmations and notices to organizers do not.
 	News      bool      `dynamodbav:"news,omitempty"`
 	Status    string    `dynamodbav:"status"`
 	CreatedAt time.Time `dynamodbav:"created_at"`

@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"os"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/branch"
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
@@ -35,18 +33,8 @@ func writeFile(t *testing.T, body string) string {
 }
 
 func TestBranchesAndMembersCommands(t *testing.T) {
-	env := emulator.Get(t)
 	ctx := context.Background()
-	table := emulator.TableName(t)
-	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(env.DB(), table)
-	run := func(args ...string) (string, error) {
-		var out bytes.Buffer
-		err := Run(ctx, store, args, &out)
-		return out.String(), err
-	}
+	store, run := onTable(t)
 	head := strings.Join(branch.CSVHeader, ",") + "\n"
 
 	t.Run("a directory without a national at-large list is refused", func(t *testing.T) {
@@ -131,7 +119,7 @@ func TestBranchesAndMembersCommands(t *testing.T) {
 	if m, _ := store.Member(ctx, "active@example.org"); m.Branch != "ottawa" || m.RoutedBy != member.ByStaff {
 		t.Fatalf("moved member %+v", m)
 	}
-	notices, err := env.DB().Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table),
+	notices, err := store.DB.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(store.Table),
 		FilterExpression:          aws.String("#to = :to"),
 		ExpressionAttributeNames:  map[string]string{"#to": "to"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: "ottawa@solidarity.example"}}})

@@ -31,19 +31,25 @@ func TestParseDollars(t *testing.T) {
 	}
 }
 
-func TestCommandsOnTheTable(t *testing.T) {
+// onTable returns a fresh table's store and a function that runs a staff command on it.
+func onTable(t *testing.T) (*dynamo.Store, func(args ...string) (string, error)) {
+	t.Helper()
 	env := emulator.Get(t)
-	ctx := context.Background()
 	table := emulator.TableName(t)
-	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
+	if err := dynamo.CreateTable(context.Background(), env.DB(), table); err != nil {
 		t.Fatal(err)
 	}
 	store := dynamo.New(env.DB(), table)
-	run := func(args ...string) (string, error) {
+	return store, func(args ...string) (string, error) {
 		var out bytes.Buffer
-		err := Run(ctx, store, args, &out)
+		err := Run(context.Background(), store, args, &out)
 		return out.String(), err
 	}
+}
+
+func TestCommandsOnTheTable(t *testing.T) {
+	ctx := context.Background()
+	store, run := onTable(t)
 	if _, err := run("campaign", "create", "-slug", "spring-2025", "-title-en", "Spring appeal", "-title-fr", "Campagne du printemps", "-goal", "50,000"); err != nil {
 		t.Fatal(err)
 	}
