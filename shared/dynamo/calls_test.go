@@ -6,14 +6,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
@@ -22,7 +27,9 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localdev"
 	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/token"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -123,4 +130,52 @@ func TestDynamoDBCallsPerOperation(t *testing.T) {
 	if c, _ := store.Campaign(ctx, localdev.AppealSlug); c.DonorCount != 1 || c.DonationCount != 2 {
 		t.Fatalf("donors %d donations %d", c.DonorCount, c.DonationCount)
 	}
+}
+
+// TestDynamoDBCallsOfMembership pins the round trips of a signup and a confirmation.
+func TestDynamoDBCallsOfMembership(t *testing.T) {
+	env := emulator.Get(t)
+	ctx := context.Background()
+	table := emulator.TableName(t)
+	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
+		t.Fatal(err)
+	}
+	if err := localdev.LoadBranches(ctx, dynamo.New(env.DB(), table), filepath.Join(emulator.Root(), "infra", "branches.csv")); err != nil {
+		t.Fatal(err)
+	}
+	counter := &calls{n: map[string]int{}}
+	db := dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, counter.middleware) })
+	svc := member.Service{Store: dynamo.New(db, table), Now: time.Now}
+	expect := func(what string, want map[string]int) {
+		t.Helper()
+		if got := counter.take(); !maps.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+	}
+	req := member.Request{FirstName: "Ana", LastName: "Roy", Email: "calls@example.org",
+		Address: &address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}
+	if err := svc.Signup(ctx, req, i18n.EN, consent.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	expect("signup", map[string]int{"Query": 1, "GetItem": 1, "TransactWriteItems": 1})
+	if err := svc.Signup(ctx, req, i18n.EN, consent.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	expect("signup again, too soon for an email", map[string]int{"Query": 1, "GetItem": 1})
+
+	// The link the mailer would mint.
+	raw, tok := token.Mint(token.Confirm, "calls@example.org", "en", time.Now(), token.ConfirmTTL)
+	it, _ := attributevalue.MarshalMap(tok)
+	it["pk"], it["sk"] = &types.AttributeValueMemberS{Value: token.PK(tok.Hash)}, &types.AttributeValueMemberS{Value: "META"}
+	if _, err := env.DB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := svc.Confirm(ctx, raw, consent.Origin{}); err != nil || out.Result != member.Confirmed {
+		t.Fatal(out, err)
+	}
+	expect("confirmation", map[string]int{"GetItem": 2, "Query": 1, "TransactWriteItems": 1})
+	if out, _ := svc.Confirm(ctx, raw, consent.Origin{}); out.Result != member.LinkUsed {
+		t.Fatal(out)
+	}
+	expect("used link", map[string]int{"GetItem": 2})
 }
