@@ -10,7 +10,8 @@ import (
 
 // coldEvent is, per function, a request its handler answers with little or no I/O, so a
 // cold start measures the binary's own start: a page for donate, a progress read for
-// campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer.
+// campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer, a link
+// that is not well formed for signup and unsubscribe.
 func coldEvent(tb testing.TB, fn string) []byte {
 	tb.Helper()
 	switch fn {
@@ -28,7 +29,9 @@ func coldEvent(tb testing.TB, fn string) []byte {
 		return []byte(`{}`)
 	}
 	var ev map[string]any
-	name := map[string]string{"donate": "campaign-get.json", "stripe-webhook": "webhook-post.json"}[fn]
+	// Requests that answer without a network call (a page; a link that is not well formed).
+	name := map[string]string{"donate": "campaign-get.json", "stripe-webhook": "webhook-post.json",
+		"signup": "members-confirm-get.json", "unsubscribe": "unsubscribe-post.json"}[fn]
 	if err := json.Unmarshal(recorded(tb, name), &ev); err != nil {
 		tb.Fatal(err)
 	}

@@ -11,12 +11,12 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
-	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/signup"
 )
 
 func main() {
 	cfg, aws := config.Boot(context.Background())
 	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
-	h := member.Handler{Service: member.Service{Store: store, Now: time.Now}}
+	h := signup.Handler{Service: signup.Service{Store: store, Now: time.Now}}
 	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
 }

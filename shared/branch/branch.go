@@ -9,10 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
@@ -136,12 +132,13 @@ func (d *Directory) byPostalCode(pc string) (Branch, bool) {
 }
 
 // foldName compares place names the way people write them: "Montréal", "MONTREAL" and
-// "montreal " are one city, as are "Saint-Jean" and "St Jean".
+// "montreal " are one city, as are "Saint-Jean" and "St Jean". (Accents are folded by a
+// table of the letters French and English use, which keeps Unicode tables out of the
+// binaries.)
 func foldName(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	s, _, _ = transform.String(t, strings.ToLower(s))
 	var b strings.Builder
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		w = unaccent.Replace(w)
 		switch w {
 		case "st":
 			w = "saint"
@@ -152,3 +149,9 @@ func foldName(s string) string {
 	}
 	return b.String()
 }
+
+var unaccent = strings.NewReplacer(
+	"à", "a", "â", "a", "ä", "a", "á", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
+	"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u",
+	"ÿ", "y", "ñ", "n", "œ", "oe", "æ", "ae",
+)

@@ -38,6 +38,8 @@ func TestRoute(t *testing.T) {
 		{"rural Manitoba code goes to the province at large", Where{PostalCode: "R0G 1A0", City: "Morris", Province: "MB"}, "manitoba-at-large", ByProvince},
 		{"city and province when the code is unknown", Where{PostalCode: "", City: "MONTREAL", Province: "QC"}, "montreal", ByCity},
 		{"city compared without accents, case or punctuation", Where{City: "  st. john's ", Province: "NL"}, "st-johns", ByCity},
+		{"city with accents typed or not", Where{City: "QUÉBEC", Province: "QC"}, "quebec-city", ByCity},
+		{"city without its accent", Where{City: "Quebec", Province: "QC"}, "quebec-city", ByCity},
 		{"same city name in another province is not a match", Where{City: "Victoria", Province: "PE"}, "at-large", ByNational},
 		{"territories go to the national list", Where{PostalCode: "X1A 2P8", City: "Yellowknife", Province: "NT"}, "at-large", ByNational},
 		{"nothing known goes to the national list", Where{}, "at-large", ByNational},

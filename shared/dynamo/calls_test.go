@@ -27,8 +27,8 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localdev"
 	"github.com/solidarity/solidarity/shared/localpay"
-	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/signup"
 	"github.com/solidarity/solidarity/shared/token"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -145,14 +145,14 @@ func TestDynamoDBCallsOfMembership(t *testing.T) {
 	}
 	counter := &calls{n: map[string]int{}}
 	db := dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, counter.middleware) })
-	svc := member.Service{Store: dynamo.New(db, table), Now: time.Now}
+	svc := signup.Service{Store: dynamo.New(db, table), Now: time.Now}
 	expect := func(what string, want map[string]int) {
 		t.Helper()
 		if got := counter.take(); !maps.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", what, got, want)
 		}
 	}
-	req := member.Request{FirstName: "Ana", LastName: "Roy", Email: "calls@example.org",
+	req := signup.Request{FirstName: "Ana", LastName: "Roy", Email: "calls@example.org",
 		Address: &address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}
 	if err := svc.Signup(ctx, req, i18n.EN, consent.Origin{}); err != nil {
 		t.Fatal(err)
@@ -170,11 +170,11 @@ func TestDynamoDBCallsOfMembership(t *testing.T) {
 	if _, err := env.DB().PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := svc.Confirm(ctx, raw, consent.Origin{}); err != nil || out.Result != member.Confirmed {
+	if out, err := svc.Confirm(ctx, raw, consent.Origin{}); err != nil || out.Result != signup.Confirmed {
 		t.Fatal(out, err)
 	}
 	expect("confirmation", map[string]int{"GetItem": 2, "Query": 1, "TransactWriteItems": 1})
-	if out, _ := svc.Confirm(ctx, raw, consent.Origin{}); out.Result != member.LinkUsed {
+	if out, _ := svc.Confirm(ctx, raw, consent.Origin{}); out.Result != signup.LinkUsed {
 		t.Fatal(out)
 	}
 	expect("used link", map[string]int{"GetItem": 2})

@@ -26,8 +26,8 @@ import (
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
-	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/signup"
 	"github.com/solidarity/solidarity/shared/unsubscribe"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -89,7 +89,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 		ThanksURL: o.PublicURL + "/donations/thanks",
 	}.Routes(mux)
 	campaign.Handler{Campaigns: store}.Routes(mux)
-	member.Handler{Service: member.Service{Store: store, Now: time.Now}}.Routes(mux)
+	signup.Handler{Service: signup.Service{Store: store, Now: time.Now}}.Routes(mux)
 	unsubscribe.Handler{Store: store, Now: time.Now}.Routes(mux)
 	webhook.Handler{Secret: o.WebhookSecret, Ledger: store}.Routes(mux)
 	(&localpay.Page{Donations: store, WebhookURL: o.PublicURL + "/webhooks/stripe",

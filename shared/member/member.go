@@ -1,6 +1,6 @@
-// Package member is the membership signup: the POST /members request and its rules, the
-// double opt-in (a confirmation link, then an active member), routing to a branch, and
-// the emails each step owes — the person's, and the branch organizer's.
+// Package member holds memberships: the member record and its statuses, the pace of the
+// emails a repeated signup may send, what the table must do for them, and the emails
+// owed to members and to their branch's organizers. The signup flow is package signup.
 package member
 
 import (

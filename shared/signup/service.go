@@ -1,11 +1,9 @@
-package member
+package signup
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/branch"
@@ -13,13 +11,12 @@ import (
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
-	"github.com/solidarity/solidarity/shared/outbox"
-	"github.com/solidarity/solidarity/shared/token"
+	"github.com/solidarity/solidarity/shared/member"
 )
 
 // Service signs members up and confirms them.
 type Service struct {
-	Store Store
+	Store member.Store
 	Now   func() time.Time
 }
 
@@ -40,9 +37,9 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 	}
 	existing, err := s.Store.Member(ctx, email)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, member.ErrNotFound):
 		err = s.create(ctx, dir, req, email, lang, from, now)
-		if !errors.Is(err, ErrExists) {
+		if !errors.Is(err, member.ErrExists) {
 			return err
 		}
 		// Another request created it a moment ago; it sent the email.
@@ -67,10 +64,10 @@ func (s Service) create(ctx context.Context, dir *branch.Directory, req Request,
 	if err != nil {
 		return err
 	}
-	m := Member{
+	m := member.Member{
 		ID: ids.New("mem"), Email: email, FirstName: req.FirstName, LastName: req.LastName,
 		Phone: req.Phone, Address: a, Branch: b.Slug, RoutedBy: how, Language: string(lang),
-		Message: req.Message, NewsRequested: req.ConsentUpdates, Status: StatusPending,
+		Message: req.Message, NewsRequested: req.ConsentUpdates, Status: member.StatusPending,
 		CreatedAt: now, NoticeSentAt: now, Notices: 1,
 	}
 	var rec *consent.Record
@@ -78,10 +75,10 @@ func (s Service) create(ctx context.Context, dir *branch.Directory, req Request,
 		r := consent.Grant(email, m.Language, "membership_form", m.ID, from, now)
 		rec = &r
 	}
-	return s.Store.CreateMember(ctx, m, confirmEmail(m, b), rec)
+	return s.Store.CreateMember(ctx, m, member.ConfirmEmail(m, b), rec)
 }
 
-func (s Service) renotify(ctx context.Context, dir *branch.Directory, m Member, now time.Time) error {
+func (s Service) renotify(ctx context.Context, dir *branch.Directory, m member.Member, now time.Time) error {
 	if now.Before(m.NextNotice()) {
 		return nil // asked again too soon: the last email is still fresh
 	}
@@ -91,32 +88,13 @@ func (s Service) renotify(ctx context.Context, dir *branch.Directory, m Member, 
 	}
 	prev := m.NoticeSentAt
 	m.NoticeSentAt, m.Notices = now, m.Notices+1
-	e := confirmEmail(m, b)
-	if m.Status == StatusActive {
-		e = outbox.Email{Template: outbox.MemberAlready, Language: m.Language, To: m.Email, Data: map[string]string{
-			"first_name": m.FirstName, "branch_name": b.Name(lang(m)), "branch_contact": strings.Join(b.Organizers, ", "),
-		}}
+	e := member.ConfirmEmail(m, b)
+	if m.Status == member.StatusActive {
+		e = member.Already(m, b)
 	}
-	e.ID = e.Template + "_" + m.ID + "_" + strconv.Itoa(m.Notices)
 	err := s.Store.Renotify(ctx, m, prev, e)
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, member.ErrConflict) {
 		return nil // another signup of the same address just sent one
 	}
 	return err
-}
-
-func lang(m Member) i18n.Lang {
-	l, _ := i18n.Parse(m.Language)
-	return l
-}
-
-// confirmEmail is the double opt-in email: its link is minted by the mailer.
-func confirmEmail(m Member, b branch.Branch) outbox.Email {
-	return outbox.Email{
-		ID: outbox.MemberConfirm + "_" + m.ID + "_" + strconv.Itoa(m.Notices), Template: outbox.MemberConfirm,
-		Language: m.Language, To: m.Email,
-		Data: map[string]string{"first_name": m.FirstName, "branch_name": b.Name(lang(m))},
-		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm",
-			Subject: m.Email, TTLSecs: int64(token.ConfirmTTL / time.Second)}},
-	}
 }

@@ -1,4 +1,7 @@
-package member
+// Package signup is the membership signup: the POST /members request and its rules, the
+// double opt-in (a confirmation link, then an active member), routing to a branch, and
+// the pages people see.
+package signup
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package member
+package signup
 
 import (
 	"context"
@@ -10,20 +10,21 @@ import (
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
-// fakeStore is a Store of function fields, for the races the emulator cannot stage.
+// fakeStore is a member.Store of function fields, for the races the emulator cannot stage.
 type fakeStore struct {
-	MemberFn       func(email string) (Member, error)
-	CreateMemberFn func(m Member, e outbox.Email, c *consent.Record) error
-	RenotifyFn     func(m Member, prev time.Time, e outbox.Email) error
+	MemberFn       func(email string) (member.Member, error)
+	CreateMemberFn func(m member.Member, e outbox.Email, c *consent.Record) error
+	RenotifyFn     func(m member.Member, prev time.Time, e outbox.Email) error
 	TokenFn        func(hash string) (token.Token, error)
-	ConfirmFn      func(c Confirmation) error
+	ConfirmFn      func(c member.Confirmation) error
 }
 
-var _ Store = (*fakeStore)(nil)
+var _ member.Store = (*fakeStore)(nil)
 
 func (f *fakeStore) Branches(context.Context) ([]branch.Branch, error) {
 	return []branch.Branch{
@@ -32,17 +33,19 @@ func (f *fakeStore) Branches(context.Context) ([]branch.Branch, error) {
 		{Slug: "at-large", NameEN: "At large", NameFR: "Hors section", AtLarge: true, Organizers: []string{"all@example.org"}, Language: "en"},
 	}, nil
 }
-func (f *fakeStore) Member(_ context.Context, email string) (Member, error) { return f.MemberFn(email) }
-func (f *fakeStore) CreateMember(_ context.Context, m Member, e outbox.Email, c *consent.Record) error {
+func (f *fakeStore) Member(_ context.Context, email string) (member.Member, error) {
+	return f.MemberFn(email)
+}
+func (f *fakeStore) CreateMember(_ context.Context, m member.Member, e outbox.Email, c *consent.Record) error {
 	return f.CreateMemberFn(m, e, c)
 }
-func (f *fakeStore) Renotify(_ context.Context, m Member, prev time.Time, e outbox.Email) error {
+func (f *fakeStore) Renotify(_ context.Context, m member.Member, prev time.Time, e outbox.Email) error {
 	return f.RenotifyFn(m, prev, e)
 }
 func (f *fakeStore) Token(_ context.Context, hash string) (token.Token, error) {
 	return f.TokenFn(hash)
 }
-func (f *fakeStore) Confirm(_ context.Context, c Confirmation) error { return f.ConfirmFn(c) }
+func (f *fakeStore) Confirm(_ context.Context, c member.Confirmation) error { return f.ConfirmFn(c) }
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
@@ -53,12 +56,12 @@ func valid() Request {
 
 func TestSignup(t *testing.T) {
 	t.Run("new address: pending member, confirmation with a link, consent record", func(t *testing.T) {
-		var got Member
+		var got member.Member
 		var mail outbox.Email
 		var rec *consent.Record
 		s := Service{Now: func() time.Time { return now }, Store: &fakeStore{
-			MemberFn: func(string) (Member, error) { return Member{}, ErrNotFound },
-			CreateMemberFn: func(m Member, e outbox.Email, c *consent.Record) error {
+			MemberFn: func(string) (member.Member, error) { return member.Member{}, member.ErrNotFound },
+			CreateMemberFn: func(m member.Member, e outbox.Email, c *consent.Record) error {
 				got, mail, rec = m, e, c
 				return nil
 			},
@@ -66,7 +69,7 @@ func TestSignup(t *testing.T) {
 		if err := s.Signup(context.Background(), valid(), i18n.FR, consent.Origin{IP: "203.0.113.7"}); err != nil {
 			t.Fatal(err)
 		}
-		if got.Email != "ana@example.org" || got.Status != StatusPending || got.Branch != "montreal" || got.Notices != 1 || !got.NewsRequested || got.News {
+		if got.Email != "ana@example.org" || got.Status != member.StatusPending || got.Branch != "montreal" || got.Notices != 1 || !got.NewsRequested || got.News {
 			t.Fatalf("member %+v", got)
 		}
 		if mail.Template != outbox.MemberConfirm || mail.To != "ana@example.org" || len(mail.Links) != 1 ||
@@ -79,8 +82,8 @@ func TestSignup(t *testing.T) {
 	})
 	t.Run("created meanwhile by another request: the same answer", func(t *testing.T) {
 		s := Service{Now: func() time.Time { return now }, Store: &fakeStore{
-			MemberFn:       func(string) (Member, error) { return Member{}, ErrNotFound },
-			CreateMemberFn: func(Member, outbox.Email, *consent.Record) error { return ErrExists },
+			MemberFn:       func(string) (member.Member, error) { return member.Member{}, member.ErrNotFound },
+			CreateMemberFn: func(member.Member, outbox.Email, *consent.Record) error { return member.ErrExists },
 		}}
 		if err := s.Signup(context.Background(), valid(), i18n.EN, consent.Origin{}); err != nil {
 			t.Fatal(err)
@@ -89,16 +92,16 @@ func TestSignup(t *testing.T) {
 	t.Run("renotified meanwhile by another request: the same answer", func(t *testing.T) {
 		calls := 0
 		s := Service{Now: func() time.Time { return now }, Store: &fakeStore{
-			MemberFn: func(string) (Member, error) {
-				return Member{ID: "mem_1", Email: "ana@example.org", Branch: "montreal", Status: StatusActive, Language: "en",
+			MemberFn: func(string) (member.Member, error) {
+				return member.Member{ID: "mem_1", Email: "ana@example.org", Branch: "montreal", Status: member.StatusActive, Language: "en",
 					NoticeSentAt: now.Add(-time.Hour), Notices: 1}, nil
 			},
-			RenotifyFn: func(m Member, prev time.Time, e outbox.Email) error {
+			RenotifyFn: func(m member.Member, prev time.Time, e outbox.Email) error {
 				calls++
 				if e.Template != outbox.MemberAlready || m.Notices != 2 || !prev.Equal(now.Add(-time.Hour)) || e.ID != "member_already_mem_1_2" {
 					t.Errorf("renotify %+v %v %+v", m, prev, e)
 				}
-				return ErrConflict
+				return member.ErrConflict
 			},
 		}}
 		if err := s.Signup(context.Background(), valid(), i18n.EN, consent.Origin{}); err != nil || calls != 1 {
@@ -107,7 +110,7 @@ func TestSignup(t *testing.T) {
 	})
 	t.Run("a store failure is an error", func(t *testing.T) {
 		s := Service{Now: func() time.Time { return now }, Store: &fakeStore{
-			MemberFn: func(string) (Member, error) { return Member{}, errors.New("throttled") },
+			MemberFn: func(string) (member.Member, error) { return member.Member{}, errors.New("throttled") },
 		}}
 		if err := s.Signup(context.Background(), valid(), i18n.EN, consent.Origin{}); err == nil {
 			t.Fatal("no error")
@@ -117,17 +120,17 @@ func TestSignup(t *testing.T) {
 
 func TestConfirmRaces(t *testing.T) {
 	raw, tok := token.Mint(token.Confirm, "ana@example.org", "fr", now, token.ConfirmTTL)
-	pending := Member{ID: "mem_1", Email: "ana@example.org", FirstName: "Ana", Branch: "closed-branch", Status: StatusPending,
+	pending := member.Member{ID: "mem_1", Email: "ana@example.org", FirstName: "Ana", Branch: "closed-branch", Status: member.StatusPending,
 		Language: "fr", NewsRequested: true, Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}
 	for _, tt := range []struct {
 		storeErr error
 		want     string
-	}{{nil, Confirmed}, {ErrLinkUsed, LinkUsed}, {ErrAlreadyActive, AlreadyActive}} {
-		var c Confirmation
+	}{{nil, Confirmed}, {member.ErrLinkUsed, LinkUsed}, {member.ErrAlreadyActive, AlreadyActive}} {
+		var c member.Confirmation
 		s := Service{Now: func() time.Time { return now.Add(time.Hour) }, Store: &fakeStore{
 			TokenFn:   func(string) (token.Token, error) { return tok, nil },
-			MemberFn:  func(string) (Member, error) { return pending, nil },
-			ConfirmFn: func(got Confirmation) error { c = got; return tt.storeErr },
+			MemberFn:  func(string) (member.Member, error) { return pending, nil },
+			ConfirmFn: func(got member.Confirmation) error { c = got; return tt.storeErr },
 		}}
 		out, err := s.Confirm(context.Background(), raw, consent.Origin{})
 		if err != nil || out.Result != tt.want || out.Lang != i18n.FR {
@@ -135,7 +138,7 @@ func TestConfirmRaces(t *testing.T) {
 		}
 		// The member's branch was closed since: routed again, by postal code.
 		m := c.Member
-		if m.Branch != "montreal" || m.Status != StatusActive || !m.News || c.TokenHash != tok.Hash || c.Consent == nil ||
+		if m.Branch != "montreal" || m.Status != member.StatusActive || !m.News || c.TokenHash != tok.Hash || c.Consent == nil ||
 			c.Consent.Source != "membership_confirmation" || len(c.Emails) != 3 || c.Emails[0].Template != outbox.MemberWelcome ||
 			!c.Emails[0].News || c.Emails[1].To != "mtl@example.org" || c.Emails[2].To != "mtl2@example.org" {
 			t.Fatalf("confirmation %+v", c)
