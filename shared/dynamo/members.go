@@ -107,7 +107,15 @@ func (s *Store) memberPut(m member.Member) (*types.Put, error) {
 	}
 	pk, sk := memberGSI1(m)
 	put.Item["gsi1pk"], put.Item["gsi1sk"] = str(pk), str(sk)
+	if m.Status == member.StatusPending {
+		put.Item[TTLAttribute] = num(pendingExpiry(m))
+	}
 	return put, nil
+}
+
+// pendingExpiry is when the TTL deletes a signup that was never confirmed.
+func pendingExpiry(m member.Member) int64 {
+	return m.NoticeSentAt.Add(member.PendingRetention).Unix()
 }
 
 func (s *Store) consentPut(c consent.Record) (types.TransactWriteItem, error) {
@@ -159,12 +167,18 @@ func (s *Store) Renotify(ctx context.Context, m member.Member, prevSentAt time.T
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{{Update: &types.Update{
+	update := &types.Update{
 		TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
 		UpdateExpression:          aws.String("SET notice_sent_at = :now, notices = :n"),
 		ConditionExpression:       aws.String("notice_sent_at = :prev"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": now, ":prev": prev, ":n": num(int64(m.Notices))},
-	}}, mail}
+	}
+	if m.Status == member.StatusPending { // kept PendingRetention after its newest link
+		update.UpdateExpression = aws.String("SET notice_sent_at = :now, notices = :n, #exp = :exp")
+		update.ExpressionAttributeNames = map[string]string{"#exp": TTLAttribute}
+		update.ExpressionAttributeValues[":exp"] = num(pendingExpiry(m))
+	}
+	items := []types.TransactWriteItem{{Update: update}, mail}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
 		return member.ErrConflict
@@ -224,9 +238,9 @@ func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 		{Update: &types.Update{
 			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
 			UpdateExpression: aws.String("SET #s = :active, confirmed_at = :confirmed, branch = :branch, routed_by = :routed, " +
-				"news = :news, gsi1pk = :g1pk, gsi1sk = :g1sk"),
+				"news = :news, gsi1pk = :g1pk, gsi1sk = :g1sk REMOVE #exp"),
 			ConditionExpression:       aws.String("#s = :pending"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeNames:  map[string]string{"#s": "status", "#exp": TTLAttribute},
 			ExpressionAttributeValues: pick(":active", ":confirmed", ":branch", ":routed", ":news", ":g1pk", ":g1sk", ":pending"),
 		}},
 	}

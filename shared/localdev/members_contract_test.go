@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,9 @@ func TestJoinInFrenchInMontreal(t *testing.T) {
 		m.Phone != "+15145550199" || m.Address.PostalCode != "H2X 1Y4" || m.Address.Province != "QC" || m.Language != "fr" {
 		t.Fatalf("stored %+v", m)
 	}
+	if exp := s.memberExpiry("eloise@example.org"); exp < time.Now().Add(member.PendingRetention-time.Minute).Unix() {
+		t.Fatalf("a pending signup expires at %d, want 30 days from now", exp)
+	}
 	mails := s.waitEmails("eloise@example.org", 1)
 	confirm := mails[0]
 	if confirm.Subject != "Confirmez votre adhésion à Solidarity" || !strings.Contains(confirm.Body, "Section de Montréal") {
@@ -118,6 +122,9 @@ func TestJoinInFrenchInMontreal(t *testing.T) {
 	m = s.member("eloise@example.org")
 	if m.Status != member.StatusActive || m.ConfirmedAt == nil || !m.News {
 		t.Fatalf("after confirming %+v", m)
+	}
+	if exp := s.memberExpiry("eloise@example.org"); exp != 0 {
+		t.Fatalf("a member expires at %d", exp)
 	}
 
 	welcome := s.waitEmails("eloise@example.org", 2)[1]
@@ -220,6 +227,9 @@ func TestSignupTwice(t *testing.T) {
 	if mails[1].Subject != "Confirmez votre adhésion à Solidarity" {
 		t.Fatalf("re-sent %q", mails[1].Subject)
 	}
+	if exp := s.memberExpiry("twice.member@example.org"); exp < time.Now().Add(member.PendingRetention-time.Minute).Unix() {
+		t.Fatalf("a re-sent signup expires at %d, want 30 days from now", exp)
+	}
 	old, fresh := link(t, mails[0], "/members/confirm"), link(t, mails[1], "/members/confirm")
 	if old == fresh {
 		t.Fatal("the re-sent link is the same")
@@ -250,6 +260,23 @@ func TestSignupTwice(t *testing.T) {
 	if n := len(s.items("member")); n != 1 {
 		t.Fatalf("%d members, want 1", n)
 	}
+}
+
+// memberExpiry is the TTL of a member's item (0 for none).
+func (s *stack) memberExpiry(email string) int64 {
+	s.t.Helper()
+	out, err := s.env.DB().GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(s.table),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "PERSON#" + email},
+			"sk": &types.AttributeValueMemberS{Value: "MEMBER"}}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	n, ok := out.Item["expires_at"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	v, _ := strconv.ParseInt(n.Value, 10, 64)
+	return v
 }
 
 // age moves a member's last notice back by d, as if that much time had passed.

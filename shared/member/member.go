@@ -56,6 +56,11 @@ const (
 	MaxResendAfter   = 24 * time.Hour
 )
 
+// PendingRetention is how long a signup that is never confirmed is kept after its last
+// confirmation email: then the table's TTL deletes it, since an unconfirmed person's
+// details are not ours to keep.
+const PendingRetention = 30 * 24 * time.Hour
+
 // NextNotice is when another email may be sent to m's address because of a new signup.
 func (m Member) NextNotice() time.Time {
 	wait := FirstResendAfter
