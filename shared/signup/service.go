@@ -31,14 +31,10 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 	}
 	email := contact.CanonicalEmail(req.Email)
 	now := s.Now().UTC()
-	dir, err := s.directory(ctx)
-	if err != nil {
-		return err
-	}
 	existing, err := s.Store.Member(ctx, email)
 	switch {
 	case errors.Is(err, member.ErrNotFound):
-		err = s.create(ctx, dir, req, email, lang, from, now)
+		err = s.create(ctx, req, email, lang, from, now)
 		if !errors.Is(err, member.ErrExists) {
 			return err
 		}
@@ -46,8 +42,10 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 		return nil
 	case err != nil:
 		return fmt.Errorf("load member: %w", err)
+	case now.Before(existing.NextNotice()):
+		return nil // asked again too soon: the last email is still fresh
 	}
-	return s.renotify(ctx, dir, existing, now)
+	return s.renotify(ctx, existing, now)
 }
 
 func (s Service) directory(ctx context.Context) (*branch.Directory, error) {
@@ -58,7 +56,11 @@ func (s Service) directory(ctx context.Context) (*branch.Directory, error) {
 	return branch.NewDirectory(bs), nil
 }
 
-func (s Service) create(ctx context.Context, dir *branch.Directory, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time) error {
+func (s Service) create(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time) error {
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return err
+	}
 	a := *req.Address
 	b, how, err := dir.Route(branch.Where{Choice: req.Branch, City: a.City, Province: a.Province, PostalCode: a.PostalCode})
 	if err != nil {
@@ -78,9 +80,10 @@ func (s Service) create(ctx context.Context, dir *branch.Directory, req Request,
 	return s.Store.CreateMember(ctx, m, member.ConfirmEmail(m, b), rec)
 }
 
-func (s Service) renotify(ctx context.Context, dir *branch.Directory, m member.Member, now time.Time) error {
-	if now.Before(m.NextNotice()) {
-		return nil // asked again too soon: the last email is still fresh
+func (s Service) renotify(ctx context.Context, m member.Member, now time.Time) error {
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return err
 	}
 	b, ok := dir.Get(m.Branch)
 	if !ok {
@@ -92,7 +95,7 @@ func (s Service) renotify(ctx context.Context, dir *branch.Directory, m member.M
 	if m.Status == member.StatusActive {
 		e = member.Already(m, b)
 	}
-	err := s.Store.Renotify(ctx, m, prev, e)
+	err = s.Store.Renotify(ctx, m, prev, e)
 	if errors.Is(err, member.ErrConflict) {
 		return nil // another signup of the same address just sent one
 	}
