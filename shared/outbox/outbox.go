@@ -22,6 +22,14 @@ const (
 	MemberWelcome   = "member_welcome" // after confirming: the branch and its contact
 	MemberAlready   = "member_already" // a second signup of an active member
 	BranchNotice    = "branch_notice"  // to the branch organizer: a new or transferred member
+
+	// Subscriptions and dues (Notify values of package subscription, prefixed "plan_").
+	PlanWelcome         = "plan_welcome"          // Checkout completed
+	PlanReceipt         = "plan_receipt"          // an invoice paid: a sale or dues, not a donation
+	PlanPaymentFailed   = "plan_payment_failed"   // with a link to fix the card
+	PlanRenewalReminder = "plan_renewal_reminder" // before a yearly renewal
+	PlanLapsed          = "plan_lapsed"           // Stripe ended the subscription
+	PortalLink          = "portal_link"           // a single-use link to the customer portal
 )
 
 // Email is one outbox item: what to send to whom, in which language. The body is

@@ -15,6 +15,7 @@ import (
 const (
 	Confirm     = "member_confirm"
 	Unsubscribe = "unsubscribe"
+	Portal      = "portal" // a customer-portal session for a Stripe customer
 )
 
 // Lifetimes of the links.

@@ -1,0 +1,192 @@
+// Package subscription follows recurring plans — solidarity subscriptions to the paper and
+// members' dues — through Stripe Billing: the record, and how each Stripe event changes
+// it. Apply is a pure function of the record and one event, built so that the final state
+// does not depend on the order or the number of deliveries: money and paid-through only
+// grow, once per invoice; status, cancellation and the shipping address each take the
+// newest Stripe event's word; a cancelled subscription stays cancelled.
+package subscription
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// Statuses: ours before Checkout completes, then Stripe's subscription statuses.
+const (
+	StatusPending  = "pending" // Checkout opened, not completed
+	StatusActive   = "active"
+	StatusPastDue  = "past_due"
+	StatusUnpaid   = "unpaid"
+	StatusCanceled = "canceled" // lapsed: ended by Stripe, for good
+)
+
+// Subscription is one person's recurring plan.
+type Subscription struct {
+	ID         string    `dynamodbav:"id"`
+	Plan       string    `dynamodbav:"plan"`
+	Kind       string    `dynamodbav:"kind"` // plan.KindSubscription or plan.KindDues
+	Email      string    `dynamodbav:"email"`
+	FirstName  string    `dynamodbav:"first_name"`
+	LastName   string    `dynamodbav:"last_name"`
+	Language   string    `dynamodbav:"language"`
+	Status     string    `dynamodbav:"status"`
+	CheckoutID string    `dynamodbav:"checkout_id,omitempty"`
+	StripeID   string    `dynamodbav:"stripe_subscription_id,omitempty"`
+	CustomerID string    `dynamodbav:"stripe_customer_id,omitempty"`
+	Shipping   *Shipping `dynamodbav:"shipping,omitempty"`
+	// PaidFrom and PaidThrough bound the periods paid for (UTC); the printer's list uses
+	// them. PaidCents is the sum of the distinct invoices paid, whose ids are Invoices.
+	PaidFrom          time.Time `dynamodbav:"paid_from,omitempty"`
+	PaidThrough       time.Time `dynamodbav:"paid_through,omitempty"`
+	PaidCents         int64     `dynamodbav:"paid_cents"`
+	Currency          string    `dynamodbav:"currency"`
+	Invoices          []string  `dynamodbav:"invoices,stringset,omitempty"`
+	CancelAtPeriodEnd bool      `dynamodbav:"cancel_at_period_end"`
+	// Versions: the Stripe event time (epoch seconds) behind the status, the
+	// cancellation flag and the shipping address, so an older event never overrides.
+	StatusAt   int64 `dynamodbav:"status_at"`
+	CancelAt   int64 `dynamodbav:"cancel_flag_at"`
+	ShippingAt int64 `dynamodbav:"shipping_at"`
+	// ConsentUpdates: the person ticked the news box on the form.
+	ConsentUpdates bool      `dynamodbav:"consent_updates"`
+	CreatedAt      time.Time `dynamodbav:"created_at"`
+	// Rev counts the changes, for optimistic concurrency.
+	Rev int64 `dynamodbav:"rev"`
+}
+
+// Shipping is the address the paper is mailed to, as Checkout or the portal collected it.
+type Shipping struct {
+	Name       string `dynamodbav:"name" json:"name"`
+	Line1      string `dynamodbav:"line1" json:"line1"`
+	Line2      string `dynamodbav:"line2,omitempty" json:"line2"`
+	City       string `dynamodbav:"city" json:"city"`
+	State      string `dynamodbav:"state" json:"state"`
+	PostalCode string `dynamodbav:"postal_code" json:"postal_code"`
+	Country    string `dynamodbav:"country" json:"country"`
+}
+
+// ActiveOn reports whether s's paper goes out for an issue dated day: a paid period
+// covers it.
+func (s Subscription) ActiveOn(day time.Time) bool {
+	return !s.PaidFrom.IsZero() && !s.PaidFrom.After(day) && s.PaidThrough.After(day)
+}
+
+// Renews reports whether Stripe will try to renew s.
+func (s Subscription) Renews() bool {
+	return s.Status == StatusActive && !s.CancelAtPeriodEnd
+}
+
+// Errors of the store.
+var (
+	ErrNotFound = errors.New("subscription not found")
+	ErrConflict = errors.New("subscription changed meanwhile")
+)
+
+// Event types Apply understands.
+const (
+	Completed      = "checkout.session.completed"
+	InvoicePaid    = "invoice.paid"
+	PaymentFailed  = "invoice.payment_failed"
+	Upcoming       = "invoice.upcoming"
+	Updated        = "customer.subscription.updated"
+	Deleted        = "customer.subscription.deleted"
+	ShippingChange = "customer.updated"
+)
+
+// Change is one Stripe event about a subscription, as the webhook reads it.
+type Change struct {
+	EventID    string
+	Type       string
+	Created    int64 // the event's time, epoch seconds
+	StripeID   string
+	CustomerID string
+	// Status and CancelAtPeriodEnd, from subscription objects.
+	Status            string
+	CancelAtPeriodEnd bool
+	// The invoice of invoice.* events: its id, amount, and the period it pays for.
+	InvoiceID   string
+	AmountCents int64
+	Currency    string
+	PeriodStart time.Time
+	PeriodEnd   time.Time
+	Shipping    *Shipping
+}
+
+// Effect is what an event changed, for the store and the emails.
+type Effect struct {
+	Subscription Subscription
+	// Paid is set when the event paid an invoice not counted before.
+	Paid bool
+	// Notify is the email the event owes the person, if any ("" for none): one of the
+	// outbox subscription templates.
+	Notify string
+}
+
+// Apply returns s as c leaves it, and what c owes. It is a pure function: the same events
+// in any order, each applied once, end in the same subscription.
+func Apply(s Subscription, c Change) Effect {
+	if s.StripeID == "" && c.StripeID != "" {
+		s.StripeID = c.StripeID
+	}
+	if s.CustomerID == "" && c.CustomerID != "" {
+		s.CustomerID = c.CustomerID
+	}
+	setStatus := func(status string) {
+		if s.Status == StatusCanceled || c.Created < s.StatusAt {
+			return // lapsed for good, or an older word
+		}
+		s.Status, s.StatusAt = status, c.Created
+	}
+	e := Effect{}
+	switch c.Type {
+	case Completed:
+		setStatus(StatusActive)
+		s.setShipping(c)
+		e.Notify = "welcome"
+	case InvoicePaid:
+		if c.InvoiceID == "" || slices.Contains(s.Invoices, c.InvoiceID) {
+			break // this invoice was counted already
+		}
+		s.Invoices = append(s.Invoices, c.InvoiceID)
+		slices.Sort(s.Invoices)
+		s.PaidCents += c.AmountCents
+		if s.Currency == "" {
+			s.Currency = c.Currency
+		}
+		if !c.PeriodStart.IsZero() && (s.PaidFrom.IsZero() || c.PeriodStart.Before(s.PaidFrom)) {
+			s.PaidFrom = c.PeriodStart.UTC()
+		}
+		if c.PeriodEnd.After(s.PaidThrough) {
+			s.PaidThrough = c.PeriodEnd.UTC()
+		}
+		setStatus(StatusActive)
+		e.Paid, e.Notify = true, "receipt"
+	case PaymentFailed:
+		setStatus(StatusPastDue)
+		e.Notify = "payment_failed"
+	case Upcoming:
+		e.Notify = "renewal_reminder"
+	case Updated:
+		if c.Status != "" {
+			setStatus(c.Status)
+		}
+		if c.Created >= s.CancelAt {
+			s.CancelAtPeriodEnd, s.CancelAt = c.CancelAtPeriodEnd, c.Created
+		}
+	case Deleted:
+		s.Status, s.StatusAt = StatusCanceled, max(s.StatusAt, c.Created)
+		e.Notify = "lapsed"
+	case ShippingChange:
+		s.setShipping(c)
+	}
+	e.Subscription = s
+	return e
+}
+
+func (s *Subscription) setShipping(c Change) {
+	if c.Shipping != nil && c.Created >= s.ShippingAt {
+		sh := *c.Shipping
+		s.Shipping, s.ShippingAt = &sh, c.Created
+	}
+}
