@@ -51,22 +51,10 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusCreated, res)
 }
 
-// Page answers the localized page Checkout returns the donor to: "thanks" after paying,
-// "cancel" after leaving without paying.
-func Page(name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
-		httpapi.WritePage(w, http.StatusOK, "message.html", map[string]any{
-			"Lang":  lang,
-			"Title": i18n.Text(lang, i18n.M("page."+name+".title")),
-			"Body":  i18n.Text(lang, i18n.M("page."+name+".body")),
-		})
-	})
-}
-
 // Routes mounts the donate function's routes (the same as template.yaml's).
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /donations", h)
-	mux.Handle("GET /donations/thanks", Page("thanks"))
-	mux.Handle("GET /donations/cancelled", Page("cancel"))
+	// The pages Checkout returns the donor to, after paying or leaving without paying.
+	mux.Handle("GET /donations/thanks", httpapi.MessagePage("thanks"))
+	mux.Handle("GET /donations/cancelled", httpapi.MessagePage("cancel"))
 }

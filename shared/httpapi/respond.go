@@ -94,3 +94,21 @@ func WritePage(w http.ResponseWriter, status int, name string, data any) {
 		slog.Error("render page", "page", name, "err", redact.Error(err))
 	}
 }
+
+// WriteMessage answers the localized page of catalogue entries page.<name>.title and
+// page.<name>.body (formatted with args).
+func WriteMessage(w http.ResponseWriter, status int, lang i18n.Lang, name string, args ...any) {
+	WritePage(w, status, "message.html", map[string]any{
+		"Lang":  lang,
+		"Title": i18n.Text(lang, i18n.M("page."+name+".title")),
+		"Body":  i18n.Text(lang, i18n.M("page."+name+".body", args...)),
+	})
+}
+
+// MessagePage is a handler for WriteMessage's page name, in the language of the lang
+// query parameter or the Accept-Language header.
+func MessagePage(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteMessage(w, http.StatusOK, i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")), name)
+	})
+}

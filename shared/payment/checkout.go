@@ -61,6 +61,11 @@ func Metadata(kind, recordID string, extra map[string]string) map[string]string 
 	return m
 }
 
+func lang(s string) i18n.Lang {
+	l, _ := i18n.Parse(s)
+	return l
+}
+
 // stripeLocale is the Checkout locale for a language.
 func stripeLocale(lang string) string {
 	if lang == string(i18n.FR) {

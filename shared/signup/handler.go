@@ -52,26 +52,11 @@ func (h Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	status := map[string]int{Confirmed: http.StatusOK, AlreadyActive: http.StatusOK,
 		LinkUsed: http.StatusGone, LinkExpired: http.StatusGone, LinkInvalid: http.StatusNotFound}[out.Result]
-	page := "page." + out.Result
-	body := i18n.M(page + ".body")
+	var args []any
 	if out.Result == Confirmed {
-		body.Args = []any{out.BranchName}
+		args = []any{out.BranchName}
 	}
-	httpapi.WritePage(w, status, "message.html", map[string]any{
-		"Lang":  lang,
-		"Title": i18n.Text(lang, i18n.M(page+".title")),
-		"Body":  i18n.Text(lang, body),
-	})
-}
-
-// checkEmail is where a form post lands: "check your inbox".
-func checkEmail(w http.ResponseWriter, r *http.Request) {
-	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
-	httpapi.WritePage(w, http.StatusOK, "message.html", map[string]any{
-		"Lang":  lang,
-		"Title": i18n.Text(lang, i18n.M("page.joined.title")),
-		"Body":  i18n.Text(lang, i18n.M("page.joined.body")),
-	})
+	httpapi.WriteMessage(w, status, lang, out.Result, args...)
 }
 
 // noStore keeps a page that follows a secret link out of caches and Referer headers.
@@ -84,5 +69,5 @@ func noStore(w http.ResponseWriter) {
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /members", h)
 	mux.HandleFunc("GET /members/confirm", h.confirm)
-	mux.HandleFunc("GET /members/check-email", checkEmail)
+	mux.Handle("GET /members/check-email", httpapi.MessagePage("joined")) // where a form post lands
 }

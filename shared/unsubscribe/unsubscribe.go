@@ -39,7 +39,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("token")
 	tok, err := h.lookup(r.Context(), raw)
 	if errors.Is(err, token.ErrNotFound) {
-		page(w, http.StatusNotFound, lang, "unsub_invalid")
+		httpapi.WriteMessage(w, http.StatusNotFound, lang, "unsub_invalid")
 		return
 	}
 	if err != nil {
@@ -56,7 +56,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, lang, true, fmt.Errorf("withdraw consent: %w", err))
 		return
 	}
-	page(w, http.StatusOK, lang, "unsubscribed")
+	httpapi.WriteMessage(w, http.StatusOK, lang, "unsubscribed")
 }
 
 // lookup finds the token of an unexpired unsubscribe link, or token.ErrNotFound.
@@ -79,14 +79,6 @@ func unsubscribeSource(r *http.Request) string {
 		return "unsubscribe_one_click"
 	}
 	return "unsubscribe_link"
-}
-
-func page(w http.ResponseWriter, status int, lang i18n.Lang, name string) {
-	httpapi.WritePage(w, status, "message.html", map[string]any{
-		"Lang":  lang,
-		"Title": i18n.Text(lang, i18n.M("page."+name+".title")),
-		"Body":  i18n.Text(lang, i18n.M("page."+name+".body")),
-	})
 }
 
 // Routes mounts the unsubscribe function's routes (the same as template.yaml's).

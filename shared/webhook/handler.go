@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/redact"
 )
 
@@ -30,6 +31,10 @@ const MaxPayload = 512 << 10
 type Handler struct {
 	Secret string
 	Ledger donation.Ledger
+	// Subscriptions follows subscriptions and dues, priced by Plans. Without it, their
+	// events are acknowledged and ignored.
+	Subscriptions Subscriptions
+	Plans         plan.Catalogue
 	// Tolerance is how old a signature may be; zero means stripe-go's default (5 min).
 	Tolerance time.Duration
 }
@@ -107,6 +112,11 @@ func decode(ev stripe.Event, v any) error {
 
 func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 	ctx := r.Context()
+	if h.Subscriptions != nil {
+		if handled, err := h.applyPlanEvent(ctx, ev); handled {
+			return err
+		}
+	}
 	ref := donation.Event{ID: ev.ID, Type: string(ev.Type)}
 	switch ev.Type {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded":

@@ -1,0 +1,191 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/subscription"
+)
+
+// Subscription items: the record under SUBSCRIPTION#<id>, indexed by person on GSI1; a
+// customer's subscriptions under CUSTOMER#<id> (for events that name only the customer);
+// and a person's Stripe customer under PERSON#<email>/CUSTOMER, reused by later Checkouts.
+func subscriptionPK(id string) string { return "SUBSCRIPTION#" + id }
+func customerPK(id string) string     { return "CUSTOMER#" + id }
+
+const customerSK = "CUSTOMER"
+
+// CreateSubscription stores a subscription whose Checkout is being opened.
+func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscription) error {
+	put, err := s.subscriptionPut(sub)
+	if err != nil {
+		return err
+	}
+	put.ConditionExpression = aws.String("attribute_not_exists(pk)")
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression}); err != nil {
+		return fmt.Errorf("create subscription: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) subscriptionPut(sub subscription.Subscription) (*types.Put, error) {
+	it, err := item(sub, subscriptionPK(sub.ID), metaSK, TypeSubscription)
+	if err != nil {
+		return nil, err
+	}
+	it["gsi1pk"], it["gsi1sk"] = str(personPK(sub.Email)), str("SUBSCRIPTION#"+sub.CreatedAt.UTC().Format(time.RFC3339)+"#"+sub.ID)
+	return &types.Put{TableName: aws.String(s.Table), Item: it}, nil
+}
+
+// Subscription reads a subscription, or subscription.ErrNotFound.
+func (s *Store) Subscription(ctx context.Context, id string) (subscription.Subscription, error) {
+	var sub subscription.Subscription
+	found, err := s.get(ctx, subscriptionPK(id), metaSK, &sub)
+	if err == nil && !found {
+		err = subscription.ErrNotFound
+	}
+	return sub, err
+}
+
+// Customer returns the Stripe customer recorded for a canonical email address, or "".
+func (s *Store) Customer(ctx context.Context, email string) (string, error) {
+	var c struct {
+		ID string `dynamodbav:"customer_id"`
+	}
+	if _, err := s.get(ctx, personPK(email), customerSK, &c); err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}
+
+// SubscriptionsOfCustomer lists the ids of a Stripe customer's subscriptions.
+func (s *Store) SubscriptionsOfCustomer(ctx context.Context, customerID string) ([]string, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID))},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query customer: %w", err)
+	}
+	ids := make([]string, 0, len(out.Items))
+	for _, it := range out.Items {
+		if v, ok := it["subscription_id"].(*types.AttributeValueMemberS); ok {
+			ids = append(ids, v.Value)
+		}
+	}
+	return ids, nil
+}
+
+// ApplySubscriptionEvent applies one Stripe event to a subscription: it reads the record,
+// computes the change (subscription.Apply), and writes the record, the event id and the
+// email owed in one transaction, conditional on the record being unchanged since the
+// read — else it reads again. donation.ErrDuplicate if the event was applied before.
+func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error {
+	for attempt := 0; attempt < 5; attempt++ {
+		sub, err := s.Subscription(ctx, id)
+		if err != nil {
+			return err
+		}
+		eff := subscription.Apply(sub, c)
+		next := eff.Subscription
+		next.Rev = sub.Rev + 1
+		items, err := s.subscriptionEventItems(ev, sub, next, subscription.Email(eff, c, plans[sub.Plan]))
+		if err != nil {
+			return err
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		failed, isCancel := cancelled(err, len(items))
+		switch {
+		case err == nil:
+			return nil
+		case isCancel && failed[0]:
+			return donation.ErrDuplicate
+		case isCancel && failed[1]:
+			continue // another event changed the record meanwhile: read it again
+		case isCancel && failed[2] && len(items) > 2 && items[2].Put != nil && isEmail(items[2].Put):
+			return donation.ErrDuplicate // its email exists: applied before the event id expired
+		}
+		return fmt.Errorf("apply %s: %w", ev.Type, err)
+	}
+	return fmt.Errorf("apply %s: %w", ev.Type, subscription.ErrConflict)
+}
+
+func isEmail(p *types.Put) bool {
+	t, ok := p.Item["type"].(*types.AttributeValueMemberS)
+	return ok && t.Value == TypeEmail
+}
+
+// subscriptionEventItems are the writes of one applied event: its id (per subscription,
+// since a customer's event may touch several), the record if unchanged since rev, the
+// email, and the customer's links the first time the subscription learns its customer.
+func (s *Store) subscriptionEventItems(ev donation.Event, prev, next subscription.Subscription, mail *outbox.Email) ([]types.TransactWriteItem, error) {
+	now := s.Now().UTC()
+	evPut, err := s.put(eventRecord{ID: ev.ID, EventType: ev.Type, ReceivedAt: now, ExpiresAt: now.Add(EventRetention).Unix()},
+		eventPK(ev.ID), "SUBSCRIPTION#"+next.ID, TypeStripeEvent)
+	if err != nil {
+		return nil, err
+	}
+	subPut, err := s.subscriptionPut(next)
+	if err != nil {
+		return nil, err
+	}
+	subPut.ConditionExpression = aws.String("rev = :rev")
+	subPut.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": num(prev.Rev)}
+	items := []types.TransactWriteItem{{Put: evPut}, {Put: subPut}}
+	if mail != nil {
+		m, err := s.emailPut(*mail)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, m)
+	}
+	if prev.CustomerID == "" && next.CustomerID != "" {
+		link, err := item(map[string]string{"subscription_id": next.ID, "email": next.Email}, customerPK(next.CustomerID), "SUB#"+next.ID, TypeCustomer)
+		if err != nil {
+			return nil, err
+		}
+		person, err := item(map[string]string{"customer_id": next.CustomerID}, personPK(next.Email), customerSK, TypeCustomer)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: link}},
+			types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: person}})
+	}
+	return items, nil
+}
+
+// Subscriptions calls fn with every subscription (the staff lists).
+func (s *Store) Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error {
+	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.Table),
+		FilterExpression:          aws.String("#t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(TypeSubscription)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("scan subscriptions: %w", err)
+		}
+		for _, it := range page.Items {
+			var sub subscription.Subscription
+			if err := attributevalue.UnmarshalMap(it, &sub); err != nil {
+				return fmt.Errorf("decode subscription: %w", err)
+			}
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

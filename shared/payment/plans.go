@@ -1,0 +1,63 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	stripe "github.com/stripe/stripe-go/v76"
+
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/subscription"
+)
+
+// ShippingCountries are where the paper can be mailed.
+var ShippingCountries = []string{"CA", "US"}
+
+// PlanSession opens a Checkout session in subscription mode for s on plan p, with the
+// plan's price as price data. A mailed plan collects a shipping address. A person Stripe
+// knows already (customerID) is reused, and the address they give updates theirs.
+func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error) {
+	meta := Metadata(p.Kind, s.ID, map[string]string{"plan": p.Slug})
+	q := url.Values{"lang": {s.Language}}
+	params := &stripe.CheckoutSessionParams{
+		Mode:              stripe.String(string(stripe.CheckoutSessionModeSubscription)),
+		ClientReferenceID: stripe.String(s.ID),
+		Locale:            stripe.String(stripeLocale(s.Language)),
+		Metadata:          meta,
+		SubscriptionData:  &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
+		SuccessURL:        stripe.String(c.PublicURL + "/subscriptions/thanks?" + q.Encode()),
+		CancelURL:         stripe.String(c.PublicURL + "/subscriptions/cancelled?" + q.Encode()),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{{
+			Quantity: stripe.Int64(1),
+			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
+				Currency:    stripe.String(p.Currency),
+				UnitAmount:  stripe.Int64(p.AmountCents),
+				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{Name: stripe.String(p.Name(lang(s.Language)))},
+				Recurring:   &stripe.CheckoutSessionLineItemPriceDataRecurringParams{Interval: stripe.String(p.Interval)},
+			},
+		}},
+	}
+	if customerID != "" {
+		params.Customer = stripe.String(customerID)
+		params.CustomerUpdate = &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto"), Name: stripe.String("auto")}
+		if p.Mailed {
+			params.CustomerUpdate.Shipping = stripe.String("auto")
+		}
+	} else {
+		params.CustomerEmail = stripe.String(s.Email)
+	}
+	if p.Mailed {
+		params.ShippingAddressCollection = &stripe.CheckoutSessionShippingAddressCollectionParams{
+			AllowedCountries: stripe.StringSlice(ShippingCountries),
+		}
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey("checkout-" + s.ID)
+	sess, err := c.Sessions.New(params)
+	if err != nil {
+		return donation.Session{}, fmt.Errorf("stripe checkout: %w", Redacted(err))
+	}
+	return donation.Session{ID: sess.ID, URL: sess.URL}, nil
+}
