@@ -41,21 +41,22 @@ func New(db DB, table string) *Store {
 
 // Item types, kept in every item's "type" attribute so exports stay queryable.
 const (
-	TypeCampaign     = "campaign"
-	TypeOffline      = "offline_gift"
-	TypeDonor        = "campaign_donor"
-	TypeDonation     = "donation"
-	TypePayment      = "payment"
-	TypeDispute      = "dispute"
-	TypeStripeEvent  = "stripe_event"
-	TypeEmail        = "email"
-	TypeConsent      = "consent"
-	TypeNewsState    = "news_state"
-	TypeMember       = "member"
-	TypeBranch       = "branch"
-	TypeToken        = "token"
-	TypeSubscription = "subscription"
-	TypeCustomer     = "stripe_customer"
+	TypeCampaign      = "campaign"
+	TypeOffline       = "offline_gift"
+	TypeDonor         = "campaign_donor"
+	TypeDonation      = "donation"
+	TypePayment       = "payment"
+	TypeDispute       = "dispute"
+	TypeStripeEvent   = "stripe_event"
+	TypeEmail         = "email"
+	TypeConsent       = "consent"
+	TypeNewsState     = "news_state"
+	TypeMember        = "member"
+	TypeBranch        = "branch"
+	TypeToken         = "token"
+	TypeSubscription  = "subscription"
+	TypeCustomer      = "stripe_customer"
+	TypePortalRequest = "portal_request"
 )
 
 // Sort key of an entity's main item.

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,10 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
+	"github.com/solidarity/solidarity/shared/token"
 )
 
 // Subscription items: the record under SUBSCRIPTION#<id>, indexed by person on GSI1; a
@@ -24,14 +27,23 @@ func customerPK(id string) string     { return "CUSTOMER#" + id }
 
 const customerSK = "CUSTOMER"
 
-// CreateSubscription stores a subscription whose Checkout is being opened.
-func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscription) error {
+// CreateSubscription stores a subscription whose Checkout is being opened, with the
+// consent record when the person agreed to news, in one transaction.
+func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscription, c *consent.Record) error {
 	put, err := s.subscriptionPut(sub)
 	if err != nil {
 		return err
 	}
 	put.ConditionExpression = aws.String("attribute_not_exists(pk)")
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression}); err != nil {
+	items := []types.TransactWriteItem{{Put: put}}
+	if c != nil {
+		cput, err := s.consentPut(*c)
+		if err != nil {
+			return err
+		}
+		items = append(items, cput)
+	}
+	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return fmt.Errorf("create subscription: %w", err)
 	}
 	return nil
@@ -186,6 +198,74 @@ func (s *Store) Subscriptions(ctx context.Context, fn func(subscription.Subscrip
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// RecurringCustomer returns the Stripe customer behind a person's subscriptions or monthly
+// gifts, or "" if they have none.
+func (s *Store) RecurringCustomer(ctx context.Context, email string) (string, error) {
+	if id, err := s.Customer(ctx, email); err != nil || id != "" {
+		return id, err
+	}
+	found := ""
+	err := s.queryGSI1(ctx, personPK(email), "DONATION#", func(it map[string]types.AttributeValue) error {
+		if v, ok := it["stripe_customer_id"].(*types.AttributeValueMemberS); ok && v.Value != "" {
+			found = v.Value
+		}
+		return nil
+	})
+	return found, err
+}
+
+// PortalCooldown is how often one address may be sent a link to the customer portal.
+const PortalCooldown = 10 * time.Minute
+
+// RequestPortal writes the email with a portal link, unless one was sent to the address
+// less than PortalCooldown ago: then it writes nothing and reports false.
+func (s *Store) RequestPortal(ctx context.Context, email string, e outbox.Email) (bool, error) {
+	now := s.Now().UTC()
+	mark, err := item(map[string]any{"sent_at": now.Unix(), TTLAttribute: now.Add(PortalCooldown).Unix()}, personPK(email), "PORTAL", TypePortalRequest)
+	if err != nil {
+		return false, err
+	}
+	mail, err := s.emailPut(e)
+	if err != nil {
+		return false, err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: mark,
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR sent_at < :cutoff"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": num(now.Add(-PortalCooldown).Unix())}}}, mail}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("request portal: %w", err)
+	}
+	return true, nil
+}
+
+// SpendToken marks a link's token used, if it is unused and unexpired; token.ErrUsed
+// otherwise.
+func (s *Store) SpendToken(ctx context.Context, hash string) error {
+	now := s.Now().UTC()
+	at, err := attributevalue.Marshal(now)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: key(token.PK(hash), metaSK),
+		UpdateExpression:          aws.String("SET used_at = :now"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :epoch"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": at, ":epoch": num(now.Unix())},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return token.ErrUsed
+	}
+	if err != nil {
+		return fmt.Errorf("spend token: %w", err)
 	}
 	return nil
 }

@@ -27,7 +27,10 @@ import (
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/portal"
 	"github.com/solidarity/solidarity/shared/signup"
+	"github.com/solidarity/solidarity/shared/subscribe"
 	"github.com/solidarity/solidarity/shared/unsubscribe"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -91,9 +94,18 @@ func New(ctx context.Context, o Options) (*System, error) {
 	campaign.Handler{Campaigns: store}.Routes(mux)
 	signup.Handler{Service: signup.Service{Store: store, Now: time.Now}}.Routes(mux)
 	unsubscribe.Handler{Store: store, Now: time.Now}.Routes(mux)
-	webhook.Handler{Secret: o.WebhookSecret, Ledger: store}.Routes(mux)
-	(&localpay.Page{Donations: store, WebhookURL: o.PublicURL + "/webhooks/stripe",
-		Secret: o.WebhookSecret, PublicURL: o.PublicURL}).Routes(mux)
+	plans := plan.Default()
+	subscribe.Handler{
+		Service:   subscribe.Service{Store: store, Checkout: checkout, Plans: plans, Now: time.Now},
+		ThanksURL: o.PublicURL + "/subscriptions/thanks",
+	}.Routes(mux)
+	portal.Handler{Store: store, Sessions: portal.NewSessions(payment.Backend(o.StripeURL), "sk_test_local"),
+		PublicURL: o.PublicURL, Now: time.Now}.Routes(mux)
+	webhook.Handler{Secret: o.WebhookSecret, Ledger: store, Subscriptions: store, Plans: plans}.Routes(mux)
+	pay := &localpay.Page{Donations: store, WebhookURL: o.PublicURL + "/webhooks/stripe",
+		Secret: o.WebhookSecret, PublicURL: o.PublicURL}
+	pay.Routes(mux)
+	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
 	if o.WebDir != "" {
 		mux.Handle("GET /", http.FileServer(http.Dir(o.WebDir)))
 	}

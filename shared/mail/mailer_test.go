@@ -270,6 +270,16 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 	notice := map[string]string{"member_name": "Éloïse Bergeron", "email": "eloise@example.org", "phone": "", "city": "Montréal",
 		"province": "QC", "postal_code": "H2X 1Y4", "member_language": "fr", "confirmed_at": "2026-11-27T12:00:00Z",
 		"routed_by": "postal_code", "news": "false", "message": "", "branch_name": "Section de Montréal"}
+	planData := map[string]string{"first_name": "Ana", "plan_name": "Abonnement de solidarité", "kind": "subscription",
+		"interval": "year", "amount_cents": "6000", "currency_upper": "CAD", "mailed": "true",
+		"paid_through": "2027-01-15T00:00:00Z", "receipt_number": "SOL-2026-in_1", "period_start": "2026-01-15T00:00:00Z",
+		"period_end": "2027-01-15T00:00:00Z", "renews_on": "2027-01-15T00:00:00Z", "portal_url": "https://api.example.org/portal?token=x"}
+	duesData := map[string]string{"kind": "dues", "mailed": "false", "interval": "month"}
+	for k, v := range planData {
+		if _, set := duesData[k]; !set {
+			duesData[k] = v
+		}
+	}
 	moved := map[string]string{"moved": "true", "routed_by": "staff"}
 	for k, v := range notice {
 		if _, set := moved[k]; !set {
@@ -281,6 +291,9 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		outbox.DonationFailed:  {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "2500", "retry_url": "https://x.example/"},
 		outbox.MemberConfirm:   member, outbox.MemberWelcome: member, outbox.MemberAlready: member,
 		outbox.BranchNotice: notice, outbox.BranchNotice + "/moved": moved,
+		outbox.PlanWelcome: planData, outbox.PlanWelcome + "/dues": duesData, outbox.PlanReceipt: planData,
+		outbox.PlanReceipt + "/dues": duesData, outbox.PlanPaymentFailed: planData, outbox.PlanRenewalReminder: planData,
+		outbox.PlanLapsed: planData, outbox.PortalLink: planData,
 	}
 	for name, data := range cases {
 		for _, lang := range []string{"en", "fr"} {

@@ -1,0 +1,145 @@
+// Package subscribe is POST /subscriptions: a solidarity subscription to the paper, or
+// members' dues, through Stripe Checkout in subscription mode.
+package subscribe
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/contact"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/ids"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/request"
+	"github.com/solidarity/solidarity/shared/subscription"
+)
+
+// Request is the body of POST /subscriptions (api.md).
+type Request struct {
+	Plan           string `json:"plan" validate:"required,max=60"`
+	FirstName      string `json:"first_name" validate:"required,max=100,singleline"`
+	LastName       string `json:"last_name" validate:"required,max=100,singleline"`
+	Email          string `json:"email" validate:"required,max=254,email"`
+	Language       string `json:"language" validate:"omitempty,oneof=en fr"`
+	ConsentUpdates bool   `json:"consent_updates"`
+	// Website is the honeypot: people never see it, bots fill it in.
+	Website string `json:"website"`
+}
+
+// Check validates r against the plans on offer.
+func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
+	fields := httpapi.FieldErrors{}
+	r.Language = strings.ToLower(r.Language)
+	r.Plan = strings.ToLower(r.Plan)
+	request.Validate(r, fields)
+	if _, bad := fields["plan"]; !bad {
+		if _, ok := plans[r.Plan]; !ok {
+			fields.Add("plan", i18n.M("field.plan", strings.Join(plans.Slugs(), ", ")))
+		}
+	}
+	return fields
+}
+
+// Store is what subscribing needs of the table.
+type Store interface {
+	// Customer is the Stripe customer of a canonical address, or "" if none yet.
+	Customer(ctx context.Context, email string) (string, error)
+	CreateSubscription(ctx context.Context, s subscription.Subscription, c *consent.Record) error
+}
+
+// Checkout opens the Stripe session.
+type Checkout interface {
+	PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error)
+}
+
+// Service creates subscriptions.
+type Service struct {
+	Store    Store
+	Checkout Checkout
+	Plans    plan.Catalogue
+	Now      func() time.Time
+}
+
+// Create validates req, opens the Checkout session (reusing the person's Stripe customer)
+// and stores the pending subscription — in that order, so a Stripe failure stores nothing.
+func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (subscription.Subscription, donation.Session, error) {
+	if err := req.Check(s.Plans).Err(); err != nil {
+		return subscription.Subscription{}, donation.Session{}, err
+	}
+	p := s.Plans[req.Plan]
+	now := s.Now().UTC()
+	sub := subscription.Subscription{
+		ID: ids.New("subs"), Plan: p.Slug, Kind: p.Kind, Email: contact.CanonicalEmail(req.Email),
+		FirstName: req.FirstName, LastName: req.LastName, Language: string(lang), Status: subscription.StatusPending,
+		Currency: p.Currency, ConsentUpdates: req.ConsentUpdates, CreatedAt: now,
+	}
+	customer, err := s.Store.Customer(ctx, sub.Email)
+	if err != nil {
+		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("look up customer: %w", err)
+	}
+	sess, err := s.Checkout.PlanSession(ctx, sub, p, customer)
+	if err != nil {
+		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("checkout session: %w", err)
+	}
+	sub.CheckoutID = sess.ID
+	var rec *consent.Record
+	if req.ConsentUpdates {
+		r := consent.Grant(sub.Email, sub.Language, p.Kind+"_form", sub.ID, from, now)
+		rec = &r
+	}
+	if err := s.Store.CreateSubscription(ctx, sub, rec); err != nil {
+		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("store subscription: %w", err)
+	}
+	return sub, sess, nil
+}
+
+// Handler answers POST /subscriptions: 201 with the Checkout URL for JSON, 303 to it for
+// a plain form post.
+type Handler struct {
+	Service Service
+	// ThanksURL is where a form post that tripped the honeypot is sent.
+	ThanksURL string
+}
+
+type created struct {
+	SubscriptionID string `json:"subscription_id"`
+	CheckoutURL    string `json:"checkout_url"`
+}
+
+// ServeHTTP implements http.Handler.
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	body, err := request.Decode(r, &req)
+	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
+	if err != nil {
+		httpapi.WriteError(w, r, lang, body == request.Form, err)
+		return
+	}
+	res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
+	if req.Website == "" {
+		sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
+		if err != nil {
+			httpapi.WriteError(w, r, lang, body == request.Form, err)
+			return
+		}
+		res = created{SubscriptionID: sub.ID, CheckoutURL: sess.URL}
+	}
+	if body == request.Form {
+		http.Redirect(w, r, res.CheckoutURL, http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, res)
+}
+
+// Routes mounts the subscribe function's routes (the same as template.yaml's).
+func (h Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /subscriptions", h)
+	mux.Handle("GET /subscriptions/thanks", httpapi.MessagePage("sub_thanks"))
+	mux.Handle("GET /subscriptions/cancelled", httpapi.MessagePage("sub_cancel"))
+}
