@@ -65,9 +65,14 @@ build-SignupFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/signup
 build-UnsubscribeFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/unsubscribe
+build-SubscribeFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/subscribe
+build-PortalFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/portal
 
 # All of them, into build/<LogicalId>/bootstrap.
-FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunction SignupFunction UnsubscribeFunction
+FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunction SignupFunction UnsubscribeFunction \
+	SubscribeFunction PortalFunction
 build:
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done

@@ -11,7 +11,7 @@ import (
 // coldEvent is, per function, a request its handler answers with little or no I/O, so a
 // cold start measures the binary's own start: a page for donate, a progress read for
 // campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer, a link
-// that is not well formed for signup and unsubscribe.
+// that is not well formed for signup, unsubscribe and portal, a page for subscribe.
 func coldEvent(tb testing.TB, fn string) []byte {
 	tb.Helper()
 	switch fn {
@@ -31,14 +31,15 @@ func coldEvent(tb testing.TB, fn string) []byte {
 	var ev map[string]any
 	// Requests that answer without a network call (a page; a link that is not well formed).
 	name := map[string]string{"donate": "campaign-get.json", "stripe-webhook": "webhook-post.json",
-		"signup": "members-confirm-get.json", "unsubscribe": "unsubscribe-post.json"}[fn]
+		"signup": "members-confirm-get.json", "unsubscribe": "unsubscribe-post.json", "subscribe": "campaign-get.json",
+		"portal": "portal-get.json"}[fn]
 	if err := json.Unmarshal(recorded(tb, name), &ev); err != nil {
 		tb.Fatal(err)
 	}
-	if fn == "donate" {
-		ev["rawPath"] = "/donations/thanks"
+	if page := map[string]string{"donate": "/donations/thanks", "subscribe": "/subscriptions/thanks"}[fn]; page != "" {
+		ev["rawPath"] = page
 		ev["rawQueryString"] = "lang=fr"
-		ev["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = "/donations/thanks"
+		ev["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = page
 	}
 	b, _ := json.Marshal(ev)
 	return b

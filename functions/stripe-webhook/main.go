@@ -10,6 +10,7 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/secrets"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -21,6 +22,7 @@ func main() {
 	if err != nil {
 		config.Fatal("stripe webhook secret", err)
 	}
-	h := webhook.Handler{Secret: secret, Ledger: dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)}
+	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
+	h := webhook.Handler{Secret: secret, Ledger: store, Subscriptions: store, Plans: plan.Default()}
 	httpapi.Start(httpapi.Mux(h), nil)
 }
