@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
@@ -134,4 +136,117 @@ func (s *stack) subscriptionByID(id string) subscription.Subscription {
 		s.t.Fatal(err)
 	}
 	return sub
+}
+
+// TestSubscriptionRules breaks each rule of POST /subscriptions in English and French.
+func TestSubscriptionRules(t *testing.T) {
+	s := newStack(t, false)
+	valid := func() map[string]any {
+		return map[string]any{"plan": "solidarity-annual", "first_name": "Nora", "last_name": "Kasongo", "email": "sub-rules@example.org"}
+	}
+	tests := []struct {
+		name   string
+		set    map[string]any
+		drop   string
+		field  string
+		en, fr string
+	}{
+		{name: "plan missing", drop: "plan", field: "plan", en: "required", fr: "obligatoire"},
+		{name: "plan unknown", set: map[string]any{"plan": "lifetime"}, field: "plan", en: "dues-monthly, solidarity-annual, solidarity-monthly", fr: "formules"},
+		{name: "plan too long", set: map[string]any{"plan": strings.Repeat("p", 61)}, field: "plan", en: "at most 60", fr: "au plus 60"},
+		{name: "plan not a string", set: map[string]any{"plan": 1}, field: "plan", en: "Enter text", fr: "Entrez du texte"},
+		{name: "first name missing", drop: "first_name", field: "first_name", en: "required", fr: "obligatoire"},
+		{name: "first name too long", set: map[string]any{"first_name": strings.Repeat("x", 101)}, field: "first_name", en: "at most 100", fr: "au plus 100"},
+		{name: "last name with a line break", set: map[string]any{"last_name": "K\nBcc: x@example.org"}, field: "last_name", en: "single line", fr: "une seule ligne"},
+		{name: "last name missing", drop: "last_name", field: "last_name", en: "required", fr: "obligatoire"},
+		{name: "email missing", drop: "email", field: "email", en: "required", fr: "obligatoire"},
+		{name: "email invalid", set: map[string]any{"email": "nora@"}, field: "email", en: "valid email", fr: "courriel valide"},
+		{name: "language other", set: map[string]any{"language": "es"}, field: "language", en: "en (English) or fr", fr: "en (anglais) ou fr"},
+		{name: "consent not a boolean", set: map[string]any{"consent_updates": "yes"}, field: "consent_updates", en: "true or false", fr: "vrai"},
+		{name: "unknown field", set: map[string]any{"address": map[string]any{}}, field: "address", en: "not recognized", fr: "pas reconnu"},
+	}
+	for _, tt := range tests {
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
+			t.Run(tt.name+"/"+string(lang), func(t *testing.T) {
+				body := valid()
+				for k, v := range tt.set {
+					body[k] = v
+				}
+				delete(body, tt.drop)
+				s.expectFieldError(t, "/subscriptions", body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
+			})
+		}
+	}
+	t.Run("form posts: 303 to checkout, or a localized error page", func(t *testing.T) {
+		form := url.Values{"plan": {"dues-monthly"}, "first_name": {"Nora"}, "last_name": {"Kasongo"}, "email": {"form-sub@example.org"},
+			"language": {"fr"}, "consent_updates": {"on"}}
+		res := s.postForm("/subscriptions", form, nil)
+		if res.status != http.StatusSeeOther || !strings.Contains(res.header.Get("Location"), "/_local/plan/subs_") {
+			t.Fatalf("form post %d %v", res.status, res.header)
+		}
+		form.Set("plan", "nope")
+		bad := s.postForm("/subscriptions", form, nil)
+		if bad.status != http.StatusBadRequest || !strings.Contains(string(bad.body), "Formule") {
+			t.Fatalf("bad form %d:\n%s", bad.status, bad.body)
+		}
+	})
+	t.Run("honeypot: the same success, nothing stored", func(t *testing.T) {
+		body := valid()
+		body["website"] = "http://spam.example"
+		body["email"] = "bot-sub@example.org"
+		res := s.postJSON("/subscriptions", body, nil)
+		if res.status != http.StatusCreated || !strings.Contains(string(res.body), "/subscriptions/thanks") {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+	})
+	t.Run("only the valid ones were stored", func(t *testing.T) {
+		if n := len(s.items("subscription")); n != 1 {
+			t.Fatalf("%d subscriptions stored, want the form's", n)
+		}
+		if n := len(s.items("consent")); n != 1 {
+			t.Fatalf("%d consent records", n)
+		}
+	})
+}
+
+// TestPortal: the answer is the same for any address; a subscriber gets a link that
+// works once and expires; asking again at once sends nothing more.
+func TestPortal(t *testing.T) {
+	s := newStack(t, true)
+	p := plan.Default()["solidarity-monthly"]
+	sub := s.subscribe("portal-known@example.org", p.Slug, "fr")
+	s.deliverUntilOK(localpay.Event("checkout.session.completed", localpay.PlanSessionCompleted(sub, &subscription.Shipping{
+		Name: "Nora Kasongo", Line1: "77 Wellington St", City: "Ottawa", State: "ON", PostalCode: "K1A 0A9", Country: "CA"}), time.Now()))
+
+	known := s.postJSON("/portal", map[string]any{"email": "Portal-Known@Example.org", "language": "fr"}, nil)
+	unknown := s.postJSON("/portal", map[string]any{"email": "portal-unknown@example.org", "language": "fr"}, nil)
+	if known.status != http.StatusAccepted || unknown.status != known.status || string(known.body) != string(unknown.body) {
+		t.Fatalf("known %d %s / unknown %d %s", known.status, known.body, unknown.status, unknown.body)
+	}
+	s.postJSON("/portal", map[string]any{"email": "portal-known@example.org"}, nil) // again at once: nothing more
+	mail := s.waitEmails("portal-known@example.org", 2)
+	var portalMail emulator.SentEmail
+	for _, m := range mail {
+		if strings.Contains(m.Subject, "Gérer") {
+			portalMail = m
+		}
+	}
+	s.waitEmails("portal-unknown@example.org", 0)
+	portalURL := link(t, portalMail, "/portal")
+	first := s.open(http.MethodGet, portalURL)
+	if first.status != http.StatusSeeOther || !strings.HasPrefix(first.header.Get("Location"), "https://") {
+		t.Fatalf("first use %d %v %s", first.status, first.header, first.body)
+	}
+	again := s.open(http.MethodGet, portalURL)
+	if again.status != http.StatusGone || !strings.Contains(string(again.body), "Ce lien ne fonctionne plus") {
+		t.Fatalf("second use %d:\n%s", again.status, again.body)
+	}
+	for _, bad := range []string{"/portal", "/portal?token=" + strings.Repeat("D", 43)} {
+		if res := s.do(http.MethodGet, bad, "", "", nil); res.status != http.StatusGone {
+			t.Fatalf("GET %s: %d", bad, res.status)
+		}
+	}
+	if res := s.postJSON("/portal", map[string]any{"email": "not-an-address"}, nil); res.status != http.StatusBadRequest {
+		t.Fatalf("bad address: %d", res.status)
+	}
 }

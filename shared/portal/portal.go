@@ -109,11 +109,13 @@ func (h Handler) follow(w http.ResponseWriter, r *http.Request) {
 	if token.WellFormed(raw) {
 		tok, err = h.Store.Token(r.Context(), token.Hash(raw))
 	}
+	if err == nil && tok.Language != "" {
+		lang = i18n.Negotiate(tok.Language, "") // the language the link was sent in
+	}
 	if err == nil && (tok.Purpose != token.Portal || tok.UsedAt != nil || tok.Expired(h.Now())) {
 		err = token.ErrUsed
 	}
 	if err == nil {
-		lang = i18n.Negotiate(tok.Language, "")
 		var sess *stripe.BillingPortalSession
 		params := &stripe.BillingPortalSessionParams{
 			Customer:  stripe.String(tok.Subject),
