@@ -93,26 +93,21 @@ func listMembers(ctx context.Context, store Store, args []string, out io.Writer)
 	if *status != "" && *status != member.StatusPending && *status != member.StatusActive {
 		return fmt.Errorf("%w: -status must be pending or active", ErrUsage)
 	}
-	w := csv.NewWriter(out)
-	_ = w.Write(MemberColumns)
+	var rows [][]string
 	err := store.Members(ctx, *slug, *status, func(m member.Member) error {
 		confirmed := ""
 		if m.ConfirmedAt != nil {
 			confirmed = m.ConfirmedAt.UTC().Format(time.RFC3339)
 		}
-		row := []string{m.Email, m.FirstName, m.LastName, m.Phone, m.Address.Line1, m.Address.Line2, m.Address.City,
+		rows = append(rows, []string{m.Email, m.FirstName, m.LastName, m.Phone, m.Address.Line1, m.Address.Line2, m.Address.City,
 			m.Address.Province, m.Address.PostalCode, m.Branch, m.RoutedBy, m.Status, m.Language, strconv.FormatBool(m.News),
-			m.CreatedAt.UTC().Format(time.RFC3339), confirmed, m.Message}
-		for i := range row {
-			row[i] = SafeCell(row[i])
-		}
-		return w.Write(row)
+			m.CreatedAt.UTC().Format(time.RFC3339), confirmed, m.Message})
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	w.Flush()
-	return w.Error()
+	return writeCSV(out, MemberColumns, rows)
 }
 
 // SafeCell keeps a value a person typed from being run as a formula when the CSV is

@@ -21,6 +21,7 @@ import (
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/subscription"
 )
 
 // Store is what the staff commands need of the table.
@@ -33,6 +34,7 @@ type Store interface {
 	Member(ctx context.Context, email string) (member.Member, error)
 	Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error
 	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
+	Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error
 }
 
 // Usage is the tool's help.
@@ -46,6 +48,8 @@ Usage:
   staff branches list                                   (CSV, the format import reads)
   staff members list [-branch SLUG] [-status pending|active]   (CSV on standard output)
   staff members move -email ADDRESS -branch SLUG        (tells the new branch's organizers)
+  staff subscriptions mailing [-date 2026-12-01]        (the printer's list, CSV; default today)
+  staff subscriptions lapsing [-days 30]                (not renewing, paid period ending soon)
 
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
 The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
@@ -78,6 +82,10 @@ func Run(ctx context.Context, store Store, args []string, out io.Writer) error {
 		return listMembers(ctx, store, args[2:], out)
 	case "members move":
 		return moveMember(ctx, store, args[2:], out, time.Now())
+	case "subscriptions mailing":
+		return mailingList(ctx, store, args[2:], out)
+	case "subscriptions lapsing":
+		return lapsing(ctx, store, args[2:], out, time.Now().UTC())
 	}
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
 }

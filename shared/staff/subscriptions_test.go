@@ -1,0 +1,92 @@
+package staff
+
+import (
+	"context"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/subscription"
+)
+
+func init() { emulator.Logs.Personal("Idris", "Okafor", "5 Elm St") }
+
+func TestPrinterAndLapsingLists(t *testing.T) {
+	ctx := context.Background()
+	store, run := onTable(t)
+	plans := plan.Default()
+	now := time.Now().UTC().Truncate(time.Second)
+	start := now.AddDate(0, -11, -20) // a yearly period that ends in 10 days
+	n := 0
+	apply := func(s subscription.Subscription, c subscription.Change) {
+		t.Helper()
+		n++
+		c.EventID, c.Created = "evt_"+s.ID+"_"+string(rune('a'+n)), start.Unix()+int64(n)
+		if err := store.ApplySubscriptionEvent(ctx, donation.Event{ID: c.EventID, Type: c.Type}, s.ID, c, plans); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(id, planSlug string, paid bool, ship *subscription.Shipping) subscription.Subscription {
+		t.Helper()
+		p := plans[planSlug]
+		s := subscription.Subscription{ID: id, Plan: p.Slug, Kind: p.Kind, Email: id + "@example.org", FirstName: "Idris",
+			LastName: "Okafor", Language: "en", Status: subscription.StatusPending, Currency: "cad", CreatedAt: start}
+		if err := store.CreateSubscription(ctx, s, nil); err != nil {
+			t.Fatal(err)
+		}
+		if paid {
+			apply(s, subscription.Change{Type: subscription.Completed, StripeID: "sub_" + id, CustomerID: "cus_" + id, Shipping: ship})
+			end := start.AddDate(1, 0, 0)
+			if p.Interval == "month" {
+				end = start.AddDate(0, 1, 0)
+			}
+			paidInv := subscription.Change{Type: subscription.InvoicePaid, InvoiceID: "in_" + id, AmountCents: p.AmountCents,
+				Currency: "cad", PeriodStart: start, PeriodEnd: end}
+			apply(s, paidInv)
+			apply(s, paidInv) // the same invoice in a second event counts once
+		}
+		return s
+	}
+	ship := &subscription.Shipping{Name: "Idris Okafor", Line1: "5 Elm St", City: "Toronto", State: "ON", PostalCode: "M4W 1A1", Country: "CA"}
+	yearly := create("subs_yearly", "solidarity-annual", true, ship)
+	create("subs_dues", "dues-monthly", true, nil)
+	create("subs_pending", "solidarity-monthly", false, nil)
+	ending := create("subs_ending", "solidarity-annual", true, &subscription.Shipping{Name: "Ana Roy", Line1: "1 Main St",
+		City: "Boston", State: "MA", PostalCode: "02101", Country: "US"})
+	apply(ending, subscription.Change{Type: subscription.Updated, Status: subscription.StatusActive, CancelAtPeriodEnd: true})
+
+	rows := func(args ...string) [][]string {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[1:]
+	}
+	today := rows("subscriptions", "mailing", "-date", now.Format(time.DateOnly))
+	if len(today) != 2 || today[0][0] != "Idris Okafor" || today[0][1] != "5 Elm St" || today[0][7] != "solidarity-annual" ||
+		today[1][6] != "US" {
+		t.Fatalf("printer's list today: %v", today)
+	}
+	if later := rows("subscriptions", "mailing", "-date", now.AddDate(0, 0, 11).Format(time.DateOnly)); len(later) != 0 {
+		t.Fatalf("printer's list after the periods end: %v", later)
+	}
+	soon := rows("subscriptions", "lapsing", "-days", "30")
+	if len(soon) != 1 || soon[0][0] != ending.Email || soon[0][6] != "cancel_at_period_end" {
+		t.Fatalf("lapsing in 30 days: %v (yearly %s renews)", soon, yearly.ID)
+	}
+	if none := rows("subscriptions", "lapsing", "-days", "5"); len(none) != 0 {
+		t.Fatalf("lapsing in 5 days: %v", none)
+	}
+	if _, err := run("subscriptions", "mailing", "-date", "tomorrow"); err == nil {
+		t.Fatal("a bad date was accepted")
+	}
+}
