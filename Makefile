@@ -48,6 +48,7 @@ fuzz:
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/signup -run '^$$' -fuzz '^FuzzSignupRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/subscribe -run '^$$' -fuzz '^FuzzSubscribeRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/address -run '^$$' -fuzz '^FuzzNormalizePostalCode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(FUZZTIME)

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/subscription"
 )
 
 const secret = "whsec_unit"
@@ -189,15 +192,34 @@ func FuzzWebhook(f *testing.F) {
 		localpay.Event("invoice.paid", localpay.InvoicePaid(monthly, 1, now), now),
 		localpay.Event("charge.refunded", localpay.ChargeRefunded("pi_x", 100, 50, "cad"), now),
 		localpay.Event("charge.dispute.created", localpay.DisputeCreated("pi_x", 100, "cad", now), now),
+		localpay.Event("checkout.session.completed", localpay.PlanSessionCompleted(planSub, &subscription.Shipping{City: "Ottawa"}), now),
+		localpay.Event("invoice.paid", localpay.PlanInvoice(planSub, plan.Default()["solidarity-annual"], 2, true), now),
+		localpay.Event("invoice.upcoming", localpay.UpcomingInvoice(planSub, plan.Default()["solidarity-annual"], 2), now),
+		localpay.Event("customer.subscription.updated", localpay.PlanSubscription(planSub, "past_due", true), now),
+		localpay.Event("customer.updated", localpay.CustomerWithShipping(planSub, subscription.Shipping{City: "Laval"}), now),
 		[]byte(`{"id":"evt_1","api_version":"2023-10-16","type":"invoice.paid","data":{"object":null}}`),
 		[]byte(`{}`),
 	} {
 		f.Add(ev)
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		st := signed(Handler{Secret: secret, Ledger: &ledger{}}, payload)
+		st := signed(Handler{Secret: secret, Ledger: &ledger{}, Subscriptions: plans{}, Plans: plan.Default()}, payload)
 		if st != 200 && st != 400 && st != 413 {
 			t.Fatalf("status %d for %q", st, payload)
 		}
 	})
 }
+
+var planSub = subscription.Subscription{ID: "subs_1", Plan: "solidarity-annual", Kind: "subscription", Email: "a@example.org",
+	CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+
+// plans is a Subscriptions that checks what the handler read from each event.
+type plans struct{}
+
+func (plans) ApplySubscriptionEvent(_ context.Context, ev donation.Event, id string, c subscription.Change, _ plan.Catalogue) error {
+	if id == "" || c.EventID != ev.ID || c.Type != ev.Type {
+		return fmt.Errorf("change %+v for %q from event %+v", c, id, ev)
+	}
+	return nil
+}
+func (plans) SubscriptionsOfCustomer(context.Context, string) ([]string, error) { return []string{"subs_1"}, nil }

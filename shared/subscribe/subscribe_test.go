@@ -1,0 +1,71 @@
+package subscribe
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/request"
+	"github.com/solidarity/solidarity/shared/subscription"
+)
+
+type fakeStore struct {
+	customer string
+	stored   []subscription.Subscription
+}
+
+func (f *fakeStore) Customer(context.Context, string) (string, error) { return f.customer, nil }
+func (f *fakeStore) CreateSubscription(_ context.Context, s subscription.Subscription, _ *consent.Record) error {
+	f.stored = append(f.stored, s)
+	return nil
+}
+
+type fakeCheckout struct{ customer string }
+
+func (f *fakeCheckout) PlanSession(_ context.Context, s subscription.Subscription, _ plan.Plan, customerID string) (donation.Session, error) {
+	f.customer = customerID
+	return donation.Session{ID: "cs_1", URL: "https://checkout.stripe.com/c/pay/cs_1"}, nil
+}
+
+// TestCustomerReused: a person Stripe knows already is not made a second customer.
+func TestCustomerReused(t *testing.T) {
+	store, checkout := &fakeStore{customer: "cus_known"}, &fakeCheckout{}
+	svc := Service{Store: store, Checkout: checkout, Plans: plan.Default(), Now: time.Now}
+	sub, _, err := svc.Create(context.Background(), Request{Plan: "Solidarity-Annual", FirstName: "A", LastName: "B", Email: "A@Example.org"},
+		i18n.EN, consent.Origin{})
+	if err != nil || checkout.customer != "cus_known" || sub.Email != "a@example.org" || sub.Kind != plan.KindSubscription ||
+		len(store.stored) != 1 || store.stored[0].CheckoutID != "cs_1" || !strings.HasPrefix(sub.ID, "subs_") {
+		t.Fatalf("%+v %v %q", sub, err, checkout.customer)
+	}
+}
+
+// FuzzSubscribeRequest decodes any body as POST /subscriptions would and checks it:
+// whatever passes names a plan on offer.
+func FuzzSubscribeRequest(f *testing.F) {
+	f.Add("application/json", `{"plan":"solidarity-annual","first_name":"A","last_name":"B","email":"a@b.ca"}`)
+	f.Add("application/json", `{"plan":"SOLIDARITY-ANNUAL","first_name":"A","last_name":"B","email":"a@b.ca","language":"FR"}`)
+	f.Add("application/x-www-form-urlencoded", "plan=dues-monthly&first_name=A&last_name=B&email=a%40b.ca&consent_updates=on")
+	f.Add("application/json", `{"plan":null,"email":["x"]}`)
+	plans := plan.Default()
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/subscriptions", strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		var req Request
+		if _, err := request.Decode(r, &req); err != nil {
+			return
+		}
+		if fields := req.Check(plans); len(fields) > 0 {
+			return
+		}
+		if _, ok := plans[req.Plan]; !ok || req.FirstName == "" || req.Email == "" || strings.ContainsAny(req.LastName, "\r\n") {
+			t.Fatalf("accepted %+v", req)
+		}
+	})
+}
