@@ -120,8 +120,9 @@ Solidarity is running locally.
 
   Donation page      %[1]s/
   Membership page    %[1]s/join.html
+  Subscriptions      %[1]s/subscribe.html   (manage: %[1]s/manage.html)
   Appeal progress    %[1]s/campaigns/appeal-2024
-  API (POST)         %[1]s/donations  %[1]s/members
+  API (POST)         %[1]s/donations  %[1]s/members  %[1]s/subscriptions  %[1]s/portal
   Stripe webhook     %[1]s/webhooks/stripe   (secret from STRIPE_WEBHOOK_SECRET)
   moto_server        %[2]s   (DynamoDB, Streams, SES v2, S3, SQS)
   stripe-mock        %[3]s
@@ -132,6 +133,8 @@ Staff tool:    AWS_ENDPOINT_URL=%[2]s AWS_REGION=ca-central-1 AWS_ACCESS_KEY_ID=
 Paying: the donation form leads to a local checkout page; its Pay button sends the
 signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;
 branches come from infra/branches.csv (organizers are <city>@solidarity.example).
+Subscribing leads to a local checkout page too: Pay, then renewals, failed payments,
+cancellations and address changes are buttons there. Printer's list: staff subscriptions mailing.
 Logs of the emulators are in .dev/. Ctrl-C stops everything.
 
 `, base, moto.URL, stripeMock.URL)
