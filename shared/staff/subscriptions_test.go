@@ -22,6 +22,7 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	start := now.AddDate(0, -11, -20) // a yearly period that ends in 10 days
 	n := 0
+	var createFrom func(id, planSlug string, paid bool, ship *subscription.Shipping, start time.Time) subscription.Subscription
 	apply := func(s subscription.Subscription, c subscription.Change) {
 		t.Helper()
 		n++
@@ -30,7 +31,7 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	create := func(id, planSlug string, paid bool, ship *subscription.Shipping) subscription.Subscription {
+	createFrom = func(id, planSlug string, paid bool, ship *subscription.Shipping, start time.Time) subscription.Subscription {
 		t.Helper()
 		p := plans[planSlug]
 		s := subscription.Subscription{ID: id, Plan: p.Slug, Kind: p.Kind, Email: id + "@example.org", FirstName: "Idris",
@@ -50,6 +51,10 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 			apply(s, paidInv) // the same invoice in a second event counts once
 		}
 		return s
+	}
+	create := func(id, planSlug string, paid bool, ship *subscription.Shipping) subscription.Subscription {
+		t.Helper()
+		return createFrom(id, planSlug, paid, ship, start)
 	}
 	ship := &subscription.Shipping{Name: "Idris Okafor", Line1: "5 Elm St", City: "Toronto", State: "ON", PostalCode: "M4W 1A1", Country: "CA"}
 	yearly := create("subs_yearly", "solidarity-annual", true, ship)
@@ -71,9 +76,11 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 		}
 		return recs[1:]
 	}
+	createFrom("subs_new", "solidarity-monthly", true, &subscription.Shipping{Name: "Zed New", Line1: "9 Oak St", City: "Regina",
+		State: "SK", PostalCode: "S4P 3Y2", Country: "CA"}, now) // paid from this very minute: on today's list
 	today := rows("subscriptions", "mailing", "-date", now.Format(time.DateOnly))
-	if len(today) != 2 || today[0][0] != "Idris Okafor" || today[0][1] != "5 Elm St" || today[0][7] != "solidarity-annual" ||
-		today[1][6] != "US" {
+	if len(today) != 3 || today[0][0] != "Idris Okafor" || today[0][1] != "5 Elm St" || today[0][7] != "solidarity-annual" ||
+		today[1][0] != "Zed New" || today[2][6] != "US" {
 		t.Fatalf("printer's list today: %v", today)
 	}
 	if later := rows("subscriptions", "mailing", "-date", now.AddDate(0, 0, 11).Format(time.DateOnly)); len(later) != 0 {

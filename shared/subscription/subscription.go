@@ -66,10 +66,11 @@ type Shipping struct {
 	Country    string `dynamodbav:"country" json:"country"`
 }
 
-// ActiveOn reports whether s's paper goes out for an issue dated day: a paid period
-// covers it.
+// ActiveOn reports whether s's paper goes out for an issue dated day (a calendar date,
+// UTC): a paid period covers some of that day.
 func (s Subscription) ActiveOn(day time.Time) bool {
-	return !s.PaidFrom.IsZero() && !s.PaidFrom.After(day) && s.PaidThrough.After(day)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	return !s.PaidFrom.IsZero() && s.PaidFrom.Before(start.AddDate(0, 0, 1)) && s.PaidThrough.After(start)
 }
 
 // Renews reports whether Stripe will try to renew s.

@@ -80,7 +80,8 @@ func TestLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(emails, want) {
 		t.Fatalf("emails %v", emails)
 	}
-	if !s.ActiveOn(t0.AddDate(4, 6, 0)) || s.ActiveOn(t0.AddDate(5, 0, 0)) || s.ActiveOn(t0.AddDate(0, 0, -1)) {
+	if !s.ActiveOn(t0.AddDate(4, 6, 0)) || !s.ActiveOn(t0) || !s.ActiveOn(t0.AddDate(5, 0, 0)) || s.ActiveOn(t0.AddDate(5, 0, 1)) ||
+		s.ActiveOn(t0.AddDate(0, 0, -1)) {
 		t.Fatal("ActiveOn")
 	}
 }
