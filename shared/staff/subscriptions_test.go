@@ -83,8 +83,8 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 		today[1][0] != "Zed New" || today[2][6] != "US" {
 		t.Fatalf("printer's list today: %v", today)
 	}
-	if later := rows("subscriptions", "mailing", "-date", now.AddDate(0, 0, 11).Format(time.DateOnly)); len(later) != 0 {
-		t.Fatalf("printer's list after the periods end: %v", later)
+	if later := rows("subscriptions", "mailing", "-date", now.AddDate(0, 0, 11).Format(time.DateOnly)); len(later) != 1 || later[0][0] != "Zed New" {
+		t.Fatalf("printer's list after the yearly periods end: %v", later)
 	}
 	soon := rows("subscriptions", "lapsing", "-days", "30")
 	if len(soon) != 1 || soon[0][0] != ending.Email || soon[0][6] != "cancel_at_period_end" {
