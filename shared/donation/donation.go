@@ -51,10 +51,12 @@ type Donation struct {
 	CheckoutID     string           `dynamodbav:"checkout_session_id"`
 	SubscriptionID string           `dynamodbav:"stripe_subscription_id,omitempty"`
 	CustomerID     string           `dynamodbav:"stripe_customer_id,omitempty"`
-	PaidCents      int64            `dynamodbav:"paid_cents"`
-	RefundedCents  int64            `dynamodbav:"refunded_cents"`
-	PaymentCount   int64            `dynamodbav:"payment_count"`
-	Disputed       bool             `dynamodbav:"disputed,omitempty"`
+	// MonthlyEndedAt is when Stripe ended a monthly gift's subscription.
+	MonthlyEndedAt *time.Time `dynamodbav:"monthly_ended_at,omitempty"`
+	PaidCents      int64      `dynamodbav:"paid_cents"`
+	RefundedCents  int64      `dynamodbav:"refunded_cents"`
+	PaymentCount   int64      `dynamodbav:"payment_count"`
+	Disputed       bool       `dynamodbav:"disputed,omitempty"`
 }
 
 // Session is a Stripe Checkout session created for a donation.

@@ -58,7 +58,16 @@ type Dispute struct {
 
 // Ledger applies Stripe's confirmations to donations and campaign totals, each in one
 // transaction with its event id and the email it owes.
+// Notices to monthly donors about their subscription.
+const (
+	NoticePaymentFailed = "payment_failed" // a month's payment failed: fix the card
+	NoticeEnded         = "ended"          // the monthly gift has ended
+)
+
 type Ledger interface {
+	// MonthlyGiftNotice tells a monthly donor what happened to their gift (a Notice…),
+	// once per event; NoticeEnded also records the end.
+	MonthlyGiftNotice(ctx context.Context, ev Event, donationID, notice string) error
 	RecordPayment(ctx context.Context, p Payment) error
 	LinkSubscription(ctx context.Context, ev Event, donationID, subscriptionID, customerID string) error
 	FailDonation(ctx context.Context, ev Event, donationID string) error

@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/subscription"
 )
 
 // EventRetention is how long a processed Stripe event id is kept for deduplication.
@@ -369,5 +371,46 @@ func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
 			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
 	}})
+	return ackCancelled(err, donation.ErrDuplicate)
+}
+
+// MonthlyGiftNotice tells a monthly donor that a month's payment failed (with a link to
+// fix their card in the customer portal) or that their gift has ended, which it records.
+// Each event sends its email once; an unknown donation is not ours to tell about.
+func (s *Store) MonthlyGiftNotice(ctx context.Context, ev donation.Event, donationID, notice string) error {
+	d, err := s.Donation(ctx, donationID)
+	if errors.Is(err, donation.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	evPut, err := s.eventPut(ev)
+	if err != nil {
+		return err
+	}
+	e := outbox.Email{ID: "donation_" + notice + "_" + ev.ID, Template: "donation_" + notice, Language: d.Language, To: d.Email,
+		Data: map[string]string{"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
+			"amount_cents": strconv.FormatInt(d.ChargeCents, 10)}}
+	if notice == donation.NoticePaymentFailed && d.CustomerID != "" {
+		e.Links = []outbox.Link{subscription.PortalLink(d.CustomerID)}
+	}
+	mail, err := s.emailPut(e)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{evPut, mail}
+	if notice == donation.NoticeEnded {
+		at, err := attributevalue.Marshal(s.Now().UTC())
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
+			UpdateExpression:          aws.String("SET monthly_ended_at = if_not_exists(monthly_ended_at, :at)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
+		}})
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return ackCancelled(err, donation.ErrDuplicate)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localpay"
 )
@@ -310,5 +311,36 @@ func TestWebhookRefusals(t *testing.T) {
 	other := localpay.Event("customer.created", localpay.Object{"id": "cus_1", "object": "customer"}, time.Now())
 	if st := s.deliver(other); st != http.StatusOK {
 		t.Fatalf("an unhandled event type: %d", st)
+	}
+}
+
+// TestMonthlyGiftFailsAndEnds: a declined month tells the donor once, with a link to fix
+// the card; the end of the gift is recorded and told once.
+func TestMonthlyGiftFailsAndEnds(t *testing.T) {
+	s := newStack(t, true)
+	d := s.donate(map[string]any{"frequency": "monthly", "email": "monthly-ends@example.org", "amount_cents": 1000})
+	s.deliverUntilOK(localpay.Event("checkout.session.completed", localpay.SessionCompleted(d), time.Now()))
+	s.deliverUntilOK(localpay.Event("invoice.paid", localpay.InvoicePaid(d, 1, time.Now()), time.Now()))
+	failed := localpay.Event("invoice.payment_failed", localpay.InvoicePaymentFailed(d, 2), time.Now())
+	ended := localpay.Event("customer.subscription.deleted", localpay.MonthlySubscription(d, "canceled"), time.Now())
+	for _, ev := range [][]byte{failed, ended, failed, ended} {
+		s.deliverUntilOK(ev)
+	}
+	var subjects []string
+	var failMail emulator.SentEmail
+	for _, m := range s.waitEmails("monthly-ends@example.org", 3) {
+		subjects = append(subjects, m.Subject)
+		if strings.Contains(m.Subject, "n’a pas fonctionné") {
+			failMail = m
+		}
+	}
+	if !strings.Contains(strings.Join(subjects, "|"), "Votre don mensuel a pris fin") || failMail.Subject == "" {
+		t.Fatalf("emails %v", subjects)
+	}
+	if res := s.open(http.MethodGet, link(t, failMail, "/portal")); res.status != http.StatusSeeOther {
+		t.Fatalf("the card-fixing link: %d %s", res.status, res.body)
+	}
+	if got := s.donationByID(d.ID); got.MonthlyEndedAt == nil || got.Status != "paid" {
+		t.Fatalf("donation %+v", got)
 	}
 }

@@ -117,3 +117,18 @@ func SessionAsyncFailed(d donation.Donation) Object {
 	o["payment_status"] = "unpaid"
 	return o
 }
+
+// InvoicePaymentFailed is the invoice.payment_failed object of month n of a monthly gift.
+func InvoicePaymentFailed(d donation.Donation, n int) Object {
+	o := InvoicePaid(d, n, time.Time{})
+	o["status"], o["amount_paid"] = "open", 0
+	delete(o, "status_transitions")
+	delete(o, "payment_intent")
+	return o
+}
+
+// MonthlySubscription is the customer.subscription.* object of a monthly gift.
+func MonthlySubscription(d donation.Donation, status string) Object {
+	return Object{"id": SubscriptionID(d), "object": "subscription", "status": status, "customer": CustomerID(d),
+		"metadata": metadata(d)}
+}

@@ -294,6 +294,8 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		outbox.PlanWelcome: planData, outbox.PlanWelcome + "/dues": duesData, outbox.PlanReceipt: planData,
 		outbox.PlanReceipt + "/dues": duesData, outbox.PlanPaymentFailed: planData, outbox.PlanRenewalReminder: planData,
 		outbox.PlanLapsed: planData, outbox.PortalLink: planData,
+		outbox.DonationPaymentFailed: {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "1000", "portal_url": "https://x.example/portal?token=y"},
+		outbox.DonationEnded:         {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "1000"},
 	}
 	for name, data := range cases {
 		for _, lang := range []string{"en", "fr"} {

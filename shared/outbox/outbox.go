@@ -18,10 +18,13 @@ const (
 const (
 	DonationReceipt = "donation_receipt"
 	DonationFailed  = "donation_failed"
-	MemberConfirm   = "member_confirm" // the double opt-in link
-	MemberWelcome   = "member_welcome" // after confirming: the branch and its contact
-	MemberAlready   = "member_already" // a second signup of an active member
-	BranchNotice    = "branch_notice"  // to the branch organizer: a new or transferred member
+	// Monthly gifts: a month's payment failed, or the gift ended (donation.Notice…).
+	DonationPaymentFailed = "donation_payment_failed"
+	DonationEnded         = "donation_ended"
+	MemberConfirm         = "member_confirm" // the double opt-in link
+	MemberWelcome         = "member_welcome" // after confirming: the branch and its contact
+	MemberAlready         = "member_already" // a second signup of an active member
+	BranchNotice          = "branch_notice"  // to the branch organizer: a new or transferred member
 
 	// Subscriptions and dues (Notify values of package subscription, prefixed "plan_").
 	PlanWelcome         = "plan_welcome"          // Checkout completed

@@ -169,6 +169,24 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 			Event: ref, Key: key, DonationID: id, AmountCents: inv.AmountPaid, Currency: string(inv.Currency),
 			PaidAt: paidAt, InvoiceID: inv.ID, SubscriptionID: subscriptionOf(inv.Subscription), CustomerID: customerOf(inv.Customer),
 		})
+	case "invoice.payment_failed":
+		var inv stripe.Invoice
+		if err := decode(ev, &inv); err != nil {
+			return err
+		}
+		if id, ok := invoiceDonation(inv); ok {
+			return h.Ledger.MonthlyGiftNotice(ctx, ref, id, donation.NoticePaymentFailed)
+		}
+		return nil
+	case "customer.subscription.deleted":
+		var sub stripe.Subscription
+		if err := decode(ev, &sub); err != nil {
+			return err
+		}
+		if id, ok := donationRecord(sub.Metadata, ""); ok {
+			return h.Ledger.MonthlyGiftNotice(ctx, ref, id, donation.NoticeEnded)
+		}
+		return nil
 	case "charge.refunded":
 		var c stripe.Charge
 		if err := decode(ev, &c); err != nil {

@@ -25,6 +25,7 @@ type ledger struct {
 	fails    []string
 	refunds  []donation.Refund
 	disputes []donation.Dispute
+	notices  []string
 	err      error
 }
 
@@ -44,6 +45,10 @@ func (l *ledger) FailDonation(_ context.Context, _ donation.Event, id string) er
 }
 func (l *ledger) RecordRefund(_ context.Context, r donation.Refund) error {
 	l.refunds = append(l.refunds, r)
+	return l.err
+}
+func (l *ledger) MonthlyGiftNotice(_ context.Context, _ donation.Event, id, notice string) error {
+	l.notices = append(l.notices, id+" "+notice)
 	return l.err
 }
 func (l *ledger) RecordDispute(_ context.Context, d donation.Dispute) error {
@@ -222,4 +227,6 @@ func (plans) ApplySubscriptionEvent(_ context.Context, ev donation.Event, id str
 	}
 	return nil
 }
-func (plans) SubscriptionsOfCustomer(context.Context, string) ([]string, error) { return []string{"subs_1"}, nil }
+func (plans) SubscriptionsOfCustomer(context.Context, string) ([]string, error) {
+	return []string{"subs_1"}, nil
+}
