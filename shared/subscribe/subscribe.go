@@ -48,8 +48,9 @@ func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
 
 // Store is what subscribing needs of the table.
 type Store interface {
-	// Customer is the Stripe customer of a canonical address, or "" if none yet.
-	Customer(ctx context.Context, email string) (string, error)
+	// RecurringCustomer is the Stripe customer of a canonical address's subscriptions or
+	// monthly gifts, or "" if none yet.
+	RecurringCustomer(ctx context.Context, email string) (string, error)
 	CreateSubscription(ctx context.Context, s subscription.Subscription, c *consent.Record) error
 }
 
@@ -79,7 +80,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 		FirstName: req.FirstName, LastName: req.LastName, Language: string(lang), Status: subscription.StatusPending,
 		Currency: p.Currency, ConsentUpdates: req.ConsentUpdates, CreatedAt: now,
 	}
-	customer, err := s.Store.Customer(ctx, sub.Email)
+	customer, err := s.Store.RecurringCustomer(ctx, sub.Email)
 	if err != nil {
 		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("look up customer: %w", err)
 	}

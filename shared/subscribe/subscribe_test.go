@@ -21,7 +21,9 @@ type fakeStore struct {
 	stored   []subscription.Subscription
 }
 
-func (f *fakeStore) Customer(context.Context, string) (string, error) { return f.customer, nil }
+func (f *fakeStore) RecurringCustomer(context.Context, string) (string, error) {
+	return f.customer, nil
+}
 func (f *fakeStore) CreateSubscription(_ context.Context, s subscription.Subscription, _ *consent.Record) error {
 	f.stored = append(f.stored, s)
 	return nil
