@@ -26,29 +26,18 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	body, err := request.Decode(r, &req)
-	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
-	if err != nil {
-		httpapi.WriteError(w, r, lang, body == request.Form, err)
-		return
-	}
-	var res created
-	if req.Website != "" {
-		// A bot: answer like a success, store and send nothing.
-		res = created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
-	} else {
-		d, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
-		if err != nil {
-			httpapi.WriteError(w, r, lang, body == request.Form, err)
-			return
+	request.Serve(w, r, &req, http.StatusCreated, func(lang i18n.Lang) (request.Outcome, error) {
+		// A bot (the honeypot filled in) is answered like a donor, and nothing is stored or sent.
+		res := created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
+		if req.Website == "" {
+			d, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
+			if err != nil {
+				return request.Outcome{}, err
+			}
+			res = created{DonationID: d.ID, CheckoutURL: sess.URL}
 		}
-		res = created{DonationID: d.ID, CheckoutURL: sess.URL}
-	}
-	if body == request.Form {
-		http.Redirect(w, r, res.CheckoutURL, http.StatusSeeOther)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, res)
+		return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+	})
 }
 
 // Routes mounts the donate function's routes (the same as template.yaml's).

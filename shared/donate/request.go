@@ -30,6 +30,9 @@ type Request struct {
 	Website string `json:"website"`
 }
 
+// AskedLanguage implements request.Languaged.
+func (r *Request) AskedLanguage() string { return r.Language }
+
 // Check validates r against the campaign it names (nil when none is open under that
 // slug) and normalizes it, collecting every problem with its field key.
 func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors {

@@ -35,14 +35,7 @@ func TestDonationRules(t *testing.T) {
 		}
 	}
 	long := strings.Repeat("x", 101)
-	tests := []struct {
-		name  string
-		set   map[string]any
-		drop  string
-		field string
-		en    string // a part of the English message
-		fr    string // a part of the French message
-	}{
+	s.expectRules(t, "/donations", validDonation, []fieldRule{
 		{name: "campaign missing", drop: "campaign", field: "campaign", en: "required", fr: "obligatoire"},
 		{name: "campaign unknown", set: map[string]any{"campaign": "no-such-appeal"}, field: "campaign", en: "not accepting", fr: "n’accepte pas"},
 		{name: "campaign slug too long for a key", set: map[string]any{"campaign": strings.Repeat("a", 3000)}, field: "campaign", en: "at most 100", fr: "au plus 100"},
@@ -79,19 +72,7 @@ func TestDonationRules(t *testing.T) {
 		{name: "address line too long", set: map[string]any{"address": map[string]any{"line1": strings.Repeat("x", 201)}}, field: "address.line1", en: "at most 200", fr: "au plus 200"},
 		{name: "unknown field", set: map[string]any{"amount": 25}, field: "amount", en: "not recognized", fr: "pas reconnu"},
 		{name: "unknown address field", set: map[string]any{"address": map[string]any{"zip": "H2X1Y4"}}, field: "zip", en: "not recognized", fr: "pas reconnu"},
-	}
-	for _, tt := range tests {
-		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
-			t.Run(tt.name+"/"+string(lang), func(t *testing.T) {
-				body := validDonation()
-				for k, v := range tt.set {
-					body[k] = v
-				}
-				delete(body, tt.drop)
-				s.expectFieldError(t, "/donations", body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
-			})
-		}
-	}
+	})
 	t.Run("form posts answer a localized HTML page", func(t *testing.T) {
 		form := url.Values{"campaign": {AppealSlug}, "amount_cents": {"50"}, "frequency": {"once"},
 			"first_name": {"Ana"}, "last_name": {"Roy"}, "email": {"nope"}, "language": {"fr"}}
@@ -304,5 +285,36 @@ func (s *stack) expectFieldError(t *testing.T, path string, body map[string]any,
 	fields, _ := got["fields"].(map[string]any)
 	if msg, _ := fields[field].(string); !strings.Contains(msg, want) {
 		t.Fatalf("fields[%q] = %q, want it to say %q (all fields: %v)", field, msg, want, fields)
+	}
+}
+
+// fieldRule is one broken rule of a form endpoint: fields set (or dropped) on a valid
+// body, the field the error must name, and a part of its English and French messages.
+type fieldRule struct {
+	name   string
+	set    map[string]any
+	drop   string
+	field  string
+	en, fr string
+}
+
+// expectRules posts each rule broken, in English and in French (asked by header, so the
+// body's own language field is dropped unless the rule sets it), and expects the error.
+func (s *stack) expectRules(t *testing.T, path string, valid func() map[string]any, rules []fieldRule) {
+	t.Helper()
+	for _, tt := range rules {
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
+			t.Run(tt.name+"/"+string(lang), func(t *testing.T) {
+				body := valid()
+				if _, asked := tt.set["language"]; !asked {
+					delete(body, "language")
+				}
+				for k, v := range tt.set {
+					body[k] = v
+				}
+				delete(body, tt.drop)
+				s.expectFieldError(t, path, body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
+			})
+		}
 	}
 }

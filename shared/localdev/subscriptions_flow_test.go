@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
@@ -144,13 +143,7 @@ func TestSubscriptionRules(t *testing.T) {
 	valid := func() map[string]any {
 		return map[string]any{"plan": "solidarity-annual", "first_name": "Nora", "last_name": "Kasongo", "email": "sub-rules@example.org"}
 	}
-	tests := []struct {
-		name   string
-		set    map[string]any
-		drop   string
-		field  string
-		en, fr string
-	}{
+	s.expectRules(t, "/subscriptions", valid, []fieldRule{
 		{name: "plan missing", drop: "plan", field: "plan", en: "required", fr: "obligatoire"},
 		{name: "plan unknown", set: map[string]any{"plan": "lifetime"}, field: "plan", en: "dues-monthly, solidarity-annual, solidarity-monthly", fr: "formules"},
 		{name: "plan too long", set: map[string]any{"plan": strings.Repeat("p", 61)}, field: "plan", en: "at most 60", fr: "au plus 60"},
@@ -164,19 +157,7 @@ func TestSubscriptionRules(t *testing.T) {
 		{name: "language other", set: map[string]any{"language": "es"}, field: "language", en: "en (English) or fr", fr: "en (anglais) ou fr"},
 		{name: "consent not a boolean", set: map[string]any{"consent_updates": "yes"}, field: "consent_updates", en: "true or false", fr: "vrai"},
 		{name: "unknown field", set: map[string]any{"address": map[string]any{}}, field: "address", en: "not recognized", fr: "pas reconnu"},
-	}
-	for _, tt := range tests {
-		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
-			t.Run(tt.name+"/"+string(lang), func(t *testing.T) {
-				body := valid()
-				for k, v := range tt.set {
-					body[k] = v
-				}
-				delete(body, tt.drop)
-				s.expectFieldError(t, "/subscriptions", body, lang, tt.field, map[i18n.Lang]string{i18n.EN: tt.en, i18n.FR: tt.fr}[lang])
-			})
-		}
-	}
+	})
 	t.Run("form posts: 303 to checkout, or a localized error page", func(t *testing.T) {
 		form := url.Values{"plan": {"dues-monthly"}, "first_name": {"Nora"}, "last_name": {"Kasongo"}, "email": {"form-sub@example.org"},
 			"language": {"fr"}, "consent_updates": {"on"}}

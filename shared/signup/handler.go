@@ -22,20 +22,14 @@ type accepted struct {
 // "check your inbox" page for a form), whether the address is new, pending or a member.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	body, err := request.Decode(r, &req)
-	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
-	if err == nil && req.Website == "" {
-		err = h.Service.Signup(r.Context(), req, lang, consent.OriginOf(r))
-	}
-	if err != nil {
-		httpapi.WriteError(w, r, lang, body == request.Form, err)
-		return
-	}
-	if body == request.Form {
-		http.Redirect(w, r, "/members/check-email?lang="+string(lang), http.StatusSeeOther)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusAccepted, accepted{Status: "pending_confirmation"})
+	request.Serve(w, r, &req, http.StatusAccepted, func(lang i18n.Lang) (request.Outcome, error) {
+		if req.Website == "" { // else a bot: answer the same, do nothing
+			if err := h.Service.Signup(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
+				return request.Outcome{}, err
+			}
+		}
+		return request.Outcome{JSON: accepted{Status: "pending_confirmation"}, Next: "/members/check-email?lang=" + string(lang)}, nil
+	})
 }
 
 // confirm answers GET /members/confirm?token=… with a localized page of what happened.

@@ -28,6 +28,9 @@ type Request struct {
 	Website string `json:"website"`
 }
 
+// AskedLanguage implements request.Languaged.
+func (r *Request) AskedLanguage() string { return r.Language }
+
 // Check validates r and normalizes it: the phone to E.164, the postal code to "A1A 1A1",
 // the province to its code. Every problem is collected under the request's field name.
 func (r *Request) Check() httpapi.FieldErrors {

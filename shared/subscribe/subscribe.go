@@ -32,6 +32,9 @@ type Request struct {
 	Website string `json:"website"`
 }
 
+// AskedLanguage implements request.Languaged.
+func (r *Request) AskedLanguage() string { return r.Language }
+
 // Check validates r against the plans on offer.
 func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
 	fields := httpapi.FieldErrors{}
@@ -116,26 +119,18 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	body, err := request.Decode(r, &req)
-	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
-	if err != nil {
-		httpapi.WriteError(w, r, lang, body == request.Form, err)
-		return
-	}
-	res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
-	if req.Website == "" {
-		sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
-		if err != nil {
-			httpapi.WriteError(w, r, lang, body == request.Form, err)
-			return
+	request.Serve(w, r, &req, http.StatusCreated, func(lang i18n.Lang) (request.Outcome, error) {
+		// A bot (the honeypot filled in) is answered like a payer, and nothing is done.
+		res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
+		if req.Website == "" {
+			sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
+			if err != nil {
+				return request.Outcome{}, err
+			}
+			res = created{SubscriptionID: sub.ID, CheckoutURL: sess.URL}
 		}
-		res = created{SubscriptionID: sub.ID, CheckoutURL: sess.URL}
-	}
-	if body == request.Form {
-		http.Redirect(w, r, res.CheckoutURL, http.StatusSeeOther)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, res)
+		return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+	})
 }
 
 // Routes mounts the subscribe function's routes (the same as template.yaml's).
