@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/donate"
@@ -20,10 +19,7 @@ import (
 func main() {
 	ctx := context.Background()
 	cfg, aws := config.Boot(ctx)
-	key, err := secrets.Resolve(ctx, ssm.NewFromConfig(aws), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
-	if err != nil {
-		config.Fatal("stripe secret key", err)
-	}
+	key := secrets.StripeKey(ctx, cfg, aws)
 	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
 	checkout := payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), key, cfg.PublicURL)
 	fees := donation.Fees{PercentBps: cfg.FeePercentBps, FixedCents: cfg.FeeFixedCents}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/solidarity/solidarity/shared/config"
 )
 
 // SSM is the part of the SSM client used.
@@ -29,4 +31,14 @@ func Resolve(ctx context.Context, client SSM, setting, value, param string) (str
 		return "", fmt.Errorf("read %s from SSM: %w", setting, err)
 	}
 	return aws.ToString(out.Parameter.Value), nil
+}
+
+// StripeKey is every Stripe-calling function's first wiring step: the secret key from
+// the environment or SSM, or a logged exit. For main only.
+func StripeKey(ctx context.Context, cfg config.Config, awsCfg aws.Config) string {
+	key, err := Resolve(ctx, ssm.NewFromConfig(awsCfg), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
+	if err != nil {
+		config.Fatal("stripe secret key", err)
+	}
+	return key
 }
