@@ -28,7 +28,9 @@ import (
 	"github.com/solidarity/solidarity/shared/localdev"
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/signup"
+	"github.com/solidarity/solidarity/shared/subscription"
 	"github.com/solidarity/solidarity/shared/token"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -178,4 +180,50 @@ func TestDynamoDBCallsOfMembership(t *testing.T) {
 		t.Fatal(out)
 	}
 	expect("used link", map[string]int{"GetItem": 2})
+}
+
+// TestDynamoDBCallsOfSubscriptions pins the round trips of a subscription's events.
+func TestDynamoDBCallsOfSubscriptions(t *testing.T) {
+	env := emulator.Get(t)
+	ctx := context.Background()
+	table := emulator.TableName(t)
+	if err := dynamo.CreateTable(ctx, env.DB(), table); err != nil {
+		t.Fatal(err)
+	}
+	counter := &calls{n: map[string]int{}}
+	db := dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, counter.middleware) })
+	store := dynamo.New(db, table)
+	plans := plan.Default()
+	sub := subscription.Subscription{ID: "subs_calls", Plan: "solidarity-annual", Kind: "subscription", Email: "calls-sub@example.org",
+		Status: subscription.StatusPending, CreatedAt: time.Now().UTC()}
+	if err := store.CreateSubscription(ctx, sub, nil); err != nil {
+		t.Fatal(err)
+	}
+	expect := func(what string, want map[string]int) {
+		t.Helper()
+		if got := counter.take(); !maps.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+	}
+	expect("create", map[string]int{"TransactWriteItems": 1})
+	hook := webhook.Handler{Secret: "whsec_calls", Ledger: store, Subscriptions: store, Plans: plans}
+	deliver := func(payload []byte) {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodPost, "/webhooks/stripe", strings.NewReader(string(payload)))
+		r.Header.Set("Stripe-Signature", localpay.Sign(payload, "whsec_calls", time.Now()))
+		w := httptest.NewRecorder()
+		hook.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("webhook %d", w.Code)
+		}
+	}
+	completed := localpay.Event("checkout.session.completed", localpay.PlanSessionCompleted(sub, &subscription.Shipping{City: "Ottawa"}), time.Now())
+	deliver(completed)
+	expect("completed (links the customer)", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	deliver(localpay.Event("invoice.paid", localpay.PlanInvoice(sub, plans["solidarity-annual"], 1, true), time.Now()))
+	expect("renewal", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	deliver(completed)
+	expect("duplicate", map[string]int{"GetItem": 1, "TransactWriteItems": 1})
+	deliver(localpay.Event("customer.updated", localpay.CustomerWithShipping(sub, subscription.Shipping{City: "Laval"}), time.Now()))
+	expect("address change", map[string]int{"Query": 1, "GetItem": 1, "TransactWriteItems": 1})
 }
