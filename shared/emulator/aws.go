@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -18,7 +19,9 @@ func AWSConfig(endpoint string) aws.Config {
 		// Fail fast against a local emulator; production clients keep the SDK defaults.
 		RetryMaxAttempts: 2,
 		// moto runs single-threaded: a parked keep-alive connection would hold it up.
-		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		// A call that hangs (the emulator never answering) fails after a while instead of
+		// stalling its caller, such as the stream poller, for good.
+		HTTPClient: awshttp.NewBuildableClient().WithTimeout(15 * time.Second).WithTransportOptions(func(t *http.Transport) {
 			t.DisableKeepAlives = true
 		}),
 	}

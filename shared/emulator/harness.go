@@ -43,6 +43,8 @@ func Run(m *testing.M) int {
 	}
 	if code == 0 {
 		code = checkLogs()
+	} else {
+		Logs.printTail(60) // what the code logged before the failure (no personal data)
 	}
 	return code
 }

@@ -96,3 +96,14 @@ func checkLogs() int {
 	}
 	return 1
 }
+
+// printTail writes the last n log lines to standard error.
+func (l *LogBook) printTail(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(l.buf.String()), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	fmt.Fprintf(os.Stderr, "--- the last %d log lines of the code under test:\n%s\n", len(lines), strings.Join(lines, "\n"))
+}
