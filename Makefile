@@ -70,10 +70,12 @@ build-SubscribeFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/subscribe
 build-PortalFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/portal
+build-ExportFunction:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/export
 
 # All of them, into build/<LogicalId>/bootstrap.
 FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunction SignupFunction UnsubscribeFunction \
-	SubscribeFunction PortalFunction
+	SubscribeFunction PortalFunction ExportFunction
 build:
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
@@ -43,5 +44,11 @@ func run(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	return staff.Run(ctx, dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table), os.Args[1:], os.Stdout)
+	db := dynamodb.NewFromConfig(aws)
+	src := staff.Sources{
+		// Path-style addressing works with AWS and with moto (AWS_ENDPOINT_URL).
+		S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL") != "" }),
+		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr),
+	}
+	return staff.Run(ctx, dynamo.New(db, cfg.Table), src, os.Args[1:], os.Stdout)
 }

@@ -34,6 +34,9 @@ type Config struct {
 
 	MailFrom             string // MAIL_FROM
 	MailConfigurationSet string // MAIL_CONFIGURATION_SET, optional
+
+	TableARN     string // TABLE_ARN: the table the nightly export exports
+	ExportBucket string // EXPORT_BUCKET: where exports go
 }
 
 // Load reads the environment.
@@ -50,6 +53,8 @@ func Load() (Config, error) {
 		StripeWebhookSecretParam: os.Getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
 		MailFrom:                 os.Getenv("MAIL_FROM"),
 		MailConfigurationSet:     os.Getenv("MAIL_CONFIGURATION_SET"),
+		TableARN:                 os.Getenv("TABLE_ARN"),
+		ExportBucket:             os.Getenv("EXPORT_BUCKET"),
 	}
 	var err error
 	if c.FeePercentBps, err = intEnv("FEE_PERCENT_BPS", 290, 0, 5000); err != nil {

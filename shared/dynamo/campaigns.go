@@ -52,13 +52,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
 
 // OfflineGift is money staff received outside Stripe (cheque, cash, e-transfer).
 type OfflineGift struct {
-	ID          string    `dynamodbav:"id"`
-	Campaign    string    `dynamodbav:"campaign"`
-	AmountCents int64     `dynamodbav:"amount_cents"`
-	Method      string    `dynamodbav:"method"`
-	ReceivedOn  string    `dynamodbav:"received_on"`
-	Note        string    `dynamodbav:"note,omitempty"`
-	RecordedAt  time.Time `dynamodbav:"recorded_at"`
+	ID          string `dynamodbav:"id"`
+	Campaign    string `dynamodbav:"campaign"`
+	AmountCents int64  `dynamodbav:"amount_cents"`
+	Method      string `dynamodbav:"method"`
+	ReceivedOn  string `dynamodbav:"received_on"`
+	Note        string `dynamodbav:"note,omitempty"`
+	// The donor, when staff know them (optional): personal data, erased on request.
+	DonorName  string    `dynamodbav:"donor_name,omitempty"`
+	DonorEmail string    `dynamodbav:"donor_email,omitempty"`
+	RecordedAt time.Time `dynamodbav:"recorded_at"`
 }
 
 // AddOfflineGift records g and adds it to its campaign's offline total in one

@@ -110,16 +110,6 @@ func listMembers(ctx context.Context, store Store, args []string, out io.Writer)
 	return writeCSV(out, MemberColumns, rows)
 }
 
-// SafeCell keeps a value a person typed from being run as a formula when the CSV is
-// opened in a spreadsheet: a leading =, +, -, @, tab or carriage return gets a quote
-// mark before it (OWASP's advice for CSV injection).
-func SafeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func moveMember(ctx context.Context, store Store, args []string, out io.Writer, now time.Time) error {
 	fs := newFlags("members move")
 	email := fs.String("email", "", "")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
@@ -40,30 +41,58 @@ type Store interface {
 // Usage is the tool's help.
 const Usage = `staff — Solidarity's staff tool.
 
-Usage:
+Reports, read from an export of the table (a folder, or s3://bucket/prefix, in AWS's
+layout or moto's) or from the live table (-live), as CSV (default) or JSON:
+
+  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]
+        donations             every donation and offline gift, one row each
+        payments              every confirmed payment, with its refunds
+        members               every member
+        subscriptions         every subscription and dues plan
+        appeal                totals by day: online, offline, refunded, net  [-campaign SLUG]
+        members-by-branch     members by branch and status
+        new-members           members who signed up in a period  [-from 2026-11-01] [-to 2026-12-01]
+        subscriptions-due     subscriptions renewing in the next days  [-days 30]
+        subscriptions-lapsed  subscriptions that ended or are past due
+        failed-payments       payments that failed  [-from] [-to]
+  With -o FILE the report is written to FILE only once complete; a failed run leaves
+  nothing there. A progress bar shows on a terminal.
+
+Campaigns and offline gifts:
   staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed]
   staff campaign show -slug SLUG [-lang fr]
-  staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT]
+  staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT] [-donor-name NAME] [-donor-email ADDRESS]
+
+Branches and members (live table):
   staff branches import -file infra/branches.csv
   staff branches list                                   (CSV, the format import reads)
-  staff members list [-branch SLUG] [-status pending|active]   (CSV on standard output)
+  staff members list [-branch SLUG] [-status pending|active]
   staff members move -email ADDRESS -branch SLUG        (tells the new branch's organizers)
-  staff subscriptions mailing [-date 2026-12-01]        (the printer's list, CSV; default today)
+
+Subscriptions (live table):
+  staff subscriptions mailing [-date 2026-12-01]        (the printer's list; default today)
   staff subscriptions lapsing [-days 30]                (not renewing, paid period ending soon)
+
+Privacy requests (live table):
+  staff privacy find -email ADDRESS                     (everything held about the address, JSON)
+  staff privacy erase -email ADDRESS -confirm           (remove or anonymize it; money records stay, without identity)
 
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
 The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
 Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
 Importing branches creates or replaces the rows of the file and leaves other branches as
-they are; a file with any bad row imports nothing. Member lists hold personal information:
-keep them off shared drives and delete them when done.
+they are; a file with any bad row imports nothing. Lists and reports hold personal
+information: keep them off shared drives and delete them when done.
 `
 
 // ErrUsage means the arguments were wrong; the message says how.
 var ErrUsage = errors.New("usage")
 
 // Run runs one command.
-func Run(ctx context.Context, store Store, args []string, out io.Writer) error {
+func Run(ctx context.Context, store Store, src Sources, args []string, out io.Writer) error {
+	if len(args) >= 1 && args[0] == "report" {
+		return runReport(ctx, src, args[1:], out, time.Now().UTC())
+	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
 	}
@@ -193,6 +222,8 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer) 
 	received := fs.String("received-on", "", "")
 	id := fs.String("id", "", "")
 	note := fs.String("note", "", "")
+	donorName := fs.String("donor-name", "", "")
+	donorEmail := fs.String("donor-email", "", "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -210,7 +241,8 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer) 
 		*id = ids.New("off")
 	}
 	g := dynamo.OfflineGift{ID: *id, Campaign: *slug, AmountCents: cents, Method: *method,
-		ReceivedOn: *received, Note: *note, RecordedAt: time.Now().UTC()}
+		ReceivedOn: *received, Note: *note, RecordedAt: time.Now().UTC(),
+		DonorName: strings.TrimSpace(*donorName), DonorEmail: contact.CanonicalEmail(*donorEmail)}
 	switch err := store.AddOfflineGift(ctx, g); {
 	case errors.Is(err, dynamo.ErrExists):
 		fmt.Fprintf(out, "offline gift %s was recorded before; nothing changed\n", g.ID)

@@ -42,7 +42,7 @@ func onTable(t *testing.T) (*dynamo.Store, func(args ...string) (string, error))
 	store := dynamo.New(env.DB(), table)
 	return store, func(args ...string) (string, error) {
 		var out bytes.Buffer
-		err := Run(context.Background(), store, args, &out)
+		err := Run(context.Background(), store, Sources{DB: env.DB(), Table: table}, args, &out)
 		return out.String(), err
 	}
 }

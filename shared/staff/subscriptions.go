@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/report"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
 
@@ -93,7 +94,7 @@ func writeCSV(out io.Writer, header []string, rows [][]string) error {
 	_ = w.Write(header)
 	for _, row := range rows {
 		for i := range row {
-			row[i] = SafeCell(row[i])
+			row[i] = report.SafeCell(row[i])
 		}
 		_ = w.Write(row)
 	}

@@ -1,0 +1,73 @@
+// Package backup is the nightly export: it asks DynamoDB to export the table, as of now,
+// to the exports bucket (DynamoDB JSON, under exports/<date>/), and records the export in
+// the table, so staff and Athena always have yesterday's data without touching the live
+// table.
+package backup
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DB is the part of the DynamoDB client the export uses.
+type DB interface {
+	ExportTableToPointInTime(ctx context.Context, in *dynamodb.ExportTableToPointInTimeInput, opts ...func(*dynamodb.Options)) (*dynamodb.ExportTableToPointInTimeOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// Exporter starts exports of one table.
+type Exporter struct {
+	DB       DB
+	Table    string
+	TableARN string
+	Bucket   string
+	Now      func() time.Time
+}
+
+// Record is what the table keeps of each export.
+type Record struct {
+	ARN       string    `dynamodbav:"export_arn"`
+	Bucket    string    `dynamodbav:"bucket"`
+	Prefix    string    `dynamodbav:"prefix"`
+	StartedAt time.Time `dynamodbav:"started_at"`
+	Status    string    `dynamodbav:"status"`
+}
+
+// Prefix is where the export of day goes in the bucket.
+func Prefix(day time.Time) string { return "exports/" + day.UTC().Format(time.DateOnly) }
+
+// Run starts today's export and records it. Its client token is the day, so a retried
+// run (the scheduler retries failures) starts no second export for the same day.
+func (e Exporter) Run(ctx context.Context) (Record, error) {
+	now := e.Now().UTC()
+	prefix := Prefix(now)
+	out, err := e.DB.ExportTableToPointInTime(ctx, &dynamodb.ExportTableToPointInTimeInput{
+		TableArn: aws.String(e.TableARN), S3Bucket: aws.String(e.Bucket), S3Prefix: aws.String(prefix),
+		ExportFormat: types.ExportFormatDynamodbJson, // as of now
+		ClientToken: aws.String("nightly-" + now.Format(time.DateOnly)),
+	})
+	if err != nil {
+		return Record{}, fmt.Errorf("export table: %w", err)
+	}
+	rec := Record{ARN: aws.ToString(out.ExportDescription.ExportArn), Bucket: e.Bucket, Prefix: prefix, StartedAt: now,
+		Status: string(out.ExportDescription.ExportStatus)}
+	item, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return rec, err
+	}
+	item["pk"] = &types.AttributeValueMemberS{Value: "EXPORT#" + now.Format(time.DateOnly)}
+	item["sk"] = &types.AttributeValueMemberS{Value: "META"}
+	item["type"] = &types.AttributeValueMemberS{Value: "export"}
+	if _, err := e.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.Table), Item: item}); err != nil {
+		return rec, fmt.Errorf("record export: %w", err)
+	}
+	slog.InfoContext(ctx, "export started", "prefix", prefix, "status", rec.Status)
+	return rec, nil
+}

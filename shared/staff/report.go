@@ -1,0 +1,136 @@
+package staff
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/solidarity/solidarity/shared/export"
+	"github.com/solidarity/solidarity/shared/report"
+)
+
+// Sources is where reports read the table: exports (a folder or S3) or the live table.
+type Sources struct {
+	S3    export.S3API   // for s3:// exports
+	DB    export.Scanner // for -live
+	Table string         // for -live
+	Tty   io.Writer      // a terminal for the progress bar, or nil
+}
+
+// runReport runs `staff report NAME …`.
+func runReport(ctx context.Context, src Sources, args []string, out io.Writer, now time.Time) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("%w: name a report: %s", ErrUsage, strings.Join(report.Sorted(), ", "))
+	}
+	name := args[0]
+	fs := newFlags("report " + name)
+	from := fs.String("export", "", "")
+	live := fs.Bool("live", false, "")
+	format := fs.String("format", "csv", "")
+	file := fs.String("o", "", "")
+	camp := fs.String("campaign", "", "")
+	since := fs.String("from", "", "")
+	until := fs.String("to", "", "")
+	days := fs.Int("days", 30, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if (*from == "") == !*live {
+		return fmt.Errorf("%w: read from -export FOLDER|s3://bucket/prefix, or -live", ErrUsage)
+	}
+	o := report.Options{Campaign: *camp, Days: *days, Format: *format, Now: now}
+	var err error
+	if o.From, err = parseDay(*since); err != nil {
+		return err
+	}
+	if o.To, err = parseDay(*until); err != nil {
+		return err
+	}
+	return writeAtomically(*file, out, func(w io.Writer) error {
+		rep, err := report.New(name, o, w)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		if *live {
+			err = export.ScanTable(ctx, src.DB, src.Table, 4, rep.Add)
+		} else {
+			err = readExport(ctx, src, *from, rep.Add)
+		}
+		if err != nil {
+			return err
+		}
+		return rep.Finish()
+	})
+}
+
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, fmt.Errorf("%w: dates look like 2026-11-01", ErrUsage)
+	}
+	return t, nil
+}
+
+func readExport(ctx context.Context, src Sources, where string, fn func(export.Item) error) error {
+	var source export.Source = export.Dir(where)
+	if strings.HasPrefix(where, "s3://") {
+		bucket, prefix, err := export.ParseS3(where)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		source = export.S3{Client: src.S3, Bucket: bucket, Prefix: prefix}
+	}
+	files, err := export.Locate(ctx, source)
+	if err != nil {
+		return err
+	}
+	r := export.Reader{Source: source}
+	if src.Tty != nil {
+		var total int64
+		for _, f := range files {
+			total += f.Size
+		}
+		bar := newProgress(src.Tty, total)
+		defer bar.done()
+		r.Progress = bar.set
+	}
+	return r.Read(ctx, files, fn)
+}
+
+// writeAtomically runs write into the file path (when set) through a temporary file
+// renamed only on success, so a failed run never leaves a partial report that looks
+// complete; without a path it writes to out.
+func writeAtomically(path string, out io.Writer, write func(io.Writer) error) error {
+	if path == "" {
+		return write(out)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; removes a failed run's file
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Terminal returns f if it is a terminal (for the progress bar), else nil.
+func Terminal(f *os.File) io.Writer {
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return f
+}
