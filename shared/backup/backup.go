@@ -51,7 +51,7 @@ func (e Exporter) Run(ctx context.Context) (Record, error) {
 	out, err := e.DB.ExportTableToPointInTime(ctx, &dynamodb.ExportTableToPointInTimeInput{
 		TableArn: aws.String(e.TableARN), S3Bucket: aws.String(e.Bucket), S3Prefix: aws.String(prefix),
 		ExportFormat: types.ExportFormatDynamodbJson, // as of now
-		ClientToken: aws.String("nightly-" + now.Format(time.DateOnly)),
+		ClientToken:  aws.String("nightly-" + now.Format(time.DateOnly)),
 	})
 	if err != nil {
 		return Record{}, fmt.Errorf("export table: %w", err)
