@@ -25,6 +25,7 @@ type DB interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // Store reads and writes the table.
@@ -57,6 +58,7 @@ const (
 	TypeSubscription  = "subscription"
 	TypeCustomer      = "stripe_customer"
 	TypePortalRequest = "portal_request"
+	TypeErasure       = "erasure"
 )
 
 // Sort key of an entity's main item.
@@ -142,3 +144,5 @@ func cancelled(err error, n int) (failed []bool, ok bool) {
 	}
 	return failed, ok
 }
+
+func attrTime(t time.Time) (types.AttributeValue, error) { return attributevalue.Marshal(t) }

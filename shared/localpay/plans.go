@@ -2,6 +2,8 @@ package localpay
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"time"
@@ -28,8 +30,11 @@ func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, 
 }
 
 // Keys of the Stripe objects of a subscription, made up the same way every time.
-func PlanStripeID(s subscription.Subscription) string   { return "sub_local_" + s.ID }
-func PlanCustomerID(s subscription.Subscription) string { return "cus_local_" + s.Email }
+func PlanStripeID(s subscription.Subscription) string { return "sub_local_" + s.ID }
+func PlanCustomerID(s subscription.Subscription) string {
+	sum := sha256.Sum256([]byte(s.Email)) // one customer per person, like Stripe's, with no address in it
+	return "cus_local_" + hex.EncodeToString(sum[:8])
+}
 
 func planMeta(s subscription.Subscription) map[string]string {
 	return payment.Metadata(s.Kind, s.ID, map[string]string{"plan": s.Plan})

@@ -36,6 +36,7 @@ type Store interface {
 	Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error
 	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
 	Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error
+	Privacy
 }
 
 // Usage is the tool's help.
@@ -113,6 +114,8 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return moveMember(ctx, store, args[2:], out, time.Now())
 	case "subscriptions mailing":
 		return mailingList(ctx, store, args[2:], out)
+	case "privacy find", "privacy erase":
+		return privacy(ctx, store, args[1], args[2:], out)
 	case "subscriptions lapsing":
 		return lapsing(ctx, store, args[2:], out, time.Now().UTC())
 	}
