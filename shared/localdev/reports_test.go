@@ -188,4 +188,3 @@ func TestReportsFromAMotoExport(t *testing.T) {
 		}
 	})
 }
-
