@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./shared/address -run '^$$' -fuzz '^FuzzNormalizePostalCode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/export -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME)
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each.
 build-DonateFunction:

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -48,6 +50,9 @@ type Options struct {
 	BranchesCSV    string // the branch directory to load (infra/branches.csv)
 }
 
+// ExportsBucket is the local exports bucket, in moto's S3.
+const ExportsBucket = "solidarity-exports"
+
 // DeadLetterQueue is the local mailer's dead-letter queue name.
 const DeadLetterQueue = "solidarity-mailer-dlq"
 
@@ -75,6 +80,14 @@ func New(ctx context.Context, o Options) (*System, error) {
 	q, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(DeadLetterQueue)})
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter queue: %w", err)
+	}
+	// The bucket `staff export start` exports to, as the nightly export does in AWS.
+	exports := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	_, err = exports.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(ExportsBucket),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(cfg.Region)}})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return nil, fmt.Errorf("exports bucket: %w", err)
 	}
 	store := dynamo.New(db, o.Table)
 	if err := Seed(ctx, store); err != nil {

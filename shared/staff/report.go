@@ -9,16 +9,46 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/solidarity/solidarity/shared/backup"
 	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/report"
 )
 
 // Sources is where reports read the table: exports (a folder or S3) or the live table.
 type Sources struct {
-	S3    export.S3API   // for s3:// exports
-	DB    export.Scanner // for -live
-	Table string         // for -live
-	Tty   io.Writer      // a terminal for the progress bar, or nil
+	S3     export.S3API   // for s3:// exports
+	DB     export.Scanner // for -live
+	Table  string         // for -live and export start
+	Tty    io.Writer      // a terminal for the progress bar, or nil
+	Export ExportAPI      // for export start
+}
+
+// ExportAPI is what starting an export needs of the DynamoDB client.
+type ExportAPI interface {
+	backup.DB
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// startExport starts an export of the table now, as the nightly function does.
+func startExport(ctx context.Context, src Sources, args []string, out io.Writer) error {
+	fs := newFlags("export start")
+	bucket := fs.String("bucket", "", "")
+	if err := fs.Parse(args); err != nil || *bucket == "" {
+		return fmt.Errorf("%w: -bucket is required", ErrUsage)
+	}
+	desc, err := src.Export.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(src.Table)})
+	if err != nil {
+		return fmt.Errorf("describe table: %w", err)
+	}
+	rec, err := backup.Exporter{DB: src.Export, Table: src.Table, TableARN: aws.ToString(desc.Table.TableArn),
+		Bucket: *bucket, Now: time.Now}.Run(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "export %s started (%s): s3://%s/%s/\n", rec.ARN, rec.Status, rec.Bucket, rec.Prefix)
+	return nil
 }
 
 // runReport runs `staff report NAME …`.

@@ -74,6 +74,9 @@ Subscriptions (live table):
   staff subscriptions mailing [-date 2026-12-01]        (the printer's list; default today)
   staff subscriptions lapsing [-days 30]                (not renewing, paid period ending soon)
 
+Exports (what the nightly export function does, on demand):
+  staff export start -bucket BUCKET                      (prints the export's s3:// address)
+
 Privacy requests (live table):
   staff privacy find -email ADDRESS                     (everything held about the address, JSON)
   staff privacy erase -email ADDRESS -confirm           (remove or anonymize it; money records stay, without identity)
@@ -114,6 +117,8 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return moveMember(ctx, store, args[2:], out, time.Now())
 	case "subscriptions mailing":
 		return mailingList(ctx, store, args[2:], out)
+	case "export start":
+		return startExport(ctx, src, args[2:], out)
 	case "privacy find", "privacy erase":
 		return privacy(ctx, store, args[1], args[2:], out)
 	case "subscriptions lapsing":

@@ -1,8 +1,15 @@
 package staff
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +102,35 @@ func TestPrinterAndLapsingLists(t *testing.T) {
 	}
 	if _, err := run("subscriptions", "mailing", "-date", "tomorrow"); err == nil {
 		t.Fatal("a bad date was accepted")
+	}
+}
+
+// TestReportFromACorruptExport: the error names the file and line, and -o leaves nothing
+// behind that could pass for a report.
+func TestReportFromACorruptExport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "export", "AWSDynamoDB", "01", "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprintln(zw, `{"Item":{"pk":{"S":"MEMBER"},"type":{"S":"member"},"branch":{"S":"montreal"},"status":{"S":"active"}}}`)
+	fmt.Fprintln(zw, `{"Item":{"pk":{"S":"broken"`)
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(data, "x.json.gz"), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "members.csv")
+	err := Run(context.Background(), nil, Sources{}, []string{"report", "members-by-branch", "-export", filepath.Join(dir, "export"), "-o", out}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "x.json.gz line 2") {
+		t.Fatalf("err = %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 1 { // only the export folder
+		t.Fatalf("left behind: %v", left)
+	}
+	if err := Run(context.Background(), nil, Sources{}, []string{"report", "nope", "-live"}, io.Discard); err == nil || !errors.Is(err, ErrUsage) {
+		t.Fatalf("unknown report: %v", err)
 	}
 }
