@@ -41,8 +41,8 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
-# Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup
-# request, the postal-code, phone and email normalizers). `make fuzz
+# Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup and
+# subscription requests, the postal-code, phone and email normalizers, the export lines). `make fuzz
 # FUZZTIME=5m` runs them longer; found inputs land in testdata/fuzz as regression cases.
 fuzz:
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
