@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -61,7 +62,11 @@ func TestReadMotoLayout(t *testing.T) {
 	for i := 0; i < 1500; i++ { // several batches
 		lines = append(lines, line(fmt.Sprint("K#", i), i))
 	}
-	write(t, filepath.Join(dir, "exports/AWSDynamoDB/0001-old/data/a.json.gz"), gz(t, line("OLD", 0)))
+	write(t, filepath.Join(dir, "exports/AWSDynamoDB/ffff-older/data/a.json.gz"), gz(t, line("OLD", 0)))
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "exports/AWSDynamoDB/ffff-older/data/a.json.gz"), old, old); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(dir, "exports/AWSDynamoDB/0002-new/data/b.json.gz"), gz(t, lines[:700]...))
 	write(t, filepath.Join(dir, "exports/AWSDynamoDB/0002-new/data/c.json.gz"), gz(t, lines[700:]...))
 	items, err := readAll(t, dir)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -17,8 +18,9 @@ import (
 
 // File is one object of an export.
 type File struct {
-	Name string // the path (local) or key (S3)
-	Size int64
+	Name     string // the path (local) or key (S3)
+	Size     int64
+	Modified time.Time
 }
 
 // Source is where an export is: a local folder or an S3 prefix.
@@ -43,7 +45,7 @@ func (d Dir) List(context.Context) ([]File, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, File{Name: p, Size: info.Size()})
+		out = append(out, File{Name: p, Size: info.Size(), Modified: info.ModTime()})
 		return nil
 	})
 	return out, err
@@ -87,7 +89,7 @@ func (s S3) List(ctx context.Context) ([]File, error) {
 			return nil, fmt.Errorf("list s3://%s/%s: %w", s.Bucket, s.Prefix, err)
 		}
 		for _, o := range page.Contents {
-			out = append(out, File{Name: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
+			out = append(out, File{Name: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), Modified: aws.ToTime(o.LastModified)})
 		}
 	}
 	return out, nil
@@ -131,14 +133,20 @@ func Locate(ctx context.Context, src Source) ([]File, error) {
 	if len(exports) == 0 {
 		return nil, fmt.Errorf("%s: %w", src, ErrNoExport)
 	}
-	dirs := make([]string, 0, len(exports))
-	for d := range exports {
-		dirs = append(dirs, d)
+	// The newest export: the one whose data files were written last (ties by name, so the
+	// choice is stable). Export ids are not in time order everywhere (moto's are random).
+	newest, newestAt := "", time.Time{}
+	for d, files := range exports {
+		var at time.Time
+		for _, f := range files {
+			if f.Modified.After(at) {
+				at = f.Modified
+			}
+		}
+		if newest == "" || at.After(newestAt) || (at.Equal(newestAt) && d > newest) {
+			newest, newestAt = d, at
+		}
 	}
-	// The newest export: exports are written in time order, so the one whose files were
-	// written last; ties by name, so the choice is stable.
-	sort.Strings(dirs)
-	newest := dirs[len(dirs)-1]
 	for _, m := range manifests {
 		dir := strings.TrimSuffix(m, "/manifest-files.json")
 		if dir == newest {
