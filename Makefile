@@ -42,8 +42,8 @@ unit:
 	$(GO) test -count=1 ./...
 
 # Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup and
-# subscription requests, the postal-code, phone and email normalizers, the export lines). `make fuzz
-# FUZZTIME=5m` runs them longer; found inputs land in testdata/fuzz as regression cases.
+# subscription requests, the postal-code, phone and email normalizers, the export lines).
+# `make fuzz FUZZTIME=5m` runs them longer; found inputs land in testdata/fuzz.
 fuzz:
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzWebhook$$' -fuzztime $(FUZZTIME)
