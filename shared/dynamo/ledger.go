@@ -45,8 +45,8 @@ func (s *Store) eventPut(ev donation.Event) (types.TransactWriteItem, error) {
 	return types.TransactWriteItem{Put: put}, err
 }
 
-// paymentRecord is one confirmed payment, keyed by its payment intent.
-type paymentRecord struct {
+// PaymentRecord is one confirmed payment as stored, keyed by its payment intent.
+type PaymentRecord struct {
 	Key            string    `dynamodbav:"payment_key"`
 	DonationID     string    `dynamodbav:"donation_id"`
 	Campaign       string    `dynamodbav:"campaign"`
@@ -115,7 +115,7 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 	if err != nil {
 		return nil, 0, err
 	}
-	pr := paymentRecord{
+	pr := PaymentRecord{
 		Key: p.Key, DonationID: d.ID, Campaign: d.Campaign, AmountCents: p.AmountCents,
 		Currency: p.Currency, PaidAt: p.PaidAt.UTC(), InvoiceID: p.InvoiceID,
 		SubscriptionID: p.SubscriptionID, ReceiptNumber: ReceiptNumber(p.PaidAt, p.Key),
@@ -277,8 +277,8 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 
 var errNotPending = errors.New("donation not pending")
 
-func (s *Store) payment(ctx context.Context, paymentKey string) (paymentRecord, error) {
-	var pr paymentRecord
+func (s *Store) payment(ctx context.Context, paymentKey string) (PaymentRecord, error) {
+	var pr PaymentRecord
 	found, err := s.get(ctx, paymentPK(paymentKey), metaSK, &pr)
 	if err == nil && !found {
 		err = donation.ErrUnknownPayment

@@ -24,37 +24,17 @@ type Item = map[string]types.AttributeValue
 func ParseLine(line []byte) (Item, error) {
 	p := parser{b: line}
 	p.ws()
-	if !p.eat('{') {
-		return nil, p.fail("expected {")
-	}
 	var item Item
-	first := true
-	for {
-		p.ws()
-		if p.eat('}') {
-			break
+	err := p.object(func(name string) error {
+		if name != "Item" {
+			return p.skip()
 		}
-		if !first && !p.eat(',') {
-			return nil, p.fail("expected , or }")
-		}
-		p.ws()
-		name, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		p.ws()
-		if !p.eat(':') {
-			return nil, p.fail("expected :")
-		}
-		p.ws()
-		if name == "Item" {
-			if item, err = p.attrMap(); err != nil {
-				return nil, err
-			}
-		} else if err := p.skip(); err != nil {
-			return nil, err
-		}
-		first = false
+		var err error
+		item, err = p.attrMap()
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	p.ws()
 	if p.i != len(p.b) {
@@ -153,65 +133,60 @@ func (p *parser) boolean() (bool, error) {
 	return false, p.fail("expected true or false")
 }
 
-// attrMap reads {"name": attr, ...}.
-func (p *parser) attrMap() (Item, error) {
+// object reads {"name": value, ...}, calling each with every name, positioned at its
+// value, which each must read.
+func (p *parser) object(each func(name string) error) error {
 	if !p.eat('{') {
-		return nil, p.fail("expected {")
+		return p.fail("expected {")
 	}
-	m := Item{}
 	for first := true; ; first = false {
 		p.ws()
 		if p.eat('}') {
-			return m, nil
+			return nil
 		}
 		if !first && !p.eat(',') {
-			return nil, p.fail("expected , or }")
+			return p.fail("expected , or }")
 		}
 		p.ws()
 		name, err := p.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.ws()
 		if !p.eat(':') {
-			return nil, p.fail("expected :")
+			return p.fail("expected :")
 		}
 		p.ws()
+		if err := each(name); err != nil {
+			return err
+		}
+	}
+}
+
+// attrMap reads {"name": attr, ...}.
+func (p *parser) attrMap() (Item, error) {
+	m := Item{}
+	err := p.object(func(name string) error {
 		v, err := p.attr()
 		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %w", name, err)
+			return fmt.Errorf("attribute %q: %w", name, err)
 		}
 		m[name] = v
-	}
+		return nil
+	})
+	return m, err
 }
 
 // attr reads one attribute value: {"S": ...}, {"M": {...}}, and so on.
 func (p *parser) attr() (types.AttributeValue, error) {
-	if !p.eat('{') {
-		return nil, p.fail("expected {")
-	}
 	var v types.AttributeValue
-	for first := true; ; first = false {
-		p.ws()
-		if p.eat('}') {
-			break
-		}
-		if !first && !p.eat(',') {
-			return nil, p.fail("expected , or }")
-		}
-		p.ws()
-		kind, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		p.ws()
-		if !p.eat(':') {
-			return nil, p.fail("expected :")
-		}
-		p.ws()
-		if v, err = p.typed(kind, v); err != nil {
-			return nil, err
-		}
+	err := p.object(func(kind string) error {
+		var err error
+		v, err = p.typed(kind, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if v == nil {
 		return nil, errors.New("an attribute value with no type")

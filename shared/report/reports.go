@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/subscription"
@@ -210,7 +211,7 @@ func (a *appeal) day(d string) *dayTotals {
 func (a *appeal) Add(it Item) error {
 	switch typeOf(it) {
 	case "payment":
-		p, err := decode[payment](it)
+		p, err := decode[dynamo.PaymentRecord](it)
 		if err != nil {
 			return fmt.Errorf("payment item: %w", err)
 		}
@@ -221,7 +222,7 @@ func (a *appeal) Add(it Item) error {
 		t.online += p.AmountCents
 		t.refunded += p.RefundedCents // counted on the payment's day
 	case "offline_gift":
-		g, err := decode[offline](it)
+		g, err := decode[dynamo.OfflineGift](it)
 		if err != nil {
 			return fmt.Errorf("offline gift item: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -33,20 +34,8 @@ func donationRow(it Item) ([]string, error) {
 		d.FirstName, d.LastName, d.Email, d.Language, strconv.FormatBool(d.Anonymous), strconv.FormatBool(d.ConsentUpdates), "card", ""}, nil
 }
 
-// offline is an offline gift as stored.
-type offline struct {
-	ID          string    `dynamodbav:"id"`
-	Campaign    string    `dynamodbav:"campaign"`
-	AmountCents int64     `dynamodbav:"amount_cents"`
-	Method      string    `dynamodbav:"method"`
-	ReceivedOn  string    `dynamodbav:"received_on"`
-	DonorName   string    `dynamodbav:"donor_name,omitempty"`
-	DonorEmail  string    `dynamodbav:"donor_email,omitempty"`
-	RecordedAt  time.Time `dynamodbav:"recorded_at"`
-}
-
 func offlineRow(it Item) ([]string, error) {
-	g, err := decode[offline](it)
+	g, err := decode[dynamo.OfflineGift](it)
 	if err != nil {
 		return nil, err
 	}
@@ -55,25 +44,11 @@ func offlineRow(it Item) ([]string, error) {
 		first, last, g.DonorEmail, "", "", "", g.Method, g.ReceivedOn}, nil
 }
 
-// payment is a confirmed payment as stored.
-type payment struct {
-	Key           string    `dynamodbav:"payment_key"`
-	DonationID    string    `dynamodbav:"donation_id"`
-	Campaign      string    `dynamodbav:"campaign"`
-	AmountCents   int64     `dynamodbav:"amount_cents"`
-	Currency      string    `dynamodbav:"currency"`
-	RefundedCents int64     `dynamodbav:"refunded_cents"`
-	PaidAt        time.Time `dynamodbav:"paid_at"`
-	InvoiceID     string    `dynamodbav:"invoice_id"`
-	ReceiptNumber string    `dynamodbav:"receipt_number"`
-	Disputed      bool      `dynamodbav:"disputed"`
-}
-
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",
 	"paid_at", "receipt_number", "invoice_id", "disputed"}
 
 func paymentRow(it Item) ([]string, error) {
-	p, err := decode[payment](it)
+	p, err := decode[dynamo.PaymentRecord](it)
 	if err != nil {
 		return nil, err
 	}
