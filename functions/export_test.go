@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/solidarity/solidarity/shared/backup"
 	"github.com/solidarity/solidarity/shared/export"
 )
 
@@ -51,6 +53,11 @@ func TestExportUnderTheEmulator(t *testing.T) {
 		t.Fatalf("no export record: %v", err)
 	}
 
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := backup.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil { // moto exports in the background
+		t.Fatal(err)
+	}
 	src := export.S3{Client: s3c, Bucket: bucket, Prefix: rec.Prefix}
 	files, err := export.Locate(ctx, src)
 	if err != nil {

@@ -133,7 +133,7 @@ Staff tool:    AWS_ENDPOINT_URL=%[2]s AWS_REGION=ca-central-1 AWS_ACCESS_KEY_ID=
 Paying: the donation form leads to a local checkout page; its Pay button sends the
 signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;
 branches come from infra/branches.csv (organizers are <city>@solidarity.example).
-Exports:       AWS_ENDPOINT_URL=... go run ./cmd/staff export start -bucket solidarity-exports
+Exports:       AWS_ENDPOINT_URL=... go run ./cmd/staff export start -bucket solidarity-exports -wait
                then: go run ./cmd/staff report appeal -export s3://solidarity-exports/exports/<date>/
 Subscribing leads to a local checkout page too: Pay, then renewals, failed payments,
 cancellations and address changes are buttons there. Printer's list: staff subscriptions mailing.

@@ -71,3 +71,30 @@ func (e Exporter) Run(ctx context.Context) (Record, error) {
 	slog.InfoContext(ctx, "export started", "prefix", prefix, "status", rec.Status)
 	return rec, nil
 }
+
+// Describer is the part of the DynamoDB client that follows an export.
+type Describer interface {
+	DescribeExport(ctx context.Context, in *dynamodb.DescribeExportInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeExportOutput, error)
+}
+
+// Wait polls an export until it completes (nil), fails, or ctx ends. Exports run in the
+// background: minutes in AWS, a moment in moto.
+func Wait(ctx context.Context, db Describer, arn string, every time.Duration) error {
+	for {
+		out, err := db.DescribeExport(ctx, &dynamodb.DescribeExportInput{ExportArn: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("describe export: %w", err)
+		}
+		switch out.ExportDescription.ExportStatus {
+		case types.ExportStatusCompleted:
+			return nil
+		case types.ExportStatusFailed:
+			return fmt.Errorf("export failed: %s", aws.ToString(out.ExportDescription.FailureMessage))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}

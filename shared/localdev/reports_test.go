@@ -43,6 +43,11 @@ func (s *stack) exportToS3(t *testing.T) (string, *s3.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := backup.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 	return "s3://" + bucket + "/" + rec.Prefix, client
 }
 

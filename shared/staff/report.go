@@ -28,6 +28,7 @@ type Sources struct {
 // ExportAPI is what starting an export needs of the DynamoDB client.
 type ExportAPI interface {
 	backup.DB
+	backup.Describer
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
 
@@ -35,6 +36,7 @@ type ExportAPI interface {
 func startExport(ctx context.Context, src Sources, args []string, out io.Writer) error {
 	fs := newFlags("export start")
 	bucket := fs.String("bucket", "", "")
+	wait := fs.Bool("wait", false, "")
 	if err := fs.Parse(args); err != nil || *bucket == "" {
 		return fmt.Errorf("%w: -bucket is required", ErrUsage)
 	}
@@ -48,6 +50,12 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 		return err
 	}
 	fmt.Fprintf(out, "export %s started (%s): s3://%s/%s/\n", rec.ARN, rec.Status, rec.Bucket, rec.Prefix)
+	if *wait {
+		if err := backup.Wait(ctx, src.Export, rec.ARN, 2*time.Second); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "export complete")
+	}
 	return nil
 }
 

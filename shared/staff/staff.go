@@ -75,7 +75,7 @@ Subscriptions (live table):
   staff subscriptions lapsing [-days 30]                (not renewing, paid period ending soon)
 
 Exports (what the nightly export function does, on demand):
-  staff export start -bucket BUCKET                      (prints the export's s3:// address)
+  staff export start -bucket BUCKET [-wait]              (prints the export's s3:// address)
 
 Privacy requests (live table):
   staff privacy find -email ADDRESS                     (everything held about the address, JSON)
