@@ -89,6 +89,15 @@ func run() error {
 		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock-%d.log): %w", stripePort, stripePort, err)
 	}
 
+	// The same limits as in AWS, from the same settings (RATE_LIMIT_PER_IP…).
+	if os.Getenv("TABLE_NAME") == "" {
+		os.Setenv("TABLE_NAME", "solidarity")
+	}
+	settings, err := config.Load()
+	if err != nil {
+		return err
+	}
+	perIP, perEmail, window := settings.RateLimits()
 	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	sys, err := localdev.New(ctx, localdev.Options{
 		PublicURL:      base,
@@ -100,6 +109,7 @@ func run() error {
 		AllowedOrigins: config.List(env("ALLOWED_ORIGINS", base+",http://localhost:"+strconv.Itoa(httpPort))),
 		WebDir:         filepath.Join(emulator.Root(), "web"),
 		BranchesCSV:    filepath.Join(emulator.Root(), "infra", "branches.csv"),
+		RatePerIP:      perIP, RatePerEmail: perEmail, RateWindow: window,
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/secrets"
 )
 
@@ -20,10 +21,14 @@ func main() {
 	ctx := context.Background()
 	cfg, aws := config.Boot(ctx)
 	key := secrets.StripeKey(ctx, cfg, aws)
-	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
+	db := dynamodb.NewFromConfig(aws)
+	store := dynamo.New(db, cfg.Table)
+	perIP, perEmail, window := cfg.RateLimits()
+	guard := ratelimit.New(db, cfg.Table, "donations", perIP, perEmail, window)
 	checkout := payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), key, cfg.PublicURL)
 	fees := donation.Fees{PercentBps: cfg.FeePercentBps, FixedCents: cfg.FeeFixedCents}
 	h := donate.Handler{
+		Guard:     guard.Request,
 		Service:   donate.Service{Store: store, Checkout: checkout, Fees: fees, Now: time.Now},
 		ThanksURL: cfg.PublicURL + "/donations/thanks",
 	}

@@ -11,12 +11,16 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/signup"
 )
 
 func main() {
 	cfg, aws := config.Boot(context.Background())
-	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
-	h := signup.Handler{Service: signup.Service{Store: store, Now: time.Now}}
+	db := dynamodb.NewFromConfig(aws)
+	store := dynamo.New(db, cfg.Table)
+	perIP, perEmail, window := cfg.RateLimits()
+	guard := ratelimit.New(db, cfg.Table, "members", perIP, perEmail, window)
+	h := signup.Handler{Service: signup.Service{Store: store, Now: time.Now}, Guard: guard.Request}
 	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
 }

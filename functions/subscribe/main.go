@@ -13,6 +13,7 @@ import (
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/secrets"
 	"github.com/solidarity/solidarity/shared/subscribe"
 )
@@ -21,9 +22,13 @@ func main() {
 	ctx := context.Background()
 	cfg, aws := config.Boot(ctx)
 	key := secrets.StripeKey(ctx, cfg, aws)
-	store := dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)
+	db := dynamodb.NewFromConfig(aws)
+	store := dynamo.New(db, cfg.Table)
+	perIP, perEmail, window := cfg.RateLimits()
+	guard := ratelimit.New(db, cfg.Table, "subscriptions", perIP, perEmail, window)
 	checkout := payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), key, cfg.PublicURL)
 	h := subscribe.Handler{
+		Guard:     guard.Request,
 		Service:   subscribe.Service{Store: store, Checkout: checkout, Plans: plan.Default(), Now: time.Now},
 		ThanksURL: cfg.PublicURL + "/subscriptions/thanks",
 	}

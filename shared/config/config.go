@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -34,6 +35,11 @@ type Config struct {
 
 	MailFrom             string // MAIL_FROM
 	MailConfigurationSet string // MAIL_CONFIGURATION_SET, optional
+
+	// Rate limits of the form endpoints, per client IP and per email address in a window.
+	RatePerIP     int64 // RATE_LIMIT_PER_IP, default 20
+	RatePerEmail  int64 // RATE_LIMIT_PER_EMAIL, default 5
+	RateWindowMin int64 // RATE_LIMIT_WINDOW_MINUTES, default 60
 
 	TableARN     string // TABLE_ARN: the table the nightly export exports
 	ExportBucket string // EXPORT_BUCKET: where exports go
@@ -61,6 +67,15 @@ func Load() (Config, error) {
 		return c, err
 	}
 	if c.FeeFixedCents, err = intEnv("FEE_FIXED_CENTS", 30, 0, 10_000); err != nil {
+		return c, err
+	}
+	if c.RatePerIP, err = intEnv("RATE_LIMIT_PER_IP", 20, 0, 1_000_000); err != nil {
+		return c, err
+	}
+	if c.RatePerEmail, err = intEnv("RATE_LIMIT_PER_EMAIL", 5, 0, 1_000_000); err != nil {
+		return c, err
+	}
+	if c.RateWindowMin, err = intEnv("RATE_LIMIT_WINDOW_MINUTES", 60, 1, 24*60); err != nil {
 		return c, err
 	}
 	if c.DonatePageURL == "" {
@@ -130,4 +145,9 @@ func List(s string) []string {
 		}
 	}
 	return out
+}
+
+// RateLimits are the form endpoints' limits: per client IP, per email address, window.
+func (c Config) RateLimits() (perIP, perEmail int, window time.Duration) {
+	return int(c.RatePerIP), int(c.RatePerEmail), time.Duration(c.RateWindowMin) * time.Minute
 }

@@ -14,6 +14,8 @@ import (
 // plain form post.
 type Handler struct {
 	Service Service
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent, as if it had paid.
 	ThanksURL string
 }
@@ -26,7 +28,7 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusCreated, func(lang i18n.Lang) (request.Outcome, error) {
+	request.Serve(w, r, &req, http.StatusCreated, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
 		// A bot (the honeypot filled in) is answered like a donor, and nothing is stored or sent.
 		res := created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
 		if req.Website == "" {

@@ -33,6 +33,9 @@ type Request struct {
 // AskedLanguage implements request.Languaged.
 func (r *Request) AskedLanguage() string { return r.Language }
 
+// SenderEmail implements request.Languaged.
+func (r *Request) SenderEmail() string { return r.Email }
+
 // Check validates r against the campaign it names (nil when none is open under that
 // slug) and normalizes it, collecting every problem with its field key.
 func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors {

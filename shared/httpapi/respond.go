@@ -3,10 +3,14 @@ package httpapi
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/redact"
@@ -39,8 +43,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML b
 	if !known {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", redact.Error(err))
 	}
-	if e.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "60")
+	if e.Status == http.StatusTooManyRequests {
+		secs := 60
+		var wait interface{ Wait() time.Duration }
+		if errors.As(err, &wait) {
+			secs = max(1, int(math.Ceil(wait.Wait().Seconds())))
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	body := errorBody{Error: e.Code, Message: i18n.Text(lang, e.Message)}
 	if len(e.Fields) > 0 {

@@ -31,6 +31,8 @@ import (
 	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/portal"
+	"github.com/solidarity/solidarity/shared/ratelimit"
+	"github.com/solidarity/solidarity/shared/request"
 	"github.com/solidarity/solidarity/shared/signup"
 	"github.com/solidarity/solidarity/shared/subscribe"
 	"github.com/solidarity/solidarity/shared/unsubscribe"
@@ -48,6 +50,9 @@ type Options struct {
 	AllowedOrigins []string
 	WebDir         string // static demo pages, served at /
 	BranchesCSV    string // the branch directory to load (infra/branches.csv)
+	// Rate limits of the form endpoints (0: none), per client IP and per email address.
+	RatePerIP, RatePerEmail int
+	RateWindow              time.Duration
 }
 
 // ExportsBucket is the local exports bucket, in moto's S3.
@@ -100,15 +105,20 @@ func New(ctx context.Context, o Options) (*System, error) {
 	stripeCheckout := payment.NewCheckout(payment.Backend(o.StripeURL), "sk_test_local", o.PublicURL)
 	checkout := localpay.Checkout{Stripe: stripeCheckout, BaseURL: o.PublicURL}
 	mux := http.NewServeMux()
+	guard := func(endpoint string) request.Guard {
+		return ratelimit.New(db, o.Table, endpoint, o.RatePerIP, o.RatePerEmail, o.RateWindow).Request
+	}
 	donate.Handler{
+		Guard:     guard("donations"),
 		Service:   donate.Service{Store: store, Checkout: checkout, Fees: donation.StripeCanada, Now: time.Now},
 		ThanksURL: o.PublicURL + "/donations/thanks",
 	}.Routes(mux)
 	campaign.Handler{Campaigns: store}.Routes(mux)
-	signup.Handler{Service: signup.Service{Store: store, Now: time.Now}}.Routes(mux)
+	signup.Handler{Service: signup.Service{Store: store, Now: time.Now}, Guard: guard("members")}.Routes(mux)
 	unsubscribe.Handler{Store: store, Now: time.Now}.Routes(mux)
 	plans := plan.Default()
 	subscribe.Handler{
+		Guard:     guard("subscriptions"),
 		Service:   subscribe.Service{Store: store, Checkout: checkout, Plans: plans, Now: time.Now},
 		ThanksURL: o.PublicURL + "/subscriptions/thanks",
 	}.Routes(mux)

@@ -40,7 +40,7 @@ type stack struct {
 	table string
 }
 
-func newStack(t *testing.T, withMailer bool) *stack {
+func newStack(t *testing.T, withMailer bool, tune ...func(*Options)) *stack {
 	t.Helper()
 	env := emulator.Get(t)
 	var h http.Handler
@@ -48,11 +48,15 @@ func newStack(t *testing.T, withMailer bool) *stack {
 	t.Cleanup(srv.Close)
 	table := emulator.TableName(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	sys, err := New(ctx, Options{
+	o := Options{
 		PublicURL: srv.URL, MotoURL: env.Moto.URL, StripeURL: env.Stripe.URL, Table: table,
 		WebhookSecret: testSecret, MailFrom: "appeal@solidarity.example", AllowedOrigins: []string{allowed},
 		BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
-	})
+	}
+	for _, f := range tune {
+		f(&o)
+	}
+	sys, err := New(ctx, o)
 	if err != nil {
 		cancel()
 		t.Fatalf("local system: %v", err)

@@ -1,16 +1,25 @@
 package request
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
-// Languaged is a form endpoint's request: it names the language it asked for, if any.
+// Languaged is a form endpoint's request: it names the language it asked for, if any,
+// and the sender's email address, if any (for per-address rate limits).
 type Languaged interface {
 	AskedLanguage() string
+	SenderEmail() string
 }
+
+// Guard decides whether a request may go on, before anything is stored or sent: rate
+// limits per client IP and per email address, a bot check. Its errors are answered in
+// the contract's shape (429 rate_limited with Retry-After, for one).
+type Guard func(ctx context.Context, r *http.Request, email string) error
 
 // Outcome is what a form endpoint did: the JSON answer, and the page a plain HTML form
 // goes to next.
@@ -20,12 +29,15 @@ type Outcome struct {
 }
 
 // Serve runs a form endpoint: it decodes r into req, picks the language (the body's
-// field, else Accept-Language), and answers do's outcome — status with the JSON, or for a
+// field, else Accept-Language), asks guard (if any), and answers do's outcome — status with the JSON, or for a
 // plain form a 303 to Next — or do's error in the contract's shape (an HTML page for a
 // form).
-func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, do func(lang i18n.Lang) (Outcome, error)) {
+func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, guard Guard, do func(lang i18n.Lang) (Outcome, error)) {
 	body, err := Decode(r, req)
 	lang := i18n.Negotiate(req.AskedLanguage(), r.Header.Get("Accept-Language"))
+	if err == nil && guard != nil {
+		err = guard(r.Context(), r, contact.CanonicalEmail(req.SenderEmail()))
+	}
 	var out Outcome
 	if err == nil {
 		out, err = do(lang)

@@ -12,6 +12,8 @@ import (
 // Handler answers POST /members, the confirmation link, and the "check your inbox" page.
 type Handler struct {
 	Service Service
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	Guard request.Guard
 }
 
 type accepted struct {
@@ -22,7 +24,7 @@ type accepted struct {
 // "check your inbox" page for a form), whether the address is new, pending or a member.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusAccepted, func(lang i18n.Lang) (request.Outcome, error) {
+	request.Serve(w, r, &req, http.StatusAccepted, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
 		if req.Website == "" { // else a bot: answer the same, do nothing
 			if err := h.Service.Signup(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
 				return request.Outcome{}, err

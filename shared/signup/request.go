@@ -31,6 +31,9 @@ type Request struct {
 // AskedLanguage implements request.Languaged.
 func (r *Request) AskedLanguage() string { return r.Language }
 
+// SenderEmail implements request.Languaged.
+func (r *Request) SenderEmail() string { return r.Email }
+
 // Check validates r and normalizes it: the phone to E.164, the postal code to "A1A 1A1",
 // the province to its code. Every problem is collected under the request's field name.
 func (r *Request) Check() httpapi.FieldErrors {

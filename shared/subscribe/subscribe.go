@@ -35,6 +35,9 @@ type Request struct {
 // AskedLanguage implements request.Languaged.
 func (r *Request) AskedLanguage() string { return r.Language }
 
+// SenderEmail implements request.Languaged.
+func (r *Request) SenderEmail() string { return r.Email }
+
 // Check validates r against the plans on offer.
 func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
 	fields := httpapi.FieldErrors{}
@@ -107,6 +110,8 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 // a plain form post.
 type Handler struct {
 	Service Service
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent.
 	ThanksURL string
 }
@@ -119,7 +124,7 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusCreated, func(lang i18n.Lang) (request.Outcome, error) {
+	request.Serve(w, r, &req, http.StatusCreated, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
 		// A bot (the honeypot filled in) is answered like a payer, and nothing is done.
 		res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
 		if req.Website == "" {
