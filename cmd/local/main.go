@@ -110,6 +110,7 @@ func run() error {
 		WebDir:         filepath.Join(emulator.Root(), "web"),
 		BranchesCSV:    filepath.Join(emulator.Root(), "infra", "branches.csv"),
 		RatePerIP:      perIP, RatePerEmail: perEmail, RateWindow: window,
+		TurnstileSecret: settings.TurnstileSecret, TurnstileVerifyURL: settings.TurnstileVerifyURL,
 	})
 	if err != nil {
 		return err

@@ -11,9 +11,9 @@ import (
 	"github.com/solidarity/solidarity/shared/donate"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/guard"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/payment"
-	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/secrets"
 )
 
@@ -23,12 +23,11 @@ func main() {
 	key := secrets.StripeKey(ctx, cfg, aws)
 	db := dynamodb.NewFromConfig(aws)
 	store := dynamo.New(db, cfg.Table)
-	perIP, perEmail, window := cfg.RateLimits()
-	guard := ratelimit.New(db, cfg.Table, "donations", perIP, perEmail, window)
+	formGuard := guard.New(ctx, cfg, aws, db, "donations")
 	checkout := payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), key, cfg.PublicURL)
 	fees := donation.Fees{PercentBps: cfg.FeePercentBps, FixedCents: cfg.FeeFixedCents}
 	h := donate.Handler{
-		Guard:     guard.Request,
+		Guard:     formGuard,
 		Service:   donate.Service{Store: store, Checkout: checkout, Fees: fees, Now: time.Now},
 		ThanksURL: cfg.PublicURL + "/donations/thanks",
 	}

@@ -10,17 +10,17 @@ import (
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/guard"
 	"github.com/solidarity/solidarity/shared/httpapi"
-	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/signup"
 )
 
 func main() {
-	cfg, aws := config.Boot(context.Background())
+	ctx := context.Background()
+	cfg, aws := config.Boot(ctx)
 	db := dynamodb.NewFromConfig(aws)
 	store := dynamo.New(db, cfg.Table)
-	perIP, perEmail, window := cfg.RateLimits()
-	guard := ratelimit.New(db, cfg.Table, "members", perIP, perEmail, window)
-	h := signup.Handler{Service: signup.Service{Store: store, Now: time.Now}, Guard: guard.Request}
+	formGuard := guard.New(ctx, cfg, aws, db, "members")
+	h := signup.Handler{Service: signup.Service{Store: store, Now: time.Now}, Guard: formGuard}
 	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
 }

@@ -10,10 +10,10 @@ import (
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/guard"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/plan"
-	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/secrets"
 	"github.com/solidarity/solidarity/shared/subscribe"
 )
@@ -24,11 +24,10 @@ func main() {
 	key := secrets.StripeKey(ctx, cfg, aws)
 	db := dynamodb.NewFromConfig(aws)
 	store := dynamo.New(db, cfg.Table)
-	perIP, perEmail, window := cfg.RateLimits()
-	guard := ratelimit.New(db, cfg.Table, "subscriptions", perIP, perEmail, window)
+	formGuard := guard.New(ctx, cfg, aws, db, "subscriptions")
 	checkout := payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), key, cfg.PublicURL)
 	h := subscribe.Handler{
-		Guard:     guard.Request,
+		Guard:     formGuard,
 		Service:   subscribe.Service{Store: store, Checkout: checkout, Plans: plan.Default(), Now: time.Now},
 		ThanksURL: cfg.PublicURL + "/subscriptions/thanks",
 	}

@@ -41,6 +41,12 @@ type Config struct {
 	RatePerEmail  int64 // RATE_LIMIT_PER_EMAIL, default 5
 	RateWindowMin int64 // RATE_LIMIT_WINDOW_MINUTES, default 60
 
+	// Cloudflare Turnstile (optional): the secret, or its SSM parameter, and siteverify's
+	// address (a stand-in in tests).
+	TurnstileSecret      string // TURNSTILE_SECRET (local)
+	TurnstileSecretParam string // TURNSTILE_SECRET_PARAM
+	TurnstileVerifyURL   string // TURNSTILE_VERIFY_URL, default Cloudflare's
+
 	TableARN     string // TABLE_ARN: the table the nightly export exports
 	ExportBucket string // EXPORT_BUCKET: where exports go
 }
@@ -59,6 +65,9 @@ func Load() (Config, error) {
 		StripeWebhookSecretParam: os.Getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
 		MailFrom:                 os.Getenv("MAIL_FROM"),
 		MailConfigurationSet:     os.Getenv("MAIL_CONFIGURATION_SET"),
+		TurnstileSecret:          os.Getenv("TURNSTILE_SECRET"),
+		TurnstileSecretParam:     os.Getenv("TURNSTILE_SECRET_PARAM"),
+		TurnstileVerifyURL:       os.Getenv("TURNSTILE_VERIFY_URL"),
 		TableARN:                 os.Getenv("TABLE_ARN"),
 		ExportBucket:             os.Getenv("EXPORT_BUCKET"),
 	}

@@ -28,6 +28,8 @@ type Request struct {
 	Address        *address.Address `json:"address"`
 	// Website is the honeypot: people never see it, bots fill it in.
 	Website string `json:"website"`
+	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
+	Turnstile string `json:"cf-turnstile-response"`
 }
 
 // AskedLanguage implements request.Languaged.
@@ -35,6 +37,9 @@ func (r *Request) AskedLanguage() string { return r.Language }
 
 // SenderEmail implements request.Languaged.
 func (r *Request) SenderEmail() string { return r.Email }
+
+// BotToken implements request.Languaged.
+func (r *Request) BotToken() string { return r.Turnstile }
 
 // Check validates r against the campaign it names (nil when none is open under that
 // slug) and normalizes it, collecting every problem with its field key.

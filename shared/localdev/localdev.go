@@ -35,6 +35,7 @@ import (
 	"github.com/solidarity/solidarity/shared/request"
 	"github.com/solidarity/solidarity/shared/signup"
 	"github.com/solidarity/solidarity/shared/subscribe"
+	"github.com/solidarity/solidarity/shared/turnstile"
 	"github.com/solidarity/solidarity/shared/unsubscribe"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -53,6 +54,8 @@ type Options struct {
 	// Rate limits of the form endpoints (0: none), per client IP and per email address.
 	RatePerIP, RatePerEmail int
 	RateWindow              time.Duration
+	// Cloudflare Turnstile (optional): the secret and siteverify's address.
+	TurnstileSecret, TurnstileVerifyURL string
 }
 
 // ExportsBucket is the local exports bucket, in moto's S3.
@@ -105,8 +108,9 @@ func New(ctx context.Context, o Options) (*System, error) {
 	stripeCheckout := payment.NewCheckout(payment.Backend(o.StripeURL), "sk_test_local", o.PublicURL)
 	checkout := localpay.Checkout{Stripe: stripeCheckout, BaseURL: o.PublicURL}
 	mux := http.NewServeMux()
+	bots := turnstile.Verifier{Secret: o.TurnstileSecret, URL: o.TurnstileVerifyURL}
 	guard := func(endpoint string) request.Guard {
-		return ratelimit.New(db, o.Table, endpoint, o.RatePerIP, o.RatePerEmail, o.RateWindow).Request
+		return request.Guards(ratelimit.New(db, o.Table, endpoint, o.RatePerIP, o.RatePerEmail, o.RateWindow).Request, bots.Request)
 	}
 	donate.Handler{
 		Guard:     guard("donations"),

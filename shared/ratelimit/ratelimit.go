@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/request"
 )
 
 // DB is the part of the DynamoDB client the limiter uses.
@@ -51,7 +52,9 @@ func (l *Limited) Wait() time.Duration { return l.RetryAfter }
 func (l *Limited) Error() string { return httpapi.CodeRateLimited }
 
 // Unwrap is the contract's 429 rate_limited error.
-func (l *Limited) Unwrap() error { return httpapi.Fail(http.StatusTooManyRequests, httpapi.CodeRateLimited) }
+func (l *Limited) Unwrap() error {
+	return httpapi.Fail(http.StatusTooManyRequests, httpapi.CodeRateLimited)
+}
 
 // Allow counts one request for key under rule, or returns *Limited when the key has used
 // its window's allowance. Keys are hashed: the table never holds an IP or an address.
@@ -107,9 +110,9 @@ func (g Guard) Check(ctx context.Context, ip, email string) error {
 	return g.Limiter.Allow(ctx, g.Endpoint+"|email|"+email, g.PerEmail)
 }
 
-// Request is Check as a request.Guard: the client's IP as the edge saw it.
-func (g Guard) Request(ctx context.Context, r *http.Request, email string) error {
-	return g.Check(ctx, httpapi.ClientIP(r), email)
+// Request is Check as a request.Guard.
+func (g Guard) Request(ctx context.Context, s request.Sender) error {
+	return g.Check(ctx, s.IP, s.Email)
 }
 
 // New is the guard of one endpoint: at most perIP requests from one client IP and

@@ -14,12 +14,35 @@ import (
 type Languaged interface {
 	AskedLanguage() string
 	SenderEmail() string
+	BotToken() string
+}
+
+// Sender is who sent a form, as guards see them.
+type Sender struct {
+	IP       string // as the edge saw it
+	Email    string // canonical, or empty
+	BotToken string // the Turnstile widget's token, if any
 }
 
 // Guard decides whether a request may go on, before anything is stored or sent: rate
 // limits per client IP and per email address, a bot check. Its errors are answered in
 // the contract's shape (429 rate_limited with Retry-After, for one).
-type Guard func(ctx context.Context, r *http.Request, email string) error
+type Guard func(ctx context.Context, s Sender) error
+
+// Guards runs guards in order; the first error stops.
+func Guards(gs ...Guard) Guard {
+	return func(ctx context.Context, s Sender) error {
+		for _, g := range gs {
+			if g == nil {
+				continue
+			}
+			if err := g(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
 
 // Outcome is what a form endpoint did: the JSON answer, and the page a plain HTML form
 // goes to next.
@@ -36,7 +59,7 @@ func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, gu
 	body, err := Decode(r, req)
 	lang := i18n.Negotiate(req.AskedLanguage(), r.Header.Get("Accept-Language"))
 	if err == nil && guard != nil {
-		err = guard(r.Context(), r, contact.CanonicalEmail(req.SenderEmail()))
+		err = guard(r.Context(), Sender{IP: httpapi.ClientIP(r), Email: contact.CanonicalEmail(req.SenderEmail()), BotToken: req.BotToken()})
 	}
 	var out Outcome
 	if err == nil {

@@ -26,6 +26,8 @@ type Request struct {
 	Message        string           `json:"message" validate:"max=2000"`
 	// Website is the honeypot: people never see it, bots fill it in.
 	Website string `json:"website"`
+	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
+	Turnstile string `json:"cf-turnstile-response"`
 }
 
 // AskedLanguage implements request.Languaged.
@@ -33,6 +35,9 @@ func (r *Request) AskedLanguage() string { return r.Language }
 
 // SenderEmail implements request.Languaged.
 func (r *Request) SenderEmail() string { return r.Email }
+
+// BotToken implements request.Languaged.
+func (r *Request) BotToken() string { return r.Turnstile }
 
 // Check validates r and normalizes it: the phone to E.164, the postal code to "A1A 1A1",
 // the province to its code. Every problem is collected under the request's field name.

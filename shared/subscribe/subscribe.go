@@ -30,6 +30,8 @@ type Request struct {
 	ConsentUpdates bool   `json:"consent_updates"`
 	// Website is the honeypot: people never see it, bots fill it in.
 	Website string `json:"website"`
+	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
+	Turnstile string `json:"cf-turnstile-response"`
 }
 
 // AskedLanguage implements request.Languaged.
@@ -37,6 +39,9 @@ func (r *Request) AskedLanguage() string { return r.Language }
 
 // SenderEmail implements request.Languaged.
 func (r *Request) SenderEmail() string { return r.Email }
+
+// BotToken implements request.Languaged.
+func (r *Request) BotToken() string { return r.Turnstile }
 
 // Check validates r against the plans on offer.
 func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
