@@ -3,6 +3,8 @@
 package donate
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,9 @@ type Request struct {
 	Address        *address.Address `json:"address"`
 	// Website is the honeypot: people never see it, bots fill it in.
 	Website string `json:"website"`
+	// OtherAmount is the form's "other amount" box, in dollars ("25", "25.50", "25,50"):
+	// when given it is the amount, for forms that cannot compute cents without a script.
+	OtherAmount string `json:"other_amount" validate:"max=20"`
 	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
 	Turnstile string `json:"cf-turnstile-response"`
 }
@@ -54,15 +59,44 @@ func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors
 	if _, bad := fields["campaign"]; !bad && (c == nil || !c.Accepting(now)) {
 		fields.Add("campaign", i18n.M("field.campaign"))
 	}
+	amountKey := "amount_cents"
+	if other := strings.TrimSpace(r.OtherAmount); other != "" {
+		amountKey = "other_amount"
+		if cents, ok := parseDollars(other); ok {
+			r.AmountCents = cents
+		} else {
+			fields.Add(amountKey, i18n.M("field.other_amount"))
+			return fields
+		}
+	}
 	minCents, maxCents := int64(campaign.DefaultMinCents), int64(campaign.DefaultMaxCents)
 	if c != nil {
 		minCents, maxCents = c.MinCents, c.MaxCents
 	}
 	switch {
 	case r.AmountCents < minCents:
-		fields.Add("amount_cents", i18n.M("field.amount_min", i18n.Cents(minCents)))
+		fields.Add(amountKey, i18n.M("field.amount_min", i18n.Cents(minCents)))
 	case r.AmountCents > maxCents:
-		fields.Add("amount_cents", i18n.M("field.amount_max", i18n.Cents(maxCents)))
+		fields.Add(amountKey, i18n.M("field.amount_max", i18n.Cents(maxCents)))
 	}
 	return fields
+}
+
+var dollarsRE = regexp.MustCompile(`^(\d{1,7})(?:[.,](\d{1,2}))?$`)
+
+// parseDollars reads an amount a person typed: "25", "25.5", "25,50", "$25" or "25 $",
+// into cents, without floats.
+func parseDollars(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "$"))
+	m := dollarsRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	dollars, _ := strconv.ParseInt(m[1], 10, 64)
+	frac := m[2]
+	if len(frac) == 1 {
+		frac += "0"
+	}
+	cents, _ := strconv.ParseInt("0"+frac, 10, 64)
+	return dollars*100 + cents, true
 }

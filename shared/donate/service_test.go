@@ -136,3 +136,16 @@ func TestHandlerHoneypotTouchesNothing(t *testing.T) {
 		t.Fatal("the honeypot reached Stripe or the store")
 	}
 }
+
+func TestParseDollars(t *testing.T) {
+	for in, want := range map[string]int64{"25": 2500, "25.5": 2550, "25,50": 2550, "$25": 2500, "25 $": 2500, " 1000000 ": 100000000, "0.99": 99} {
+		if got, ok := parseDollars(in); !ok || got != want {
+			t.Errorf("parseDollars(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "25.555", "1e3", "-5", "25.", "12345678", "2 5"} {
+		if got, ok := parseDollars(in); ok {
+			t.Errorf("parseDollars(%q) = %d, accepted", in, got)
+		}
+	}
+}

@@ -70,6 +70,9 @@ func TestDonationRules(t *testing.T) {
 		{name: "postal code invalid", set: map[string]any{"address": map[string]any{"postal_code": "90210"}}, field: "address.postal_code", en: "postal code", fr: "code postal"},
 		{name: "country not a code", set: map[string]any{"address": map[string]any{"country": "Canada"}}, field: "address.country", en: "country code", fr: "code de pays"},
 		{name: "address line too long", set: map[string]any{"address": map[string]any{"line1": strings.Repeat("x", 201)}}, field: "address.line1", en: "at most 200", fr: "au plus 200"},
+		{name: "other amount not an amount", set: map[string]any{"other_amount": "twenty"}, field: "other_amount", en: "amount in dollars", fr: "montant en dollars"},
+		{name: "other amount below the minimum", set: map[string]any{"other_amount": "0,50"}, field: "other_amount", en: "$1.00", fr: "1,00"},
+		{name: "other amount above the maximum", set: map[string]any{"other_amount": "10000.01"}, field: "other_amount", en: "$10,000.00", fr: "10\u00a0000,00"},
 		{name: "unknown field", set: map[string]any{"amount": 25}, field: "amount", en: "not recognized", fr: "pas reconnu"},
 		{name: "unknown address field", set: map[string]any{"address": map[string]any{"zip": "H2X1Y4"}}, field: "zip", en: "not recognized", fr: "pas reconnu"},
 	})
