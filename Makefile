@@ -12,6 +12,7 @@ STRIPE_MOCK_VERSION := v0.180.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 FUZZTIME ?= 10s
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: dev test tools unit lint fuzz build clean
 
@@ -22,10 +23,14 @@ dev: tools
 test: tools lint unit fuzz
 
 # Tools the tests and `make dev` need. Go tools are pinned and installed into ./bin;
-# moto and cfn-lint come from PyPI when they are missing.
+# moto and cfn-lint come from PyPI and Chromium (the browser tests) from Debian when
+# they are missing.
 tools: $(BIN)/stripe-mock $(BIN)/aws-lambda-rie
 	@$(PYTHON) -c 'import moto.server, werkzeug' 2>/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
 	@command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
+		{ echo "installing Debian's chromium for the browser tests"; \
+		  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)

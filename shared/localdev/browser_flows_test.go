@@ -1,0 +1,150 @@
+package localdev
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/solidarity/solidarity/shared/emulator"
+)
+
+func withWeb(o *Options) { o.WebDir = filepath.Join(emulator.Root(), "web") }
+
+// TestBrowserGiveInFrench: a supporter gives $50 in French from the donation page, pays
+// on the (local) checkout page, sees the French thanks, gets the French receipt, and the
+// progress bar counts the gift.
+func TestBrowserGiveInFrench(t *testing.T) {
+	s := newStack(t, true, withWeb)
+	b := newBrowser(t, s, true)
+	b.open("/")
+	if got := waitText(b, ".progress .raised", "$90,000 raised of $100,000"); got == "" {
+		t.Fatal("no progress")
+	}
+	b.shot("donate-form")
+	b.pick("language", "fr")
+	b.pick("amount_cents", "5000")
+	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "noemie@example.org"})
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/_local/checkout/")
+	b.shot("checkout-local")
+	b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
+	b.waitFor("/donations/thanks")
+	if h := b.text("h1"); h != "Merci !" {
+		t.Fatalf("thanks page says %q", h)
+	}
+	b.shot("donate-thanks-fr")
+	receipt := s.waitEmails("noemie@example.org", 1)[0]
+	if !strings.HasPrefix(receipt.Subject, "Reçu de votre don") || !strings.Contains(receipt.Body, "50,00") {
+		t.Fatalf("receipt %q", receipt.Subject)
+	}
+	b.open("/")
+	waitText(b, ".progress .raised", "$90,050 raised of $100,000")
+}
+
+// waitText waits until the element's text is want (a script fills it in), and returns it.
+func waitText(b *browser, sel, want string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := b.text(sel)
+		if got == want {
+			return got
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s says %q, want %q", sel, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestBrowserJoinAndConfirm: join in French with a Montréal postal code, see the French
+// "check your inbox" page, open the emailed link, see the welcome.
+func TestBrowserJoinAndConfirm(t *testing.T) {
+	s := newStack(t, true, withWeb)
+	b := newBrowser(t, s, true)
+	b.open("/join.html")
+	b.shot("join-form")
+	b.pick("language", "fr")
+	b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": "jasper@example.org",
+		"#city": "Montréal", "#postal_code": "H2X 1Y4"})
+	b.run(chromedp.SetValue("#province", "QC", chromedp.ByQuery))
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/members/check-email")
+	if h := b.text("h1"); h != "Vérifiez votre boîte de réception" {
+		t.Fatalf("after joining: %q", h)
+	}
+	b.shot("join-check-email-fr")
+	b.open(link(t, s.waitEmails("jasper@example.org", 1)[0], "/members/confirm"))
+	if h := b.text("h1"); h != "Bienvenue à Solidarity !" || !strings.Contains(b.text("main"), "Section de Montréal") {
+		t.Fatalf("confirmation page: %q", b.text("main"))
+	}
+	b.shot("join-confirmed-fr")
+}
+
+// TestBrowserInlineErrors: with JavaScript, errors appear next to their fields, linked by
+// aria-describedby, announced by the summary, and focus moves to the first.
+func TestBrowserInlineErrors(t *testing.T) {
+	s := newStack(t, false, withWeb)
+	b := newBrowser(t, s, true)
+	b.open("/")
+	b.pick("language", "en")
+	b.fill(map[string]string{"#last_name": "Lafleur", "#email": "not-an-address"})
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	waitText(b, "#err-email", "Enter a valid email address.")
+	var focused, invalid, describedBy, summary string
+	var summaryHidden bool
+	b.run(
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.AttributeValue("#first_name", "aria-invalid", &invalid, nil, chromedp.ByQuery),
+		chromedp.AttributeValue("#email", "aria-describedby", &describedBy, nil, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector(".form-errors").hidden`, &summaryHidden),
+		chromedp.Text(".form-errors", &summary, chromedp.ByQuery),
+	)
+	if focused != "first_name" || invalid != "true" || !strings.Contains(describedBy, "err-email") ||
+		!strings.Contains(describedBy, "email-hint") || summaryHidden || summary == "" {
+		t.Fatalf("focus %q, aria-invalid %q, describedby %q, summary %v %q", focused, invalid, describedBy, summaryHidden, summary)
+	}
+	if got := b.text("#err-first_name"); got != "This field is required." {
+		t.Fatalf("first name error %q", got)
+	}
+	b.shot("donate-inline-errors")
+	if n := len(s.items("donation")); n != 0 {
+		t.Fatalf("%d donations stored", n)
+	}
+}
+
+// TestBrowserWithoutJavaScript: the forms work as plain HTML — errors on a localized
+// page, a valid post on to the next page.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	s := newStack(t, false, withWeb)
+	b := newBrowser(t, s, false)
+	b.open("/")
+	b.pick("language", "fr")
+	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "nope"})
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/donations")
+	if h := b.text("h1"); h != "Veuillez corriger le formulaire" || !strings.Contains(b.text("main"), "courriel valide") {
+		t.Fatalf("error page: %q", b.text("main"))
+	}
+	b.shot("donate-errors-nojs-fr")
+	b.open("/join.html")
+	b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": "nojs@example.org",
+		"#city": "Toronto", "#postal_code": "M5V 2T6"})
+	b.run(chromedp.SetValue("#province", "ON", chromedp.ByQuery))
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/members/check-email")
+	if h := b.text("h1"); h != "Check your inbox" {
+		t.Fatalf("after joining without JavaScript: %q", h)
+	}
+	if m := s.member("nojs@example.org"); m.Branch != "toronto" {
+		t.Fatalf("member %+v", m)
+	}
+	b.open("/subscribe.html")
+	b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": "nojs@example.org"})
+	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/_local/plan/")
+	b.shot("subscribe-checkout-nojs")
+}
