@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/solidarity/solidarity/shared/emulator"
 )
@@ -147,4 +149,43 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
 	b.waitFor("/_local/plan/")
 	b.shot("subscribe-checkout-nojs")
+}
+
+// TestBrowserKeyboardAndNarrowScreens: every form fits a 320-pixel screen without
+// sideways scrolling, and the donation form can be filled in and sent with the keyboard
+// alone (Tab, arrows, Space, Enter).
+func TestBrowserKeyboardAndNarrowScreens(t *testing.T) {
+	s := newStack(t, false, withWeb)
+	b := newBrowser(t, s, true)
+	b.run(emulation.SetDeviceMetricsOverride(320, 640, 1, true))
+	for _, page := range []string{"/", "/join.html", "/subscribe.html", "/manage.html"} {
+		b.open(page)
+		var scroll int64
+		b.run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &scroll))
+		if scroll > 320 {
+			t.Errorf("%s is %d pixels wide at 320", page, scroll)
+		}
+	}
+	b.run(emulation.ClearDeviceMetricsOverride())
+	b.open("/")
+	// From the top: Tab to the language choice, then on through the form.
+	keys := func(k string) chromedp.Action { return chromedp.KeyEvent(k) }
+	var focused string
+	b.run(chromedp.Focus(`input[name=language][value=en]`, chromedp.ByQuery), keys(kb.ArrowRight))
+	b.run(chromedp.Evaluate(`document.activeElement.value + "/" + document.querySelector("input[name=language]:checked").value`, &focused))
+	if focused != "fr/fr" {
+		t.Fatalf("arrow keys chose %q", focused)
+	}
+	// Tab to the first name field and type into the fields in order.
+	for i := 0; i < 30 && focused != "first_name"; i++ {
+		b.run(keys(kb.Tab), chromedp.Evaluate(`document.activeElement.id`, &focused))
+	}
+	if focused != "first_name" {
+		t.Fatal("Tab never reached the first name")
+	}
+	b.run(keys("Noémie"), keys(kb.Tab), keys("Lafleur"), keys(kb.Tab), keys("keyboard@example.org"), keys(kb.Enter))
+	b.waitFor("/_local/checkout/")
+	if n := len(s.items("donation")); n != 1 {
+		t.Fatalf("%d donations", n)
+	}
 }
