@@ -34,7 +34,7 @@ func TestBrowserGiveInFrench(t *testing.T) {
 	b.shot("checkout-local")
 	b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
 	b.waitFor("/donations/thanks")
-	if h := b.text("h1"); h != "Merci !" {
+	if h := b.text("h1"); h != "Merci\u202f!" {
 		t.Fatalf("thanks page says %q", h)
 	}
 	b.shot("donate-thanks-fr")
@@ -80,7 +80,7 @@ func TestBrowserJoinAndConfirm(t *testing.T) {
 	}
 	b.shot("join-check-email-fr")
 	b.open(link(t, s.waitEmails("jasper@example.org", 1)[0], "/members/confirm"))
-	if h := b.text("h1"); h != "Bienvenue à Solidarity !" || !strings.Contains(b.text("main"), "Section de Montréal") {
+	if h := b.text("h1"); h != "Bienvenue à Solidarity\u202f!" || !strings.Contains(b.text("main"), "Section de Montréal") {
 		t.Fatalf("confirmation page: %q", b.text("main"))
 	}
 	b.shot("join-confirmed-fr")
