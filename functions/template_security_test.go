@@ -1,0 +1,72 @@
+package functions_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/solidarity/solidarity/shared/emulator"
+)
+
+// TestTemplateSecurity reads template.yaml as written: no wildcard action or resource in
+// any policy, no secret value, and each function allowed exactly the actions it calls.
+func TestTemplateSecurity(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(emulator.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := string(raw)
+	for _, secret := range []*regexp.Regexp{regexp.MustCompile(`sk_(live|test)_[0-9A-Za-z]+`), regexp.MustCompile(`whsec_[0-9A-Za-z]+`),
+		regexp.MustCompile(`rk_(live|test)_`), regexp.MustCompile(`AKIA[0-9A-Z]{16}`)} {
+		if m := secret.FindString(tmpl); m != "" {
+			t.Errorf("a secret value in template.yaml: %s", m)
+		}
+	}
+	actionRE := regexp.MustCompile(`Action: (\[[^\]]*\]|"[^"]*"|\S+)`)
+	for _, m := range actionRE.FindAllStringSubmatch(tmpl, -1) {
+		if strings.Contains(m[1], `*`) && !strings.Contains(m[1], `"s3:*"`) {
+			t.Errorf("a wildcard action: %s", m[0])
+		}
+	}
+	if strings.Contains(tmpl, `Resource: "*"`) || strings.Contains(tmpl, "Resource: '*'") {
+		t.Error("a wildcard resource")
+	}
+	// The one s3:* is the bucket policy's Deny of plain HTTP.
+	if strings.Count(tmpl, `"s3:*"`) != 1 || !strings.Contains(tmpl, "Sid: TlsOnly\n            Effect: Deny") {
+		t.Error("s3:* appears outside the TLS-only Deny")
+	}
+
+	want := map[string][]string{
+		"DonateFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"CampaignFunction":      {"dynamodb:GetItem"},
+		"StripeWebhookFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"SignupFunction":        {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"UnsubscribeFunction":   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"SubscribeFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"PortalFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"MailerFunction":        {"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
+		"ExportFunction":        {"dynamodb:ExportTableToPointInTime", "dynamodb:PutItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
+	}
+	for _, id := range serverlessFunctions(t) {
+		start := strings.Index(tmpl, "\n  "+id+":\n")
+		end := strings.Index(tmpl[start+1:], "\n\n  ")
+		block := tmpl[start : start+1+end]
+		set := map[string]bool{}
+		for _, m := range actionRE.FindAllStringSubmatch(block, -1) {
+			for _, a := range strings.Split(strings.Trim(m[1], `[]"`), ",") {
+				set[strings.TrimSpace(a)] = true
+			}
+		}
+		var got []string
+		for a := range set {
+			got = append(got, a)
+		}
+		sort.Strings(got)
+		if strings.Join(got, " ") != strings.Join(want[id], " ") {
+			t.Errorf("%s may %v, want %v", id, got, want[id])
+		}
+	}
+}
