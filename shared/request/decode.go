@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -75,8 +76,17 @@ func mediaKind(contentType string) (Body, error) {
 	return JSON, httpapi.Fail(http.StatusUnsupportedMediaType, httpapi.CodeUnsupportedMedia)
 }
 
-// DecodeJSON reads one JSON object into dst, refusing unknown fields and trailing data.
+// DecodeJSON reads one JSON object into dst, refusing unknown fields, a field given twice
+// and trailing data.
 func DecodeJSON(raw []byte, dst any) error {
+	if !utf8.Valid(raw) { // encoding/json would quietly replace the bad bytes
+		return httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
+	}
+	if path, dup := duplicateKey(raw); dup {
+		fields := httpapi.FieldErrors{}
+		fields.Add(path, i18n.M("field.duplicate"))
+		return fields.Err()
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
@@ -150,6 +160,10 @@ func decodeFormStruct(values url.Values, v reflect.Value, prefix string, fields 
 		raw := strings.TrimSpace(values.Get(key))
 		switch fv.Kind() {
 		case reflect.String:
+			if !utf8.ValidString(raw) {
+				fields.Add(key, i18n.M("field.text"))
+				continue
+			}
 			fv.SetString(raw)
 		case reflect.Bool:
 			b, ok := parseFormBool(raw)

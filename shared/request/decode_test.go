@@ -175,3 +175,27 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDuplicateKey(t *testing.T) {
+	tests := []struct {
+		body, path string
+		dup        bool
+	}{
+		{`{"name":"a","cents":1}`, "", false},
+		{`{"name":"a","name":"b"}`, "name", true},
+		{`{"name":"a","NAME":"b"}`, "NAME", true},
+		{`{"address":{"city":"a","city":"b"}}`, "address.city", true},
+		{`{"address":{"city":"a"},"x":{"city":"b"}}`, "", false},
+		{`{"list":[{"a":1},{"a":2}]}`, "", false},
+		{`{"list":[{"a":1,"a":2}]}`, "list.a", true},
+		{`{"a":{"b":{"c":1,"c":2}}}`, "a.b.c", true},
+		{`{"a":"{\"b\":1,\"b\":2}"}`, "", false},
+		{`not json`, "", false},
+	}
+	for _, tt := range tests {
+		path, dup := duplicateKey([]byte(tt.body))
+		if path != tt.path || dup != tt.dup {
+			t.Errorf("duplicateKey(%s) = %q, %v; want %q, %v", tt.body, path, dup, tt.path, tt.dup)
+		}
+	}
+}
