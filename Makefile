@@ -16,7 +16,7 @@ CI_FUZZTIME ?= 10s
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test tools unit lint fuzz build clean
+.PHONY: dev test tools unit lint fuzz build clean bench
 
 dev: tools
 	$(GO) build -o $(BIN)/local ./cmd/local
@@ -90,6 +90,10 @@ FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunctio
 build:
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done
+
+# The performance figures, printed and written into the README (a few minutes; jq needed).
+bench: tools
+	$(GO) run ./cmd/bench
 
 clean:
 	rm -rf build .aws-sam .dev
