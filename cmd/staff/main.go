@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
@@ -52,6 +56,11 @@ func run(ctx context.Context, cfg config.Config) error {
 			o.DisableLogOutputChecksumValidationSkipped = true // moto sends no checksums
 		}),
 		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr), Export: db,
+	}
+	if cfg.MailFrom != "" && cfg.PublicURL != "" {
+		src.Mailer = &mail.Mailer{DB: db, Table: cfg.Table, SES: sesv2.NewFromConfig(aws), From: cfg.MailFrom,
+			ConfigurationSet: cfg.MailConfigurationSet, Links: mail.Links(cfg.DonatePageURL), PublicURL: cfg.PublicURL, Now: time.Now}
+		src.Queue = sqs.NewFromConfig(aws)
 	}
 	return staff.Run(ctx, dynamo.New(db, cfg.Table), src, os.Args[1:], os.Stdout)
 }

@@ -1,6 +1,7 @@
 package localdev
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -11,11 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/staff"
 )
 
 // TestUnsendableEmailLandsInDeadLetterQueue: when SES refuses an email on every retry,
 // the record goes to the dead-letter queue (as the template's on-failure destination
-// does in AWS), and the email stays pending in the outbox, ready to be redriven.
+// does in AWS), and the email stays pending in the outbox; `staff mail redrive` then
+// sends it, once, and empties the queue.
 func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 	s := newStack(t, false)
 	broken := s.sys.Mailer
@@ -35,7 +38,7 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 	run, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = s.sys.Poller.Run(run); close(done) }()
-	defer func() { cancel(); <-done }()
+	defer cancel()
 
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -54,6 +57,9 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 				if n := len(s.env.SentEmails(t, "undeliverable@example.org")); n != 0 {
 					t.Fatalf("%d sent", n)
 				}
+				cancel() // the stream is done with it
+				<-done
+				redriveAndCheck(t, s, *q.QueueUrl)
 				return
 			}
 		}
@@ -63,5 +69,30 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 		// No long polling: moto serves one request at a time, and a waiting receive
 		// would hold up the mailer.
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// redriveAndCheck runs `staff mail redrive` with a mailer that works: the receipt goes
+// out once, the dead-letter queue is emptied, and a second run sends nothing.
+func redriveAndCheck(t *testing.T, s *stack, queue string) {
+	t.Helper()
+	ctx := context.Background()
+	mailer := s.sys.Mailer
+	src := staff.Sources{DB: s.env.DB(), Mailer: &mailer, Queue: sqs.NewFromConfig(s.env.AWS)}
+	for i, want := range []string{"redrive: 1 emails sent, 0 failed again", "redrive: 0 emails sent, 0 failed again"} {
+		var out bytes.Buffer
+		if err := staff.Run(ctx, s.sys.Store, src, []string{"mail", "redrive", "-settle", "0s", "-queue", queue}, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("run %d: %s", i+1, out.String())
+		}
+	}
+	if n := len(s.env.SentEmails(t, "undeliverable@example.org")); n != 1 {
+		t.Fatalf("%d receipts sent after the redrive", n)
+	}
+	left, err := sqs.NewFromConfig(s.env.AWS).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 10})
+	if err != nil || len(left.Messages) != 0 {
+		t.Fatalf("the dead-letter queue still holds %d messages (%v)", len(left.Messages), err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/solidarity/solidarity/shared/backup"
 	"github.com/solidarity/solidarity/shared/export"
+	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/report"
 )
 
@@ -23,6 +24,8 @@ type Sources struct {
 	Table  string         // for -live and export start
 	Tty    io.Writer      // a terminal for the progress bar, or nil
 	Export ExportAPI      // for export start
+	Mailer *mail.Mailer   // for mail redrive
+	Queue  Queue          // for mail redrive -queue
 }
 
 // ExportAPI is what starting an export needs of the DynamoDB client.

@@ -77,6 +77,9 @@ Subscriptions (live table):
 Exports (what the nightly export function does, on demand):
   staff export start -bucket BUCKET [-wait]              (prints the export's s3:// address)
 
+Email:
+  staff mail redrive [-settle 5m] [-queue DLQ_URL]       (send what the outbox still owes, then empty the dead-letter queue)
+
 Privacy requests (live table):
   staff privacy find -email ADDRESS                     (everything held about the address, JSON)
   staff privacy erase -email ADDRESS -confirm           (remove or anonymize it; money records stay, without identity)
@@ -117,6 +120,8 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return moveMember(ctx, store, args[2:], out, time.Now())
 	case "subscriptions mailing":
 		return mailingList(ctx, store, args[2:], out)
+	case "mail redrive":
+		return redrive(ctx, src, args[2:], out)
 	case "export start":
 		return startExport(ctx, src, args[2:], out)
 	case "privacy find", "privacy erase":

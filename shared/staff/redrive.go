@@ -1,0 +1,60 @@
+package staff
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// Queue is the part of the SQS client that empties the dead-letter queue.
+type Queue interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+}
+
+// redrive sends the emails the outbox still owes, then, if every one went out, empties
+// the mailer's dead-letter queue (its messages only point at them).
+func redrive(ctx context.Context, src Sources, args []string, out io.Writer) error {
+	fs := newFlags("mail redrive")
+	settle := fs.Duration("settle", 5*time.Minute, "")
+	queue := fs.String("queue", "", "")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if src.Mailer == nil {
+		return fmt.Errorf("%w: MAIL_FROM and PUBLIC_URL must be set to send email", ErrUsage)
+	}
+	r, err := src.Mailer.Redrive(ctx, src.DB, *settle)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "redrive: %d emails sent, %d failed again\n", r.Sent, r.Failed)
+	if r.Failed > 0 {
+		return fmt.Errorf("%d emails could not be sent: see the logs, fix the cause, and run again", r.Failed)
+	}
+	if *queue == "" {
+		return nil
+	}
+	deleted := 0
+	for {
+		msgs, err := src.Queue.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(*queue), MaxNumberOfMessages: 10})
+		if err != nil {
+			return fmt.Errorf("read the dead-letter queue: %w", err)
+		}
+		if len(msgs.Messages) == 0 {
+			break
+		}
+		for _, m := range msgs.Messages {
+			if _, err := src.Queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(*queue), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return fmt.Errorf("empty the dead-letter queue: %w", err)
+			}
+			deleted++
+		}
+	}
+	fmt.Fprintf(out, "dead-letter queue emptied: %d messages\n", deleted)
+	return nil
+}
