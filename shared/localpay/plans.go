@@ -17,13 +17,7 @@ import (
 // PlanSession implements the subscribe Checkout: stripe-mock validates the parameters,
 // and the payer goes to the local page of the subscription.
 func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error) {
-	real, ok := c.Stripe.(interface {
-		PlanSession(context.Context, subscription.Subscription, plan.Plan, string) (donation.Session, error)
-	})
-	if !ok {
-		return donation.Session{}, fmt.Errorf("localpay: the wrapped checkout cannot open plan sessions")
-	}
-	if _, err := real.PlanSession(ctx, s, p, customerID); err != nil {
+	if _, err := c.Stripe.PlanSession(ctx, s, p, customerID); err != nil {
 		return donation.Session{}, err
 	}
 	return donation.Session{ID: "cs_local_" + s.ID, URL: c.BaseURL + "/_local/plan/" + url.PathEscape(s.ID)}, nil
