@@ -221,7 +221,9 @@ func (s *stack) waitEmailsAbout(addr, about string, n int) []emulator.SentEmail 
 		}
 		return out
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: under CI's load (packages run in parallel on two cores) the single-threaded
+	// moto behind the stream poller can fall well behind; 10 s was seen to be too short.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got := sent()
 		if len(got) > n {
@@ -235,7 +237,7 @@ func (s *stack) waitEmailsAbout(addr, about string, n int) []emulator.SentEmail 
 			return got
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("%d emails to %s after 10 s, want %d", len(got), addr, n)
+			s.t.Fatalf("%d emails to %s after 30 s, want %d", len(got), addr, n)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
