@@ -142,6 +142,7 @@ func AWS(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("aws config: %w", err)
 	}
+	cfg.Retryer = Retryer(cfg.RetryMaxAttempts)
 	return cfg, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/consent"
@@ -21,20 +20,15 @@ func (s *Store) CreateDonation(ctx context.Context, d donation.Donation, c *cons
 	}
 	put.Item["gsi1pk"] = str(personPK(d.Email))
 	put.Item["gsi1sk"] = str("DONATION#" + d.CreatedAt.Format(time.RFC3339) + "#" + d.ID)
-	if c == nil {
-		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
-		})
-	} else {
-		var cput *types.Put
-		cput, err = s.put(c, personPK(c.Email), "CONSENT#"+c.At.Format(time.RFC3339Nano)+"#"+c.SourceID, TypeConsent)
+	items := []types.TransactWriteItem{{Put: put}}
+	if c != nil {
+		cput, err := s.put(c, personPK(c.Email), "CONSENT#"+c.At.Format(time.RFC3339Nano)+"#"+c.SourceID, TypeConsent)
 		if err != nil {
 			return err
 		}
-		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-			TransactItems: []types.TransactWriteItem{{Put: put}, {Put: cput}},
-		})
+		items = append(items, types.TransactWriteItem{Put: cput})
 	}
+	err = s.create(ctx, items)
 	if err != nil {
 		return fmt.Errorf("create donation: %w", err)
 	}

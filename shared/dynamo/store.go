@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -126,6 +127,35 @@ func (s *Store) put(v any, pk, sk, typ string) (*types.Put, error) {
 	}
 	return &types.Put{TableName: aws.String(s.Table), Item: m,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
+}
+
+// create writes a new record (items[0], conditional on its key being free) and what goes
+// with it, in one call. A retried call whose first attempt applied (its answer lost)
+// finds the same record already there: that is success, not a conflict. Record ids are
+// random, so only our own write can have put an identical item under the same key.
+func (s *Store) create(ctx context.Context, items []types.TransactWriteItem) error {
+	first := items[0].Put
+	first.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	var err error
+	var old map[string]types.AttributeValue
+	if len(items) == 1 {
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: first.TableName, Item: first.Item,
+			ConditionExpression: first.ConditionExpression, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			old = ccf.Item
+		}
+	} else {
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			old = tce.CancellationReasons[0].Item
+		}
+	}
+	if err != nil && old != nil && reflect.DeepEqual(old, first.Item) {
+		return nil
+	}
+	return err
 }
 
 // cancelled reports whether err is a transaction of n items cancelled by failed

@@ -43,7 +43,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscri
 		}
 		items = append(items, cput)
 	}
-	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if err := s.create(ctx, items); err != nil {
 		return fmt.Errorf("create subscription: %w", err)
 	}
 	return nil

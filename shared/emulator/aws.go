@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/solidarity/solidarity/shared/config"
 )
 
 // AWSConfig is an SDK configuration for the emulator at endpoint, with the fake static
@@ -18,6 +20,7 @@ func AWSConfig(endpoint string) aws.Config {
 		BaseEndpoint: aws.String(endpoint),
 		// Fail fast against a local emulator; production clients keep the SDK defaults.
 		RetryMaxAttempts: 2,
+		Retryer:          config.Retryer(2),
 		// moto runs single-threaded: a parked keep-alive connection would hold it up.
 		// A call that hangs (the emulator never answering) fails after a while instead of
 		// stalling its caller, such as the stream poller, for good.

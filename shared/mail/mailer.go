@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/stream"
@@ -90,13 +91,19 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	if err := attributevalue.UnmarshalMap(img, &e); err != nil {
 		return fmt.Errorf("decode email: %w", err)
 	}
-	return m.Send(ctx, img["pk"], img["sk"], e)
+	// The stream record's id names the claim: a retry of the same record (after a lost
+	// answer, say) takes its own claim up again instead of waiting for it to go stale.
+	return m.send(ctx, "stream:"+rec.EventID, img["pk"], img["sk"], e)
 }
 
-// Send claims, renders, sends and marks one outbox email.
+// Send claims, renders, sends and marks one outbox email, under a claim of its own.
 func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.Email) error {
+	return m.send(ctx, ids.New("claim"), pk, sk, e)
+}
+
+func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.AttributeValue, e outbox.Email) error {
 	key := map[string]types.AttributeValue{"pk": pk, "sk": sk}
-	claimed, err := m.claim(ctx, key)
+	claimed, err := m.claim(ctx, key, claimant)
 	if err != nil || !claimed {
 		return err
 	}
@@ -107,45 +114,72 @@ func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.
 		}
 		return sendErr
 	}
-	_, err = m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	mark := &dynamodb.UpdateItemInput{
 		TableName:                aws.String(m.Table),
 		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at"),
+		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at, claimant"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sent": &types.AttributeValueMemberS{Value: outbox.StatusSent},
 			":now":  &types.AttributeValueMemberS{Value: m.Now().UTC().Format(time.RFC3339)},
 			":mid":  &types.AttributeValueMemberS{Value: msgID},
 		},
-	})
+	}
+	// The email is out: marking it is retried harder than other calls (it is idempotent),
+	// since an unmarked email is sent again by the next attempt.
+	for attempt := 1; ; attempt++ {
+		if _, err = m.DB.UpdateItem(ctx, mark); err == nil || attempt == markAttempts || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
 	if err != nil {
-		// Sent, but not marked: the claim expires and a retry could send it twice, which
-		// is better than never. Report it so the batch is retried only after the timeout.
+		// Sent, but not marked: a retry under the same claim sends it twice, which is
+		// better than never.
 		return fmt.Errorf("mark sent: %w", err)
 	}
 	slog.InfoContext(ctx, "email sent", "email_id", e.ID, "template", e.Template)
 	return nil
 }
 
-func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue) (bool, error) {
+// markAttempts is how many times the mailer tries to mark a sent email.
+const markAttempts = 5
+
+// ErrClaimed reports an email another mailer is sending: not sent here, so the stream
+// retries it, and if the other never finishes, its claim goes stale and a later attempt
+// or a redrive sends it.
+var ErrClaimed = errors.New("email claimed by another sender")
+
+// claim takes the email for claimant: it was pending, its claim went stale, or the
+// claimant already holds it (its own earlier call applied, but the answer was lost). It
+// reports false for an email already sent.
+func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue, claimant string) (bool, error) {
 	now := m.Now().UTC()
 	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(m.Table),
 		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :sending, claimed_at = :now ADD attempts :one"),
-		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND claimed_at < :stale)"),
+		UpdateExpression:         aws.String("SET #s = :sending, claimed_at = :now, claimant = :me ADD attempts :one"),
+		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND (claimed_at < :stale OR claimant = :me))"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
 			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
 			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			":stale":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-ClaimTimeout).Unix(), 10)},
+			":me":      &types.AttributeValueMemberS{Value: claimant},
 			":one":     &types.AttributeValueMemberN{Value: "1"},
 		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return false, nil // sent already, or another mailer holds it
+		if s, ok := ccf.Item["status"].(*types.AttributeValueMemberS); ok && s.Value == outbox.StatusSent {
+			return false, nil
+		}
+		return false, ErrClaimed
 	}
 	if err != nil {
 		return false, fmt.Errorf("claim email: %w", err)
@@ -157,7 +191,7 @@ func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue
 	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(m.Table),
 		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at"),
+		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at, claimant"),
 		ConditionExpression:      aws.String("#s = :sending"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"os"
 	"regexp"
 	"strings"
@@ -318,5 +319,62 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// lossyDB applies each call, but loses the answer of the first calls whose update
+// expression contains lose, as a timeout after the service acted would.
+type lossyDB struct {
+	DB
+	lose  string
+	times int
+}
+
+func (l *lossyDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	out, err := l.DB.UpdateItem(ctx, in, opts...)
+	if err == nil && l.times > 0 && strings.Contains(aws.ToString(in.UpdateExpression), l.lose) {
+		l.times--
+		return nil, errors.New("answer lost")
+	}
+	return out, err
+}
+
+// TestMailerLostAnswers: when the claim's answer is lost, the retry of the same stream
+// record takes its own claim up and sends (the email is neither lost nor held for the
+// claim timeout); when marking sent loses its answer, the mailer tries again and the
+// email goes out once. Another sender's live claim is reported, not skipped, so the
+// stream retries the record.
+func TestMailerLostAnswers(t *testing.T) {
+	for _, lose := range []string{"claimant = :me", ":sent"} {
+		e := receipt("en", "once")
+		e.To, e.ID = "lost-"+strings.Fields(lose)[0][1:]+"@example.org", "receipt_lost_"+strings.Fields(lose)[0][1:]
+		m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
+		plain := m
+		m.DB = &lossyDB{DB: m.DB, lose: lose, times: 1}
+		rec.EventID = "evt-" + e.ID
+		for i := 0; i < 3; i++ {
+			if _, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(emulator.Get(t).SentEmails(t, e.To)); n != 1 {
+			t.Errorf("%s lost: %d emails sent, want 1", lose, n)
+		}
+		if got := status(t, plain, e.ID); got != outbox.StatusSent {
+			t.Errorf("%s lost: status %s", lose, got)
+		}
+	}
+
+	e := receipt("en", "once")
+	e.To, e.ID = "held@example.org", "receipt_held"
+	m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
+	rec.EventID = "evt-held"
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}, "sk": &types.AttributeValueMemberS{Value: "META"}}
+	if ok, err := m.claim(context.Background(), key, "another-mailer"); !ok || err != nil {
+		t.Fatalf("claim %v %v", ok, err)
+	}
+	res, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+	if err != nil || len(res.BatchItemFailures) != 1 {
+		t.Fatalf("a record held by another sender was acknowledged: %v %+v", err, res)
 	}
 }
