@@ -12,7 +12,8 @@ import (
 // also retries a DynamoDB transaction cancelled only because another transaction was
 // writing the same item at that moment (a hot item, such as an appeal's totals on
 // appeal night): DynamoDB applied none of it, and the same request succeeds a moment
-// later. The SDK's own list leaves that cancellation to the caller.
+// later. The SDK's own list leaves that cancellation, and the conflict of a single-item
+// write with a transaction, to the caller.
 func Retryer(maxAttempts int) func() aws.Retryer {
 	return func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -27,6 +28,10 @@ func Retryer(maxAttempts int) func() aws.Retryer {
 // conflictOnly: true for a transaction cancelled by conflicts and nothing else (a failed
 // condition is an answer, not a fault); unknown for any other error.
 func conflictOnly(err error) aws.Ternary {
+	var single *types.TransactionConflictException // a single-item write meeting a transaction
+	if errors.As(err, &single) {
+		return aws.TrueTernary
+	}
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) || len(tce.CancellationReasons) == 0 {
 		return aws.UnknownTernary

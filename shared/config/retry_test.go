@@ -27,6 +27,7 @@ func TestRetryerRetriesTransactionConflictsOnly(t *testing.T) {
 		{"failed condition", reasons("ConditionalCheckFailed", "None"), false},
 		{"failed condition and conflict", reasons("ConditionalCheckFailed", "TransactionConflict"), false},
 		{"no reasons", reasons(), false},
+		{"single write meets a transaction", &types.TransactionConflictException{Message: aws.String("ongoing")}, true},
 		{"throttled", &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}, true},
 		{"plain error", errors.New("boom"), false},
 	} {
