@@ -1,7 +1,8 @@
 # Solidarity — build, run and test.
 #   make dev    run the whole system locally (emulators included) on http://127.0.0.1:8080
 #   make test   every test: unit, integration (moto, stripe-mock), contract, Lambda (RIE),
-#               cfn-lint, short fuzz runs
+#               cfn-lint, short fuzz runs, a short replay of a day under faults
+#   make proof  the long replay: a day of 2,000+ Stripe events under injected faults
 # SAM calls the build-<LogicalId> targets (BuildMethod: makefile).
 
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test tools unit lint fuzz build clean bench
+.PHONY: dev test tools unit lint fuzz build clean bench proof
 
 dev: tools
 	$(GO) build -o $(BIN)/local ./cmd/local
@@ -97,6 +98,15 @@ build:
 # The performance figures, printed and written into the README (a few minutes; jq needed).
 bench: tools
 	$(GO) run ./cmd/bench
+
+# The replay scenario at length (shared/localdev/replay_test.go): PROOF_EVENTS Stripe
+# events, each delivered two or three times, shuffled, concurrently, through injected AWS
+# faults; PROOF_SEED replays a run (its seed is printed). Prints the run's figures.
+PROOF_EVENTS ?= 2000
+PROOF_SEED ?= 0
+proof: tools
+	set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^TestReplayDayUnderFaults$$' -v ./shared/localdev \
+		-args -replay.events=$(PROOF_EVENTS) -replay.seed=$(PROOF_SEED) | grep -v '^{'
 
 clean:
 	rm -rf build .aws-sam .dev

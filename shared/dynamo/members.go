@@ -79,7 +79,7 @@ func (s *Store) queryGSI1(ctx context.Context, pk, prefix string, fn func(map[st
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("query %s: %w", pk, err)
+			return fmt.Errorf("query %s: %w", keyKind(pk), err)
 		}
 		for _, it := range page.Items {
 			if err := fn(it); err != nil {

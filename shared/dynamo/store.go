@@ -109,15 +109,24 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
 		TableName: aws.String(s.Table), Key: key(pk, sk), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return false, fmt.Errorf("get %s: %w", pk, err)
+		return false, fmt.Errorf("get %s: %w", keyKind(pk), err)
 	}
 	if out.Item == nil {
 		return false, nil
 	}
 	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
-		return false, fmt.Errorf("decode %s: %w", pk, err)
+		return false, fmt.Errorf("decode %s: %w", keyKind(pk), err)
 	}
 	return true, nil
+}
+
+// keyKind is the kind part of a key (PERSON#… for PERSON#ana@example.org), for error
+// messages: keys of people carry their email address, which must not reach a log.
+func keyKind(pk string) string {
+	if kind, _, ok := strings.Cut(pk, "#"); ok {
+		return kind + "#…"
+	}
+	return pk
 }
 
 func (s *Store) put(v any, pk, sk, typ string) (*types.Put, error) {

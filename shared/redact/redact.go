@@ -6,6 +6,7 @@ package redact
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -23,5 +24,8 @@ func Error(err error) string {
 			s = strings.ReplaceAll(s, msg, "(message withheld)")
 		}
 	}
-	return s
+	// Our own context may name a record by a key holding an address: never log one.
+	return emailLike.ReplaceAllString(s, "(address withheld)")
 }
+
+var emailLike = regexp.MustCompile(`[^\s"'<>()#:,;@]+@[^\s"'<>()#:,;@]+\.[A-Za-z]{2,}`)

@@ -23,3 +23,16 @@ func TestError(t *testing.T) {
 		t.Fatal("nil")
 	}
 }
+
+func TestErrorWithholdsAddressesInOurOwnContext(t *testing.T) {
+	err := fmt.Errorf("load member: get PERSON#run1-22@replay.example: %w", errors.New("timeout"))
+	got := Error(err)
+	if strings.Contains(got, "replay.example") || got != "load member: get PERSON#(address withheld): timeout" {
+		t.Fatalf("%q", got)
+	}
+	for _, keep := range []string{"status 500 at 12:00:01", "PERSON#…", "https://api.example.org/portal"} {
+		if got := Error(errors.New(keep)); got != keep {
+			t.Errorf("%q became %q", keep, got)
+		}
+	}
+}
