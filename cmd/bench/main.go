@@ -69,6 +69,20 @@ func main() {
 		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %.1f |\n", p, path[0], path[1], floor[0], floor[1], a/f)
 	}
 
+	step("requests per second through the local server, against the bare emulator calls they make")
+	tp := parse(run("go", "test", "./shared/localdev", "-run", "^$", "-bench", "WebhookThroughput", "-benchtime", "300x"),
+		`Benchmark(WebhookThroughput)-\d+\s.*?([\d.]+) bare-req/s\s+([\d.]+) calls/req\s+([\d.]+) req/s\s+([\d.]+) x-bare`)
+	if m, ok := tp["WebhookThroughput"]; ok && len(m) >= 4 {
+		fmt.Fprintf(&out, "\n| payment webhooks, in sequence (300) | req/s | DynamoDB calls/req |\n|---|---:|---:|\n"+
+			"| through the local server | %s | %s |\n| the same calls, bare, on a twin table | %s | |\n| server ÷ bare (time) | %s× | |\n",
+			m[2], m[1], m[0], m[3])
+	}
+
+	step("cost model: a gift, a signup, a renewal through the local system (50 each)")
+	cost := parse(run("go", "test", "./shared/localdev", "-run", "^$", "-bench", "OperationCost", "-benchtime", "50x"),
+		`BenchmarkOperationCost/(\w+)-\d+\s.*?([\d.]+) RRU/op\s+([\d.]+) WRU/op\s+([\d.]+) emails/op\s+([\d.]+) mailer-invocations/op\s+([\d.]+) mailer-ms/op\s+([\d.]+) request-ms/op\s+([\d.]+) requests/op`)
+	out.WriteString(costTable(cost))
+
 	step("reading an export of one million items, and jq on the same files")
 	exp := parse(run("go", "test", "./shared/export", "-run", "^$", "-bench", "ReadExport", "-benchtime", "1x", "-timeout", "30m"),
 		`Benchmark(ReadExport)-\d+\s.*?([\d.]+) MB/s\s+([\d.]+) jq-MB/s\s+([\d.]+) jq-peak-RSS-MiB\s+([\d.]+) peak-RSS-MiB\s+([\d.]+) peak-heap-MiB\s+([\d.]+) x-faster-than-jq`)
@@ -85,6 +99,53 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("\nWritten into README.md.")
+}
+
+// Prices of the cost model: AWS list prices in USD as published on the AWS pricing pages
+// (Lambda, DynamoDB on-demand, SES, API Gateway HTTP APIs), first tier, without free
+// tiers, as of PricesAsOf; Canada (Central) is taken equal to US East where the page
+// showed only US East. USDToCAD converts them. Check both before budgeting.
+const (
+	PricesAsOf      = "2026-11-27"
+	LambdaArmGBs    = 0.0000133334 // per GB-second, arm64
+	LambdaRequest   = 0.20 / 1e6   // per invocation
+	HTTPAPIRequest  = 1.00 / 1e6   // per API Gateway HTTP API request
+	DynamoWRU       = 0.625 / 1e6  // per on-demand write request unit
+	DynamoRRU       = 0.125 / 1e6  // per on-demand read request unit
+	SESEmail        = 0.10 / 1000  // per email
+	USDToCAD        = 1.40         // assumed exchange rate
+	FunctionMemoryG = 0.25         // template.yaml's 256 MB for donate, webhook, signup, subscribe, mailer
+)
+
+// costTable prices 1,000 of each operation from the measured figures: the functions'
+// time (requests' and mailer's) at 256 MB on arm64, one Lambda invocation per request
+// and per email (the mailer's batching is ignored: an upper bound), an HTTP API request
+// per request, request units, and SES per email.
+func costTable(m map[string][]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nCost per 1,000, in CAD (prices of %s: Lambda arm64 US$%.10f/GB-s and US$0.20/M invocations, HTTP API US$1.00/M, "+
+		"DynamoDB on-demand US$0.625/M WRU and US$0.125/M RRU, SES US$0.10/1,000 emails; US$1 = CA$%.2f). Stripe's fees are not included.\n\n",
+		PricesAsOf, LambdaArmGBs, USDToCAD)
+	b.WriteString("| 1,000 … | function ms/op | WRU/op | RRU/op | emails/op | Lambda | HTTP API | DynamoDB | SES | total CA$ |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, op := range []string{"gift", "signup", "renewal"} {
+		v, ok := m[op]
+		if !ok || len(v) < 7 {
+			continue
+		}
+		f := make([]float64, len(v))
+		for i, x := range v {
+			fmt.Sscan(x, &f[i])
+		}
+		rru, wru, emails, mailerMS, requestMS, requests := f[0], f[1], f[2], f[4], f[5], f[6]
+		ms := mailerMS + requestMS
+		lambda := 1000 * (ms/1000*FunctionMemoryG*LambdaArmGBs + (requests+emails)*LambdaRequest) * USDToCAD
+		api := 1000 * requests * HTTPAPIRequest * USDToCAD
+		dynamo := 1000 * (wru*DynamoWRU + rru*DynamoRRU) * USDToCAD
+		ses := 1000 * emails * SESEmail * USDToCAD
+		fmt.Fprintf(&b, "| %ss | %.1f | %.1f | %.1f | %.1f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
+			op, ms, wru, rru, emails, lambda, api, dynamo, ses, lambda+api+dynamo+ses)
+	}
+	return b.String()
 }
 
 func step(what string) { fmt.Fprintln(os.Stderr, "bench:", what, "…") }

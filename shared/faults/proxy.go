@@ -52,6 +52,8 @@ type Proxy struct {
 	target *url.URL
 	rates  Rates
 	client *http.Client
+	// Observe, if set before use, sees every call (faulted or not) and its body.
+	Observe func(r *http.Request, body []byte)
 
 	on        atomic.Bool
 	sesOutage atomic.Bool
@@ -157,6 +159,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if p.Observe != nil {
+		p.Observe(r, body)
 	}
 	if p.on.Load() {
 		if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810."); ok && dynamoData[op] {
