@@ -177,7 +177,11 @@ func (bs *benchSystem) sentBodies(addr string) []string {
 	for _, c := range bs.calls {
 		var in struct {
 			Destination struct{ ToAddresses []string }
-			Content     struct{ Simple struct{ Body struct{ Text struct{ Data string } } } }
+			Content     struct {
+				Simple struct {
+					Body struct{ Text struct{ Data string } }
+				}
+			}
 		}
 		if json.Unmarshal(c.body, &in) == nil && len(in.Destination.ToAddresses) == 1 && in.Destination.ToAddresses[0] == addr {
 			out = append(out, in.Content.Simple.Body.Text.Data)
@@ -259,7 +263,9 @@ func BenchmarkOperationCost(b *testing.B) {
 			if st != http.StatusCreated {
 				b.Fatalf("%d %s", st, res)
 			}
-			var created struct{ DonationID string `json:"donation_id"` }
+			var created struct {
+				DonationID string `json:"donation_id"`
+			}
 			_ = json.Unmarshal(res, &created)
 			d, err := dynamo.New(bs.env.DB(), bs.table).Donation(context.Background(), created.DonationID)
 			if err != nil {
@@ -313,7 +319,9 @@ func BenchmarkOperationCost(b *testing.B) {
 			if st != http.StatusCreated {
 				b.Fatalf("%d %s", st, res)
 			}
-			var created struct{ SubscriptionID string `json:"subscription_id"` }
+			var created struct {
+				SubscriptionID string `json:"subscription_id"`
+			}
 			_ = json.Unmarshal(res, &created)
 			sub, err := dynamo.New(bs.env.DB(), bs.table).Subscription(ctx, created.SubscriptionID)
 			if err != nil {
