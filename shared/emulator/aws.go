@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -20,7 +21,11 @@ func AWSConfig(endpoint string) aws.Config {
 		BaseEndpoint: aws.String(endpoint),
 		// Fail fast against a local emulator; production clients keep the SDK defaults.
 		RetryMaxAttempts: 2,
-		Retryer:          config.Retryer(2),
+		Retryer: func() aws.Retryer {
+			// Short pauses between tries: a local emulator under injected faults does not
+			// need the SDK's up-to-20-second backoff, which would stall the stream's mailer.
+			return retry.AddWithMaxBackoffDelay(config.Retryer(2)(), 100*time.Millisecond)
+		},
 		// moto runs single-threaded: a parked keep-alive connection would hold it up.
 		// A call that hangs (the emulator never answering) fails after a while instead of
 		// stalling its caller, such as the stream poller, for good.

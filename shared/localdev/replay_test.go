@@ -825,7 +825,7 @@ func TestReplayDayUnderFaults(t *testing.T) {
 	if err := ref.deliverAll(events, nil); err != nil {
 		t.Fatal(err)
 	}
-	wait := 60*time.Second + time.Duration(len(events))*100*time.Millisecond
+	wait := 2*time.Minute + time.Duration(len(events))*200*time.Millisecond
 	if n := ref.settle(queue, wait); n != 0 {
 		t.Fatalf("reference: %d emails dead-lettered with no faults", n)
 	}

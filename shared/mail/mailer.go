@@ -109,7 +109,7 @@ func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.Attribut
 	}
 	msgID, sendErr := m.mintAndDeliver(ctx, e)
 	if sendErr != nil {
-		if err := m.release(ctx, key); err != nil {
+		if err := m.release(ctx, key, claimant); err != nil {
 			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
 		}
 		return sendErr
@@ -127,15 +127,7 @@ func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.Attribut
 	}
 	// The email is out: marking it is retried harder than other calls (it is idempotent),
 	// since an unmarked email is sent again by the next attempt.
-	for attempt := 1; ; attempt++ {
-		if _, err = m.DB.UpdateItem(ctx, mark); err == nil || attempt == markAttempts || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
-		}
-	}
+	err = persist(ctx, func() error { _, err := m.DB.UpdateItem(ctx, mark); return err })
 	if err != nil {
 		// Sent, but not marked: a retry under the same claim sends it twice, which is
 		// better than never.
@@ -145,8 +137,9 @@ func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.Attribut
 	return nil
 }
 
-// markAttempts is how many times the mailer tries to mark a sent email.
-const markAttempts = 5
+// persistAttempts is how many times the mailer tries to mark an email sent or to
+// release its claim.
+const persistAttempts = 5
 
 // ErrClaimed reports an email another mailer is sending: not sent here, so the stream
 // retries it, and if the other never finishes, its claim goes stale and a later attempt
@@ -187,19 +180,45 @@ func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue, 
 	return true, nil
 }
 
-func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue) error {
-	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// release gives the claimant's claim up, so a retry or a redrive can send the email at
+// once. It is retried as hard as marking sent: a claim left behind holds the email
+// until it goes stale. A claim that is no longer the claimant's is left alone.
+func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue, claimant string) error {
+	in := &dynamodb.UpdateItemInput{
 		TableName:                aws.String(m.Table),
 		Key:                      key,
 		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at, claimant"),
-		ConditionExpression:      aws.String("#s = :sending"),
+		ConditionExpression:      aws.String("#s = :sending AND claimant = :me"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
 			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
+			":me":      &types.AttributeValueMemberS{Value: claimant},
 		},
+	}
+	return persist(ctx, func() error {
+		_, err := m.DB.UpdateItem(ctx, in)
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return nil // released already (an earlier answer was lost), or not ours
+		}
+		return err
 	})
-	return err
+}
+
+// persist runs an idempotent write up to persistAttempts times, pausing a little longer
+// each time, beyond the SDK's own retries.
+func persist(ctx context.Context, write func() error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = write(); err == nil || attempt == persistAttempts || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
 }
 
 // mintAndDeliver mints the email's secret links (storing only their hashes), renders it

@@ -377,4 +377,12 @@ func TestMailerLostAnswers(t *testing.T) {
 	if err != nil || len(res.BatchItemFailures) != 1 {
 		t.Fatalf("a record held by another sender was acknowledged: %v %+v", err, res)
 	}
+	// A redrive neither takes a live claim nor counts the email as done.
+	r, err := m.Redrive(context.Background(), m.DB.(*dynamodb.Client), 0)
+	if err != nil || r != (Redriven{Held: 1}) {
+		t.Fatalf("redrive of a held email: %+v %v", r, err)
+	}
+	if n := len(emulator.Get(t).SentEmails(t, e.To)); n != 0 {
+		t.Fatalf("%d sent", n)
+	}
 }

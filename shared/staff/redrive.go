@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/solidarity/solidarity/shared/mail"
 )
 
 // Queue is the part of the SQS client that empties the dead-letter queue.
@@ -35,6 +37,10 @@ func redrive(ctx context.Context, src Sources, args []string, out io.Writer) err
 	fmt.Fprintf(out, "redrive: %d emails sent, %d failed again\n", r.Sent, r.Failed)
 	if r.Failed > 0 {
 		return fmt.Errorf("%d emails could not be sent: see the logs, fix the cause, and run again", r.Failed)
+	}
+	if r.Held > 0 {
+		return fmt.Errorf("%d emails are claimed by a sender since less than %v: run again after that (the dead-letter queue is kept until then)",
+			r.Held, mail.ClaimTimeout)
 	}
 	if *queue == "" {
 		return nil
