@@ -101,12 +101,13 @@ func main() {
 	fmt.Println("\nWritten into README.md.")
 }
 
-// Prices of the cost model: AWS list prices in USD as published on the AWS pricing pages
-// (Lambda, DynamoDB on-demand, SES, API Gateway HTTP APIs), first tier, without free
-// tiers, as of PricesAsOf; Canada (Central) is taken equal to US East where the page
-// showed only US East. USDToCAD converts them. Check both before budgeting.
+// Prices of the cost model: AWS list prices in USD as the pricing pages published them
+// (Lambda, DynamoDB on-demand after its 2024-11-01 reduction, SES, API Gateway HTTP
+// APIs; US East, first tier, free tiers left out), taken as Canada (Central)'s; they were
+// written down in PricesAsOf and not re-read since (the machines that run this have no
+// internet). USDToCAD converts them. Check both before budgeting.
 const (
-	PricesAsOf      = "2026-11-27"
+	PricesAsOf      = "2024-11"
 	LambdaArmGBs    = 0.0000133334 // per GB-second, arm64
 	LambdaRequest   = 0.20 / 1e6   // per invocation
 	HTTPAPIRequest  = 1.00 / 1e6   // per API Gateway HTTP API request
@@ -123,7 +124,7 @@ const (
 // per request, request units, and SES per email.
 func costTable(m map[string][]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nCost per 1,000, in CAD (prices of %s: Lambda arm64 US$%.10f/GB-s and US$0.20/M invocations, HTTP API US$1.00/M, "+
+	fmt.Fprintf(&b, "\nCost per 1,000, in CAD (AWS list prices as published in %s, US East taken for Canada (Central), not re-checked on the day: Lambda arm64 US$%.10f/GB-s and US$0.20/M invocations, HTTP API US$1.00/M, "+
 		"DynamoDB on-demand US$0.625/M WRU and US$0.125/M RRU, SES US$0.10/1,000 emails; US$1 = CA$%.2f). Stripe's fees are not included.\n\n",
 		PricesAsOf, LambdaArmGBs, USDToCAD)
 	b.WriteString("| 1,000 … | function ms/op | WRU/op | RRU/op | emails/op | Lambda | HTTP API | DynamoDB | SES | total CA$ |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
