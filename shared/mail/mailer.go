@@ -104,6 +104,13 @@ func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.
 func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.AttributeValue, e outbox.Email) error {
 	key := map[string]types.AttributeValue{"pk": pk, "sk": sk}
 	claimed, err := m.claim(ctx, key, claimant)
+	if err != nil && !errors.Is(err, ErrClaimed) {
+		// The claim may have been applied with its answer lost: give it up, so that
+		// neither a retry nor a redrive has to wait for it to go stale.
+		if rerr := m.release(ctx, key, claimant); rerr != nil {
+			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(rerr))
+		}
+	}
 	if err != nil || !claimed {
 		return err
 	}

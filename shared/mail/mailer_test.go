@@ -365,9 +365,24 @@ func TestMailerLostAnswers(t *testing.T) {
 		}
 	}
 
+	// A claim applied whose answer never comes back, even on the SDK's retry, is given
+	// up at once: the email is pending again, for the stream's next try or a redrive.
 	e := receipt("en", "once")
-	e.To, e.ID = "held@example.org", "receipt_held"
+	e.To, e.ID = "lost-claim@example.org", "receipt_lost_claim"
 	m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
+	plain := m
+	m.DB = &lossyDB{DB: m.DB, lose: "claimant = :me", times: 1}
+	rec.EventID = "evt-lost-claim"
+	if res, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil || len(res.BatchItemFailures) != 1 {
+		t.Fatalf("a claim with no answer was acknowledged: %v %+v", err, res)
+	}
+	if got := status(t, plain, e.ID); got != outbox.StatusPending {
+		t.Errorf("after a claim with no answer: status %s, want pending", got)
+	}
+
+	e = receipt("en", "once")
+	e.To, e.ID = "held@example.org", "receipt_held"
+	m, rec, _ = mailerOn(t, "appeal@solidarity.example", e)
 	rec.EventID = "evt-held"
 	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}, "sk": &types.AttributeValueMemberS{Value: "META"}}
 	if ok, err := m.claim(context.Background(), key, "another-mailer"); !ok || err != nil {
