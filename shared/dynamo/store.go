@@ -149,7 +149,7 @@ func (s *Store) create(ctx context.Context, items []types.TransactWriteItem) err
 	var old map[string]types.AttributeValue
 	if len(items) == 1 {
 		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: first.TableName, Item: first.Item,
-			ConditionExpression: first.ConditionExpression, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+			ConditionExpression: first.ConditionExpression, ReturnValuesOnConditionCheckFailure: first.ReturnValuesOnConditionCheckFailure})
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
 			old = ccf.Item

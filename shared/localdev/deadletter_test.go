@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/staff"
@@ -47,13 +48,7 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range out.Messages {
-			var body struct {
-				Keys map[string]string `json:"keys"`
-			}
-			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &body); err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(body.Keys["pk"], "EMAIL#receipt_"+localpay.PaymentIntentID(d)) {
+			if strings.HasPrefix(deadLetterKeys(t, m)["pk"], "EMAIL#receipt_"+localpay.PaymentIntentID(d)) {
 				if n := len(s.env.SentEmails(t, "undeliverable@example.org")); n != 0 {
 					t.Fatalf("%d sent", n)
 				}
@@ -70,6 +65,18 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 		// would hold up the mailer.
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// deadLetterKeys are the keys of the record a dead letter points at.
+func deadLetterKeys(t testing.TB, m sqstypes.Message) map[string]string {
+	t.Helper()
+	var body struct {
+		Keys map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Keys
 }
 
 // redriveAndCheck runs `staff mail redrive` with a mailer that works: the receipt goes

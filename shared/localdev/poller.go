@@ -63,8 +63,7 @@ func (p *Poller) poll(ctx context.Context, arn string, last map[string]string) e
 	for _, sh := range ds.StreamDescription.Shards {
 		id := aws.ToString(sh.ShardId)
 		// A fresh iterator after the last record seen, at every poll: iterators expire in
-		// AWS after 15 minutes, and moto's go stale when a cancelled transaction restores
-		// the table (its stream shard is replaced by a copy).
+		// AWS after 15 minutes.
 		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: sh.ShardId,
 			ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon}
 		if seq, seen := last[id]; seen {

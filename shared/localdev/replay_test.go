@@ -21,8 +21,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -506,23 +504,9 @@ type outboxEmail struct {
 
 func (r *replayRun) outbox() []outboxEmail {
 	r.t.Helper()
-	p := dynamodb.NewScanPaginator(r.s.env.DB(), &dynamodb.ScanInput{
-		TableName:                 aws.String(r.s.table),
-		FilterExpression:          aws.String("#t = :t"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: "email"}},
-	})
 	var out []outboxEmail
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		var batch []outboxEmail
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &batch); err != nil {
-			r.t.Fatal(err)
-		}
-		out = append(out, batch...)
+	if err := attributevalue.UnmarshalListOfMaps(r.s.items("email"), &out); err != nil {
+		r.t.Fatal(err)
 	}
 	return out
 }
@@ -542,13 +526,8 @@ func (r *replayRun) deadLetters(queue string) map[string]bool {
 			return keys
 		}
 		for _, m := range out.Messages {
-			var body struct {
-				Keys map[string]string `json:"keys"`
-			}
-			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &body); err != nil {
-				r.t.Fatal(err)
-			}
-			keys[body.Keys["pk"]+"|"+body.Keys["sk"]] = true
+			k := deadLetterKeys(r.t, m)
+			keys[k["pk"]+"|"+k["sk"]] = true
 		}
 	}
 }

@@ -181,16 +181,27 @@ func (s *stack) campaign() campaign.Campaign {
 // items returns every item of the given type in the table.
 func (s *stack) items(typ string) []map[string]types.AttributeValue {
 	s.t.Helper()
-	out, err := s.env.DB().Scan(context.Background(), &dynamodb.ScanInput{
-		TableName:                 aws.String(s.table),
+	return itemsOfType(s.t, s.env.DB(), s.table, typ)
+}
+
+// itemsOfType reads every item of the given type in table, page by page.
+func itemsOfType(tb testing.TB, db *dynamodb.Client, table, typ string) []map[string]types.AttributeValue {
+	tb.Helper()
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
 		FilterExpression:          aws.String("#t = :t"),
 		ExpressionAttributeNames:  map[string]string{"#t": "type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: typ}},
 	})
-	if err != nil {
-		s.t.Fatal(err)
+	var out []map[string]types.AttributeValue
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, page.Items...)
 	}
-	return out.Items
+	return out
 }
 
 func (s *stack) donationByID(id string) donation.Donation {
