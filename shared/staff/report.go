@@ -19,13 +19,21 @@ import (
 
 // Sources is where reports read the table: exports (a folder or S3) or the live table.
 type Sources struct {
-	S3     export.S3API   // for s3:// exports
-	DB     export.Scanner // for -live
-	Table  string         // for -live and export start
-	Tty    io.Writer      // a terminal for the progress bar, or nil
-	Export ExportAPI      // for export start
-	Mailer *mail.Mailer   // for mail redrive
-	Queue  Queue          // for mail redrive -queue
+	S3     export.S3API     // for s3:// exports
+	DB     export.Scanner   // for -live
+	Table  string           // for -live and export start
+	Tty    io.Writer        // a terminal for the progress bar, or nil
+	Export ExportAPI        // for export start
+	Mailer *mail.Mailer     // for mail redrive
+	Queue  Queue            // for mail redrive -queue
+	Now    func() time.Time // the clock; nil is time.Now
+}
+
+func (s Sources) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // ExportAPI is what starting an export needs of the DynamoDB client.
@@ -48,7 +56,7 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 		return fmt.Errorf("describe table: %w", err)
 	}
 	rec, err := backup.Exporter{DB: src.Export, Table: src.Table, TableARN: aws.ToString(desc.Table.TableArn),
-		Bucket: *bucket, Now: time.Now}.Run(ctx)
+		Bucket: *bucket, Now: src.now}.Run(ctx)
 	if err != nil {
 		return err
 	}

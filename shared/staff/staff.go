@@ -97,8 +97,9 @@ var ErrUsage = errors.New("usage")
 
 // Run runs one command.
 func Run(ctx context.Context, store Store, src Sources, args []string, out io.Writer) error {
+	now := src.now()
 	if len(args) >= 1 && args[0] == "report" {
-		return runReport(ctx, src, args[1:], out, time.Now().UTC())
+		return runReport(ctx, src, args[1:], out, now.UTC())
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
@@ -107,9 +108,9 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "campaign create":
 		return createCampaign(ctx, store, args[2:], out)
 	case "campaign show":
-		return showCampaign(ctx, store, args[2:], out)
+		return showCampaign(ctx, store, args[2:], out, now)
 	case "offline add":
-		return addOffline(ctx, store, args[2:], out)
+		return addOffline(ctx, store, args[2:], out, now)
 	case "branches import":
 		return importBranches(ctx, store, args[2:], out)
 	case "branches list":
@@ -117,9 +118,9 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "members list":
 		return listMembers(ctx, store, args[2:], out)
 	case "members move":
-		return moveMember(ctx, store, args[2:], out, time.Now())
+		return moveMember(ctx, store, args[2:], out, now)
 	case "subscriptions mailing":
-		return mailingList(ctx, store, args[2:], out)
+		return mailingList(ctx, store, args[2:], out, now.UTC())
 	case "mail redrive":
 		return redrive(ctx, src, args[2:], out)
 	case "export start":
@@ -127,7 +128,7 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "privacy find", "privacy erase":
 		return privacy(ctx, store, args[1], args[2:], out)
 	case "subscriptions lapsing":
-		return lapsing(ctx, store, args[2:], out, time.Now().UTC())
+		return lapsing(ctx, store, args[2:], out, now.UTC())
 	}
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
 }
@@ -202,7 +203,7 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 	return nil
 }
 
-func showCampaign(ctx context.Context, store Store, args []string, out io.Writer) error {
+func showCampaign(ctx context.Context, store Store, args []string, out io.Writer, now time.Time) error {
 	fs := newFlags("campaign show")
 	slug := fs.String("slug", "", "")
 	lang := fs.String("lang", "en", "")
@@ -222,12 +223,12 @@ func showCampaign(ctx context.Context, store Store, args []string, out io.Writer
 		OnlineCents   int64 `json:"online_cents"`
 		RefundedCents int64 `json:"refunded_cents"`
 		Open          bool  `json:"open"`
-	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.Accepting(time.Now())})
+	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.Accepting(now)})
 }
 
 var methods = map[string]bool{"cheque": true, "cash": true, "e-transfer": true, "other": true}
 
-func addOffline(ctx context.Context, store Store, args []string, out io.Writer) error {
+func addOffline(ctx context.Context, store Store, args []string, out io.Writer, now time.Time) error {
 	fs := newFlags("offline add")
 	slug := fs.String("campaign", "", "")
 	amount := fs.String("amount", "", "")
@@ -254,7 +255,7 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer) 
 		*id = ids.New("off")
 	}
 	g := dynamo.OfflineGift{ID: *id, Campaign: *slug, AmountCents: cents, Method: *method,
-		ReceivedOn: *received, Note: *note, RecordedAt: time.Now().UTC(),
+		ReceivedOn: *received, Note: *note, RecordedAt: now.UTC(),
 		DonorName: strings.TrimSpace(*donorName), DonorEmail: contact.CanonicalEmail(*donorEmail)}
 	switch err := store.AddOfflineGift(ctx, g); {
 	case errors.Is(err, dynamo.ErrExists):

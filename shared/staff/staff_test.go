@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/emulator"
@@ -34,6 +35,12 @@ func TestParseDollars(t *testing.T) {
 // onTable returns a fresh table's store and a function that runs a staff command on it.
 func onTable(t *testing.T) (*dynamo.Store, func(args ...string) (string, error)) {
 	t.Helper()
+	return onTableAt(t, nil)
+}
+
+// onTableAt is onTable with the commands' clock set (nil: the real one).
+func onTableAt(t *testing.T, now func() time.Time) (*dynamo.Store, func(args ...string) (string, error)) {
+	t.Helper()
 	env := emulator.Get(t)
 	table := emulator.TableName(t)
 	if err := dynamo.CreateTable(context.Background(), env.DB(), table); err != nil {
@@ -42,7 +49,7 @@ func onTable(t *testing.T) (*dynamo.Store, func(args ...string) (string, error))
 	store := dynamo.New(env.DB(), table)
 	return store, func(args ...string) (string, error) {
 		var out bytes.Buffer
-		err := Run(context.Background(), store, Sources{DB: env.DB(), Table: table}, args, &out)
+		err := Run(context.Background(), store, Sources{DB: env.DB(), Table: table, Now: now}, args, &out)
 		return out.String(), err
 	}
 }

@@ -18,9 +18,9 @@ var MailingColumns = []string{"name", "line1", "line2", "city", "province_state"
 
 // mailingList writes the printer's list for an issue date: one row per mailed
 // subscription whose paid period covers the date, with its shipping address.
-func mailingList(ctx context.Context, store Store, args []string, out io.Writer) error {
+func mailingList(ctx context.Context, store Store, args []string, out io.Writer, now time.Time) error {
 	fs := newFlags("subscriptions mailing")
-	date := fs.String("date", time.Now().UTC().Format(time.DateOnly), "")
+	date := fs.String("date", now.Format(time.DateOnly), "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
