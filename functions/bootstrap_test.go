@@ -66,26 +66,36 @@ func bootstraps(tb testing.TB) string {
 
 // rie is one aws-lambda-rie running one bootstrap.
 type rie struct {
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	url       string
+	cmd       *exec.Cmd
+	done      chan struct{}
+	bootstrap string
+	env       []string
 }
 
 func startRIE(tb testing.TB, bootstrap string, env []string) *rie {
+	tb.Helper()
+	e := &rie{bootstrap: bootstrap, env: env}
+	e.start(tb)
+	tb.Cleanup(e.stop)
+	return e
+}
+
+// start launches the emulator on two free ports.
+func (e *rie) start(tb testing.TB) {
 	tb.Helper()
 	bin, err := emulator.Tool("aws-lambda-rie", "AWS_LAMBDA_RIE_BIN")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p1, err1 := emulator.FreePort()
-	p2, err2 := emulator.FreePort()
-	if err1 != nil || err2 != nil {
-		tb.Fatal(err1, err2)
+	ports, err := emulator.FreePorts(2)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(p1)
+	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	cmd := exec.Command(bin, "--runtime-interface-emulator-address", addr,
-		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(p2), bootstrap)
-	cmd.Env = env
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(ports[1]), e.bootstrap)
+	cmd.Env = e.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// The function's log lines (and the emulator's) go to the log book, which Run checks
 	// for personal data.
@@ -97,10 +107,9 @@ func startRIE(tb testing.TB, bootstrap string, env []string) *rie {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	e := &rie{url: "http://" + addr + "/2015-03-31/functions/function/invocations", cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(e.done) }()
-	tb.Cleanup(e.stop)
-	return e
+	e.url, e.cmd, e.done = "http://"+addr+"/2015-03-31/functions/function/invocations", cmd, make(chan struct{})
+	done := e.done
+	go func() { _ = cmd.Wait(); close(done) }()
 }
 
 func (e *rie) stop() {
@@ -108,11 +117,14 @@ func (e *rie) stop() {
 	<-e.done
 }
 
-// invoke sends event, retrying while the emulator is still starting to listen.
+// invoke sends event, retrying while the emulator is still starting to listen. An
+// emulator that exited before answering lost one of its ports to another process
+// between the kernel naming it free and the emulator binding it: it starts again on
+// others (five tries).
 func (e *rie) invoke(tb testing.TB, event []byte) []byte {
 	tb.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for {
+	for restarts := 0; ; {
 		res, err := http.Post(e.url, "application/json", bytes.NewReader(event))
 		if err == nil {
 			defer res.Body.Close()
@@ -121,6 +133,15 @@ func (e *rie) invoke(tb testing.TB, event []byte) []byte {
 				tb.Fatalf("emulator answered %d: %s", res.StatusCode, body)
 			}
 			return body
+		}
+		select {
+		case <-e.done:
+			if restarts++; restarts > 5 {
+				tb.Fatalf("emulator exited before answering, %d times: %v", restarts, err)
+			}
+			e.start(tb)
+			continue
+		default:
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("emulator not reachable: %v", err)

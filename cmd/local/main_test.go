@@ -27,14 +27,11 @@ func TestMakeDev(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	ports := map[string]int{}
-	for _, name := range []string{"PORT", "MOTO_PORT", "STRIPE_MOCK_PORT"} {
-		p, err := emulator.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[name] = p
+	free, err := emulator.FreePorts(3)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ports := map[string]int{"PORT": free[0], "MOTO_PORT": free[1], "STRIPE_MOCK_PORT": free[2]}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports["PORT"]), "MOTO_PORT="+strconv.Itoa(ports["MOTO_PORT"]),
 		"STRIPE_MOCK_PORT="+strconv.Itoa(ports["STRIPE_MOCK_PORT"]), "TABLE_NAME=dev-test")

@@ -62,21 +62,13 @@ func Get(t testing.TB) *Env {
 
 func startEnv() (*Env, error) {
 	ctx := context.Background()
-	motoPort, err := FreePort()
+	moto, err := OnFreePorts(1, func(p []int) (*Proc, error) { return StartMoto(ctx, p[0], logFile("moto")) })
 	if err != nil {
 		return nil, err
 	}
-	moto, err := StartMoto(ctx, motoPort, logFile("moto"))
-	if err != nil {
-		return nil, err
-	}
-	p1, err1 := FreePort()
-	p2, err2 := FreePort()
-	if err1 != nil || err2 != nil {
-		moto.Stop()
-		return nil, fmt.Errorf("free ports: %v %v", err1, err2)
-	}
-	stripeMock, err := StartStripeMock(ctx, p1, p2, logFile("stripe-mock"))
+	stripeMock, err := OnFreePorts(2, func(p []int) (*Proc, error) {
+		return StartStripeMock(ctx, p[0], p[1], logFile("stripe-mock"))
+	})
 	if err != nil {
 		moto.Stop()
 		return nil, err

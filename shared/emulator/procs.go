@@ -45,15 +45,53 @@ func (p *Proc) Stop() {
 	}
 }
 
-// FreePort asks the kernel for a free loopback port.
+// FreePorts asks the kernel for n distinct free loopback ports, holding each until all
+// are chosen (two separate asks may return the same port).
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// FreePort is one free loopback port.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := FreePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
 }
+
+// OnFreePorts runs start on n free ports and tries again on others when the server could
+// not have them: between the kernel naming a free port and the server binding it, any
+// process (an outgoing connection's ephemeral port among them) may take it. Five tries.
+func OnFreePorts[T any](n int, start func(ports []int) (T, error)) (T, error) {
+	var (
+		v   T
+		err error
+	)
+	for range 5 {
+		var ports []int
+		if ports, err = FreePorts(n); err != nil {
+			return v, err
+		}
+		if v, err = start(ports); err == nil || !errors.Is(err, ErrPortTaken) {
+			return v, err
+		}
+	}
+	return v, err
+}
+
+// ErrPortTaken means a server could not listen on its port: it was already in use, or
+// the server exited before it answered.
+var ErrPortTaken = errors.New("port taken")
 
 // Root is the module's root folder (where go.mod is).
 func Root() string {
@@ -85,7 +123,7 @@ func start(name, url string, logTo *os.File, bin string, args ...string) (*Proc,
 	// Another server on the port would answer the readiness check in our stead.
 	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), 200*time.Millisecond); err == nil {
 		c.Close()
-		return nil, fmt.Errorf("%s: %s is already in use", name, url)
+		return nil, fmt.Errorf("%s: %s is already in use: %w", name, url, ErrPortTaken)
 	}
 	cmd := exec.Command(bin, args...)
 	// Its own process group, stopped as a group; and killed if this process dies first.
@@ -114,7 +152,7 @@ func (p *Proc) waitHTTP(ctx context.Context, url string) error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready", p.Name)
+			return fmt.Errorf("%s exited before it was ready (%w?)", p.Name, ErrPortTaken)
 		case <-ctx.Done():
 			p.Stop()
 			return errors.Join(fmt.Errorf("%s not ready", p.Name), err)
