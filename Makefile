@@ -20,7 +20,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test tools unit lint fuzz build clean bench proof
+.PHONY: dev test tools unit lint fuzz build clean bench proof race
 
 dev: tools
 	$(GO) build -o $(BIN)/local ./cmd/local
@@ -68,44 +68,42 @@ fuzz:
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(or $(FT_EMAIL),$(FUZZTIME))
 	$(GO) test ./shared/export -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(or $(FT_EXPORT),$(FUZZTIME))
 
-# Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each.
-build-DonateFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/donate
-build-CampaignFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/campaign
-build-StripeWebhookFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/stripe-webhook
-build-MailerFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/mailer
-build-SignupFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/signup
-build-UnsubscribeFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/unsubscribe
-build-SubscribeFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/subscribe
-build-PortalFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/portal
-build-ExportFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/export
+# Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
+# `make build-<LogicalId>` (BuildMethod: makefile); the pattern rule serves them all, each
+# LogicalId paired with its folder under functions/ here.
+FUNCTION_DIRS := DonateFunction:donate CampaignFunction:campaign StripeWebhookFunction:stripe-webhook \
+	MailerFunction:mailer SignupFunction:signup UnsubscribeFunction:unsubscribe SubscribeFunction:subscribe \
+	PortalFunction:portal ExportFunction:export
+FUNCTIONS := $(foreach f,$(FUNCTION_DIRS),$(firstword $(subst :, ,$(f))))
+function_dir = $(patsubst $(1):%,%,$(filter $(1):%,$(FUNCTION_DIRS)))
+
+build-%Function:
+	@test -n "$(call function_dir,$*Function)" || { echo "no function $*Function in FUNCTION_DIRS"; exit 1; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*Function)
 
 # All of them, into build/<LogicalId>/bootstrap.
-FUNCTIONS := DonateFunction CampaignFunction StripeWebhookFunction MailerFunction SignupFunction UnsubscribeFunction \
-	SubscribeFunction PortalFunction ExportFunction
 build:
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/build/$$f || exit 1; done
+
+# The race detector over the packages whose goroutines meet: the mailer (concurrent
+# claims), the local stream poller and server, and the end-to-end tests that drive them
+# (concurrent deliveries, the replay's senders).
+RACE_PKGS := ./shared/mail ./shared/dev/localdev ./shared/dev/faults ./shared/dev/e2e ./cmd/local
+race: tools
+	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
 # The performance figures, printed and written into the README (a few minutes; jq needed).
 bench: tools
 	$(GO) run ./cmd/bench
 
-# The replay scenario at length (shared/localdev/replay_test.go): PROOF_EVENTS Stripe
+# The replay scenario at length (shared/dev/e2e/replay_test.go): PROOF_EVENTS Stripe
 # events, each delivered two or three times, shuffled, concurrently, through injected AWS
 # faults; PROOF_SEED replays a run (its seed is printed). Prints the run's figures.
 PROOF_EVENTS ?= 2000
 PROOF_SEED ?= 0
 proof: tools
-	set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^TestReplayDayUnderFaults$$' -v ./shared/localdev \
+	set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^TestReplayDayUnderFaults$$' -v ./shared/dev/e2e \
 		-args -replay.events=$(PROOF_EVENTS) -replay.seed=$(PROOF_SEED) | grep -v '^{'
 
 clean:

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/solidarity/solidarity/shared/backup"
 	"github.com/solidarity/solidarity/shared/export"
 )
 
@@ -55,7 +54,7 @@ func TestExportUnderTheEmulator(t *testing.T) {
 
 	wait, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := backup.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil { // moto exports in the background
+	if err := export.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil { // moto exports in the background
 		t.Fatal(err)
 	}
 	src := export.S3{Client: s3c, Bucket: bucket, Prefix: rec.Prefix}

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 )
 
 // TestBootstrapsUnderTheEmulator invokes every function's bootstrap once or more with

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 // serverlessFunctions are the logical ids of template.yaml's functions.

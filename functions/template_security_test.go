@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 // TestTemplateSecurity reads template.yaml as written: no wildcard action or resource in

@@ -70,7 +70,7 @@ func main() {
 	}
 
 	step("requests per second through the local server, against the bare emulator calls they make")
-	tp := parse(run("go", "test", "./shared/localdev", "-run", "^$", "-bench", "WebhookThroughput", "-benchtime", "300x"),
+	tp := parse(run("go", "test", "./shared/dev/e2e", "-run", "^$", "-bench", "WebhookThroughput", "-benchtime", "300x"),
 		`Benchmark(WebhookThroughput)-\d+\s.*?([\d.]+) bare-req/s\s+([\d.]+) calls/req\s+([\d.]+) req/s\s+([\d.]+) x-bare`)
 	if m, ok := tp["WebhookThroughput"]; ok && len(m) >= 4 {
 		fmt.Fprintf(&out, "\n| payment webhooks, in sequence (300) | req/s | DynamoDB calls/req |\n|---|---:|---:|\n"+
@@ -79,7 +79,7 @@ func main() {
 	}
 
 	step("cost model: a gift, a signup, a renewal through the local system (50 each)")
-	cost := parse(run("go", "test", "./shared/localdev", "-run", "^$", "-bench", "OperationCost", "-benchtime", "50x"),
+	cost := parse(run("go", "test", "./shared/dev/e2e", "-run", "^$", "-bench", "OperationCost", "-benchtime", "50x"),
 		`BenchmarkOperationCost/(\w+)-\d+\s.*?([\d.]+) RRU/op\s+([\d.]+) WRU/op\s+([\d.]+) emails/op\s+([\d.]+) mailer-invocations/op\s+([\d.]+) mailer-ms/op\s+([\d.]+) request-ms/op\s+([\d.]+) requests/op`)
 	out.WriteString(costTable(cost))
 

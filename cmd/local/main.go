@@ -18,9 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/config"
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/localdev"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/redact"
 )
 
@@ -32,15 +31,12 @@ func main() {
 	}
 }
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func port(name string, def int) (int, error) {
-	p, err := strconv.Atoi(env(name, strconv.Itoa(def)))
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	p, err := strconv.Atoi(v)
 	if err != nil || p < 1 || p > 65535 {
 		return 0, fmt.Errorf("%s must be a port number", name)
 	}
@@ -89,28 +85,17 @@ func run() error {
 		return fmt.Errorf("stripe-mock on port %d (see .dev/stripe-mock-%d.log): %w", stripePort, stripePort, err)
 	}
 
-	// The same limits as in AWS, from the same settings (RATE_LIMIT_PER_IP…).
-	if os.Getenv("TABLE_NAME") == "" {
-		os.Setenv("TABLE_NAME", "solidarity")
-	}
-	settings, err := config.Load()
+	// Every setting as in AWS (the README's list), over the local defaults.
+	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
+	settings, err := localdev.Settings(os.Getenv, base, stripeMock.URL)
 	if err != nil {
 		return err
 	}
-	perIP, perEmail, window := settings.RateLimits()
-	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	sys, err := localdev.New(ctx, localdev.Options{
-		PublicURL:      base,
-		MotoURL:        moto.URL,
-		StripeURL:      stripeMock.URL,
-		Table:          env("TABLE_NAME", "solidarity"),
-		WebhookSecret:  env("STRIPE_WEBHOOK_SECRET", "whsec_local_dev_secret"),
-		MailFrom:       env("MAIL_FROM", "appeal@solidarity.example"),
-		AllowedOrigins: config.List(env("ALLOWED_ORIGINS", base+",http://localhost:"+strconv.Itoa(httpPort))),
-		WebDir:         filepath.Join(emulator.Root(), "web"),
-		BranchesCSV:    filepath.Join(emulator.Root(), "infra", "branches.csv"),
-		RatePerIP:      perIP, RatePerEmail: perEmail, RateWindow: window,
-		TurnstileSecret: settings.TurnstileSecret, TurnstileVerifyURL: settings.TurnstileVerifyURL,
+		Config:      settings,
+		MotoURL:     moto.URL,
+		WebDir:      filepath.Join(emulator.Root(), "web"),
+		BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
 	})
 	if err != nil {
 		return err
@@ -134,7 +119,7 @@ Solidarity is running locally.
   Subscriptions      %[1]s/subscribe.html   (manage: %[1]s/manage.html)
   Appeal progress    %[1]s/campaigns/appeal-2024
   API (POST)         %[1]s/donations  %[1]s/members  %[1]s/subscriptions  %[1]s/portal
-  Stripe webhook     %[1]s/webhooks/stripe   (secret from STRIPE_WEBHOOK_SECRET)
+  Stripe webhook     %[1]s/webhooks/stripe   (secret: STRIPE_WEBHOOK_SECRET, default whsec_local_dev_secret)
   moto_server        %[2]s   (DynamoDB, Streams, SES v2, S3, SQS)
   stripe-mock        %[3]s
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 // TestMakeDev runs the local system as `make dev` does, on free ports, makes a French

@@ -7,16 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
@@ -57,9 +55,10 @@ func run(ctx context.Context, cfg config.Config) error {
 		}),
 		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr), Export: db,
 	}
-	if cfg.MailFrom != "" && cfg.PublicURL != "" {
-		src.Mailer = &mail.Mailer{DB: db, Table: cfg.Table, SES: sesv2.NewFromConfig(aws), From: cfg.MailFrom,
-			ConfigurationSet: cfg.MailConfigurationSet, Links: mail.Links(cfg.DonatePageURL), PublicURL: cfg.PublicURL, Now: time.Now}
+	// mail redrive sends through the mailer function's own assembly, when its settings
+	// are given.
+	if m, err := assembly.Mailer(ctx, assembly.Env{Config: cfg, AWS: aws}); err == nil {
+		src.Mailer = &m
 		src.Queue = sqs.NewFromConfig(aws)
 	}
 	return staff.Run(ctx, dynamo.New(db, cfg.Table), src, os.Args[1:], os.Stdout)

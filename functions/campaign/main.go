@@ -4,16 +4,13 @@ package main
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/solidarity/solidarity/shared/campaign"
-	"github.com/solidarity/solidarity/shared/config"
-	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
 
 func main() {
-	cfg, aws := config.Boot(context.Background())
-	h := campaign.Handler{Campaigns: dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table)}
-	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
+	ctx := context.Background()
+	env := assembly.Boot(ctx)
+	h := assembly.Must(assembly.Campaign(ctx, env))
+	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
 }

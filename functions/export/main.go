@@ -4,25 +4,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/solidarity/solidarity/shared/backup"
-	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/export"
 )
 
 func main() {
-	cfg, aws := config.Boot(context.Background())
-	if cfg.TableARN == "" || cfg.ExportBucket == "" {
-		config.Fatal("config", errors.New("TABLE_ARN and EXPORT_BUCKET must be set"))
-	}
-	e := backup.Exporter{DB: dynamodb.NewFromConfig(aws), Table: cfg.Table, TableARN: cfg.TableARN, Bucket: cfg.ExportBucket, Now: time.Now}
-	lambda.StartWithOptions(func(ctx context.Context, _ events.EventBridgeEvent) (backup.Record, error) {
+	ctx := context.Background()
+	e := assembly.Must(assembly.Export(ctx, assembly.Boot(ctx)))
+	lambda.StartWithOptions(func(ctx context.Context, _ events.EventBridgeEvent) (export.Record, error) {
 		return e.Run(ctx)
 	}, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))
 }

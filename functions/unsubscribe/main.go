@@ -4,18 +4,14 @@ package main
 
 import (
 	"context"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/solidarity/solidarity/shared/config"
-	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/httpapi"
-	"github.com/solidarity/solidarity/shared/unsubscribe"
 )
 
 func main() {
-	cfg, aws := config.Boot(context.Background())
-	h := unsubscribe.Handler{Store: dynamo.New(dynamodb.NewFromConfig(aws), cfg.Table), Now: time.Now}
-	httpapi.Start(httpapi.Mux(h), cfg.AllowedOrigins)
+	ctx := context.Background()
+	env := assembly.Boot(ctx)
+	h := assembly.Must(assembly.Unsubscribe(ctx, env))
+	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
 }

@@ -1,5 +1,5 @@
-// Package config reads the functions' settings from the environment, once per cold start.
-// It makes no network call; secrets stored in SSM are fetched by package secrets.
+// Package config reads the functions' settings from the environment, once per cold start,
+// and the secrets SSM Parameter Store holds (Resolve: the only call that reaches AWS).
 package config
 
 import (
@@ -52,39 +52,43 @@ type Config struct {
 }
 
 // Load reads the environment.
-func Load() (Config, error) {
+func Load() (Config, error) { return LoadFrom(os.Getenv) }
+
+// LoadFrom reads the settings through getenv: the environment in AWS, the environment
+// over the local defaults under `make dev`, a test's own settings in tests.
+func LoadFrom(getenv func(string) string) (Config, error) {
 	c := Config{
-		Table:                    os.Getenv("TABLE_NAME"),
-		AllowedOrigins:           List(os.Getenv("ALLOWED_ORIGINS")),
-		PublicURL:                strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
-		DonatePageURL:            os.Getenv("DONATE_PAGE_URL"),
-		StripeAPIURL:             os.Getenv("STRIPE_API_URL"),
-		StripeSecretKey:          os.Getenv("STRIPE_SECRET_KEY"),
-		StripeSecretKeyParam:     os.Getenv("STRIPE_SECRET_KEY_PARAM"),
-		StripeWebhookSecret:      os.Getenv("STRIPE_WEBHOOK_SECRET"),
-		StripeWebhookSecretParam: os.Getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
-		MailFrom:                 os.Getenv("MAIL_FROM"),
-		MailConfigurationSet:     os.Getenv("MAIL_CONFIGURATION_SET"),
-		TurnstileSecret:          os.Getenv("TURNSTILE_SECRET"),
-		TurnstileSecretParam:     os.Getenv("TURNSTILE_SECRET_PARAM"),
-		TurnstileVerifyURL:       os.Getenv("TURNSTILE_VERIFY_URL"),
-		TableARN:                 os.Getenv("TABLE_ARN"),
-		ExportBucket:             os.Getenv("EXPORT_BUCKET"),
+		Table:                    getenv("TABLE_NAME"),
+		AllowedOrigins:           List(getenv("ALLOWED_ORIGINS")),
+		PublicURL:                strings.TrimRight(getenv("PUBLIC_URL"), "/"),
+		DonatePageURL:            getenv("DONATE_PAGE_URL"),
+		StripeAPIURL:             getenv("STRIPE_API_URL"),
+		StripeSecretKey:          getenv("STRIPE_SECRET_KEY"),
+		StripeSecretKeyParam:     getenv("STRIPE_SECRET_KEY_PARAM"),
+		StripeWebhookSecret:      getenv("STRIPE_WEBHOOK_SECRET"),
+		StripeWebhookSecretParam: getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
+		MailFrom:                 getenv("MAIL_FROM"),
+		MailConfigurationSet:     getenv("MAIL_CONFIGURATION_SET"),
+		TurnstileSecret:          getenv("TURNSTILE_SECRET"),
+		TurnstileSecretParam:     getenv("TURNSTILE_SECRET_PARAM"),
+		TurnstileVerifyURL:       getenv("TURNSTILE_VERIFY_URL"),
+		TableARN:                 getenv("TABLE_ARN"),
+		ExportBucket:             getenv("EXPORT_BUCKET"),
 	}
 	var err error
-	if c.FeePercentBps, err = intEnv("FEE_PERCENT_BPS", 290, 0, 5000); err != nil {
+	if c.FeePercentBps, err = intEnv(getenv, "FEE_PERCENT_BPS", 290, 0, 5000); err != nil {
 		return c, err
 	}
-	if c.FeeFixedCents, err = intEnv("FEE_FIXED_CENTS", 30, 0, 10_000); err != nil {
+	if c.FeeFixedCents, err = intEnv(getenv, "FEE_FIXED_CENTS", 30, 0, 10_000); err != nil {
 		return c, err
 	}
-	if c.RatePerIP, err = intEnv("RATE_LIMIT_PER_IP", 20, 0, 1_000_000); err != nil {
+	if c.RatePerIP, err = intEnv(getenv, "RATE_LIMIT_PER_IP", 20, 0, 1_000_000); err != nil {
 		return c, err
 	}
-	if c.RatePerEmail, err = intEnv("RATE_LIMIT_PER_EMAIL", 5, 0, 1_000_000); err != nil {
+	if c.RatePerEmail, err = intEnv(getenv, "RATE_LIMIT_PER_EMAIL", 5, 0, 1_000_000); err != nil {
 		return c, err
 	}
-	if c.RateWindowMin, err = intEnv("RATE_LIMIT_WINDOW_MINUTES", 60, 1, 24*60); err != nil {
+	if c.RateWindowMin, err = intEnv(getenv, "RATE_LIMIT_WINDOW_MINUTES", 60, 1, 24*60); err != nil {
 		return c, err
 	}
 	if c.DonatePageURL == "" {
@@ -96,8 +100,8 @@ func Load() (Config, error) {
 	return c, nil
 }
 
-func intEnv(name string, def, lo, hi int64) (int64, error) {
-	v := os.Getenv(name)
+func intEnv(getenv func(string) string, name string, def, lo, hi int64) (int64, error) {
+	v := getenv(name)
 	if v == "" {
 		return def, nil
 	}

@@ -1,31 +1,25 @@
-// Package guard builds a form endpoint's guard from the settings: rate limits per client
-// IP and per email address, then Cloudflare Turnstile when a secret is configured.
+// Package guard decides whether a form post may go on: rate limits per client IP and per
+// email address, counted in DynamoDB, then Cloudflare Turnstile's proof of a person when
+// a secret is configured. Each form endpoint (donations, members, subscriptions) has one.
 package guard
 
 import (
-	"context"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/solidarity/solidarity/shared/config"
-	"github.com/solidarity/solidarity/shared/ratelimit"
 	"github.com/solidarity/solidarity/shared/request"
-	"github.com/solidarity/solidarity/shared/secrets"
-	"github.com/solidarity/solidarity/shared/turnstile"
 )
 
-// New is the guard of endpoint ("donations", "members", "subscriptions"). For main only:
-// a Turnstile secret that cannot be read ends the cold start.
-func New(ctx context.Context, cfg config.Config, awsCfg aws.Config, db ratelimit.DB, endpoint string) request.Guard {
-	perIP, perEmail, window := cfg.RateLimits()
-	v := turnstile.Verifier{URL: cfg.TurnstileVerifyURL}
-	if cfg.TurnstileSecret != "" || cfg.TurnstileSecretParam != "" {
-		secret, err := secrets.Resolve(ctx, ssm.NewFromConfig(awsCfg), "TURNSTILE_SECRET", cfg.TurnstileSecret, cfg.TurnstileSecretParam)
-		if err != nil {
-			config.Fatal("turnstile secret", err)
-		}
-		v.Secret = secret
-	}
-	return request.Guards(ratelimit.New(db, cfg.Table, endpoint, perIP, perEmail, window).Request, v.Request)
+// Settings are a form endpoint's limits and Turnstile's secret (empty: no Turnstile).
+type Settings struct {
+	PerIP, PerEmail int           // requests in Window; 0 turns a limit off
+	Window          time.Duration // the counting window
+	TurnstileSecret string
+	TurnstileURL    string // siteverify's address; empty is Cloudflare's
+}
+
+// New is the guard of endpoint ("donations", "members", "subscriptions"): its rate
+// limits, then Turnstile.
+func New(db DB, table, endpoint string, s Settings) request.Guard {
+	bots := Turnstile{Secret: s.TurnstileSecret, URL: s.TurnstileURL}
+	return request.Guards(NewRateLimit(db, table, endpoint, s.PerIP, s.PerEmail, s.Window).Request, bots.Request)
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
 )

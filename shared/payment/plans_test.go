@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )

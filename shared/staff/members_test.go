@@ -16,7 +16,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/branch"
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
 )

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/solidarity/solidarity/shared/backup"
 	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/report"
@@ -38,8 +37,8 @@ func (s Sources) now() time.Time {
 
 // ExportAPI is what starting an export needs of the DynamoDB client.
 type ExportAPI interface {
-	backup.DB
-	backup.Describer
+	export.DB
+	export.Describer
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
 
@@ -55,14 +54,14 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 	if err != nil {
 		return fmt.Errorf("describe table: %w", err)
 	}
-	rec, err := backup.Exporter{DB: src.Export, Table: src.Table, TableARN: aws.ToString(desc.Table.TableArn),
+	rec, err := export.Exporter{DB: src.Export, Table: src.Table, TableARN: aws.ToString(desc.Table.TableArn),
 		Bucket: *bucket, Now: src.now}.Run(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "export %s started (%s): s3://%s/%s/\n", rec.ARN, rec.Status, rec.Bucket, rec.Prefix)
 	if *wait {
-		if err := backup.Wait(ctx, src.Export, rec.ARN, 2*time.Second); err != nil {
+		if err := export.Wait(ctx, src.Export, rec.ARN, 2*time.Second); err != nil {
 			return err
 		}
 		fmt.Fprintln(out, "export complete")

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/donation"
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )

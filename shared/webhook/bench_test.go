@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/request"
 )
 

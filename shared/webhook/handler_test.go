@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/donation"
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )

@@ -2,7 +2,7 @@
 // to the exports bucket (DynamoDB JSON, under exports/<date>/), and records the export in
 // the table, so staff and Athena always have yesterday's data without touching the live
 // table.
-package backup
+package export
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/donation"
-	"github.com/solidarity/solidarity/shared/emulator"
 	"github.com/solidarity/solidarity/shared/i18n"
-	"github.com/solidarity/solidarity/shared/localpay"
 )
 
 func campaignRaised(s *stack) int64 { return s.campaign().RaisedCents() }
@@ -40,7 +42,7 @@ func TestGiveOnceInFrench(t *testing.T) {
 	if got := s.donationByID(d.ID); got.Status != donation.StatusPaid || got.PaidCents != 2500 || got.PaymentCount != 1 {
 		t.Fatalf("donation %+v", got)
 	}
-	res := s.do(http.MethodGet, "/campaigns/"+AppealSlug, "", "", nil).json(t)
+	res := s.do(http.MethodGet, "/campaigns/"+localdev.AppealSlug, "", "", nil).json(t)
 	if res["raised_cents"] != 9_002_500.0 {
 		t.Fatalf("GET raised_cents %v", res["raised_cents"])
 	}

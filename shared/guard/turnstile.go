@@ -1,8 +1,9 @@
-// Package turnstile checks Cloudflare Turnstile's proof that a form was filled in by a
-// person: the widget adds a token to the form (cf-turnstile-response), and the server asks
-// Cloudflare's siteverify whether it is good. Optional: with no secret configured, every
-// request passes, and the rate limits remain the only guard.
-package turnstile
+// Turnstile is Cloudflare's proof that a form was filled in by a person: the widget adds
+// a token to the form (cf-turnstile-response), and the server asks Cloudflare's
+// siteverify whether it is good. Optional: with no secret configured, every request
+// passes, and the rate limits remain the only guard.
+
+package guard
 
 import (
 	"context"
@@ -22,26 +23,26 @@ import (
 // SiteVerify is Cloudflare's verification endpoint.
 const SiteVerify = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
 
-// Field is the form field (and JSON key) the widget fills in.
-const Field = "cf-turnstile-response"
+// TurnstileField is the form field (and JSON key) the widget fills in.
+const TurnstileField = "cf-turnstile-response"
 
-// Verifier asks siteverify about tokens.
-type Verifier struct {
+// Turnstile asks siteverify about tokens.
+type Turnstile struct {
 	Secret string
 	URL    string // SiteVerify, or a stand-in locally
 	Client *http.Client
 }
 
 // Verify checks token (from the client at ip). A missing or refused token is a
-// validation error on Field. If Cloudflare cannot be reached, the request passes (and is
+// validation error on TurnstileField. If Cloudflare cannot be reached, the request passes (and is
 // logged): a donation form that fails whenever Cloudflare does would cost more than the
 // rate limits let through.
-func (v Verifier) Verify(ctx context.Context, token, ip string) error {
+func (v Turnstile) Verify(ctx context.Context, token, ip string) error {
 	if v.Secret == "" {
 		return nil
 	}
 	refused := httpapi.FieldErrors{}
-	refused.Add(Field, i18n.M("field.turnstile"))
+	refused.Add(TurnstileField, i18n.M("field.turnstile"))
 	if strings.TrimSpace(token) == "" || len(token) > 2048 {
 		return refused.Err()
 	}
@@ -84,6 +85,6 @@ func (v Verifier) Verify(ctx context.Context, token, ip string) error {
 }
 
 // Request is Verify as a request.Guard.
-func (v Verifier) Request(ctx context.Context, s request.Sender) error {
+func (v Turnstile) Request(ctx context.Context, s request.Sender) error {
 	return v.Verify(ctx, s.BotToken, s.IP)
 }

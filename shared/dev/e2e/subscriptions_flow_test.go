@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )

@@ -96,7 +96,7 @@ var ErrPortTaken = errors.New("port taken")
 // Root is the module's root folder (where go.mod is).
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
 // Tool finds an installed tool: $ENV, then the repo's bin/ (where `make tools` puts

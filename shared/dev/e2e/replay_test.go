@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"bytes"
@@ -19,16 +19,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/faults"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/faults"
-	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/plan"
@@ -321,7 +323,7 @@ func (r *replayRun) create() error {
 			if a.kind == actorMonthly {
 				freq = "monthly"
 			}
-			status, body, err = r.request(http.MethodPost, "/donations", map[string]any{"campaign": AppealSlug,
+			status, body, err = r.request(http.MethodPost, "/donations", map[string]any{"campaign": localdev.AppealSlug,
 				"amount_cents": a.amount, "frequency": freq, "first_name": a.first, "last_name": a.last,
 				"email": a.email(r.name), "language": a.lang})
 		case actorPlan:
@@ -647,7 +649,7 @@ type dayState struct {
 func (r *replayRun) state() dayState {
 	r.t.Helper()
 	ctx := context.Background()
-	c, err := r.store.Campaign(ctx, AppealSlug)
+	c, err := r.store.Campaign(ctx, localdev.AppealSlug)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -772,7 +774,7 @@ func (r *replayRun) checkSentOnce(before int) int {
 }
 
 func (r *replayRun) dlqURL() string {
-	out, err := sqs.NewFromConfig(r.s.env.AWS).GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(DeadLetterQueue)})
+	out, err := sqs.NewFromConfig(r.s.env.AWS).GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(localdev.DeadLetterQueue)})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -785,7 +787,7 @@ func TestReplayDayUnderFaults(t *testing.T) {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	t.Logf("replay seed %d (rerun: go test ./shared/localdev -run TestReplayDayUnderFaults -args -replay.seed=%d -replay.events=%d)", seed, seed, *replayEvents)
+	t.Logf("replay seed %d (rerun: go test ./shared/dev/e2e -run TestReplayDayUnderFaults -args -replay.seed=%d -replay.events=%d)", seed, seed, *replayEvents)
 	day := generateDay(seed, *replayEvents)
 	env := emulator.Get(t)
 	client := &http.Client{Timeout: 60 * time.Second}
@@ -829,7 +831,7 @@ func TestReplayDayUnderFaults(t *testing.T) {
 			run.deadLettered.Add(1)
 		}
 	}
-	run.start(newStack(t, false, func(o *Options) { o.MotoURL = srv.URL }))
+	run.start(newStack(t, false, func(s *setup) { s.opts.MotoURL = srv.URL }))
 	before = sesSent(t, env.Moto.URL)
 	started = time.Now()
 	proxy.On()

@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"bytes"
@@ -11,13 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/solidarity/solidarity/shared/backup"
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/staff"
 	"github.com/solidarity/solidarity/shared/subscription"
@@ -39,13 +41,13 @@ func (s *stack) exportToS3(t *testing.T) (string, *s3.Client) {
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintCaCentral1}}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := backup.Exporter{DB: db, Table: s.table, TableARN: aws.ToString(desc.Table.TableArn), Bucket: bucket, Now: time.Now}.Run(ctx)
+	rec, err := export.Exporter{DB: db, Table: s.table, TableARN: aws.ToString(desc.Table.TableArn), Bucket: bucket, Now: time.Now}.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wait, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := backup.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil {
+	if err := export.Wait(wait, db, rec.ARN, 100*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	return "s3://" + bucket + "/" + rec.Prefix, client
@@ -92,7 +94,7 @@ func TestReportsFromAMotoExport(t *testing.T) {
 		s.deliverUntilOK(ev)
 	}
 	var out bytes.Buffer
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"offline", "add", "-campaign", AppealSlug, "-amount", "250.00",
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"offline", "add", "-campaign", localdev.AppealSlug, "-amount", "250.00",
 		"-method", "cheque", "-received-on", "2026-11-20", "-id", "cheque-77", "-donor-name", "Marc Gagné", "-donor-email", "marc@example.org"}, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -126,19 +128,19 @@ func TestReportsFromAMotoExport(t *testing.T) {
 		return n
 	}
 	wantOnline, wantRefunded := int64(2500+5000+1000+1000), int64(1500)
-	wantOffline := int64(AppealOfflineCents + 25000)
+	wantOffline := int64(localdev.AppealOfflineCents + 25000)
 	payments := s.report(t, client, where, "payments")
 	if len(payments) != 4 || sum(payments, 3) != wantOnline || sum(payments, 4) != wantRefunded {
 		t.Fatalf("payments: %d rows, %d paid, %d refunded", len(payments), sum(payments, 3), sum(payments, 4))
 	}
-	appeal := s.report(t, client, where, "appeal", "-campaign", AppealSlug)
+	appeal := s.report(t, client, where, "appeal", "-campaign", localdev.AppealSlug)
 	total := appeal[len(appeal)-1]
 	net, _ := strconv.ParseInt(total[4], 10, 64)
 	if total[0] != "total" || total[1] != strconv.FormatInt(wantOnline, 10) || total[2] != strconv.FormatInt(wantOffline, 10) ||
 		total[3] != strconv.FormatInt(wantRefunded, 10) || net != wantOnline+wantOffline-wantRefunded {
 		t.Fatalf("appeal total %v", total)
 	}
-	res := s.do(http.MethodGet, "/campaigns/"+AppealSlug, "", "", nil)
+	res := s.do(http.MethodGet, "/campaigns/"+localdev.AppealSlug, "", "", nil)
 	if raised := res.json(t)["raised_cents"].(float64); int64(raised) != net {
 		t.Fatalf("GET /campaigns says %v raised; the appeal report's net is %d", raised, net)
 	}
@@ -185,7 +187,7 @@ func TestReportsFromAMotoExport(t *testing.T) {
 	})
 	t.Run("the live table gives the same", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := staff.Run(ctx, s.sys.Store, staff.Sources{DB: s.env.DB(), Table: s.table}, []string{"report", "appeal", "-live", "-campaign", AppealSlug}, &out); err != nil {
+		if err := staff.Run(ctx, s.sys.Store, staff.Sources{DB: s.env.DB(), Table: s.table}, []string{"report", "appeal", "-live", "-campaign", localdev.AppealSlug}, &out); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "total,"+total[1]+","+total[2]+","+total[3]+","+total[4]) {

@@ -1,6 +1,7 @@
-// Package secrets reads the Stripe secrets: from the environment locally, from SSM
-// Parameter Store (SecureString) in AWS, once per cold start.
-package secrets
+// Secrets (Stripe's keys, Turnstile's secret) come from the environment locally and from
+// SSM Parameter Store (SecureString) in AWS, once per cold start.
+
+package config
 
 import (
 	"context"
@@ -8,8 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/solidarity/solidarity/shared/config"
 )
 
 // SSM is the part of the SSM client used.
@@ -35,10 +34,10 @@ func Resolve(ctx context.Context, client SSM, setting, value, param string) (str
 
 // StripeKey is every Stripe-calling function's first wiring step: the secret key from
 // the environment or SSM, or a logged exit. For main only.
-func StripeKey(ctx context.Context, cfg config.Config, awsCfg aws.Config) string {
+func StripeKey(ctx context.Context, cfg Config, awsCfg aws.Config) string {
 	key, err := Resolve(ctx, ssm.NewFromConfig(awsCfg), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
 	if err != nil {
-		config.Fatal("stripe secret key", err)
+		Fatal("stripe secret key", err)
 	}
 	return key
 }

@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"path/filepath"
@@ -10,10 +10,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
-func withWeb(o *Options) { o.WebDir = filepath.Join(emulator.Root(), "web") }
+func withWeb(s *setup) { s.opts.WebDir = filepath.Join(emulator.Root(), "web") }
 
 // TestBrowserGiveInFrench: a supporter gives $50 in French from the donation page, pays
 // on the (local) checkout page, sees the French thanks, gets the French receipt, and the

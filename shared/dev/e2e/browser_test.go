@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 func init() { emulator.Logs.Personal("Noémie", "Lafleur", "Jasper", "Okoro") }

@@ -1,8 +1,9 @@
-// Package ratelimit counts requests per client in DynamoDB, so every Lambda instance
-// shares the counts: a fixed window per key, one conditional update per check, and the
-// table's TTL clears old windows. The form endpoints use it per client IP and per email
+// Rate limits count requests per client in DynamoDB, so every Lambda instance shares the
+// counts: a fixed window per key, one conditional update per check, and the table's TTL
+// clears old windows. The form endpoints are limited per client IP and per email
 // address, which keeps a card-testing bot from reaching Stripe more than a few times.
-package ratelimit
+
+package guard
 
 import (
 	"context"
@@ -91,8 +92,8 @@ func (l Limiter) Allow(ctx context.Context, key string, rule Rule) error {
 	return nil
 }
 
-// Guard limits a form endpoint per client IP and per email address.
-type Guard struct {
+// RateLimit limits a form endpoint per client IP and per email address.
+type RateLimit struct {
 	Limiter  Limiter
 	Endpoint string // the endpoint's name in the keys: donations, members…
 	PerIP    Rule
@@ -100,7 +101,7 @@ type Guard struct {
 }
 
 // Check counts one request from ip for email (which may be empty).
-func (g Guard) Check(ctx context.Context, ip, email string) error {
+func (g RateLimit) Check(ctx context.Context, ip, email string) error {
 	if err := g.Limiter.Allow(ctx, g.Endpoint+"|ip|"+ip, g.PerIP); err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func (g Guard) Check(ctx context.Context, ip, email string) error {
 }
 
 // Request is Check as a request.Guard.
-func (g Guard) Request(ctx context.Context, s request.Sender) error {
+func (g RateLimit) Request(ctx context.Context, s request.Sender) error {
 	return g.Check(ctx, s.IP, s.Email)
 }
 
-// New is the guard of one endpoint: at most perIP requests from one client IP and
-// perEmail for one email address in each window (0 turns a limit off).
-func New(db DB, table, endpoint string, perIP, perEmail int, window time.Duration) Guard {
-	return Guard{Limiter: Limiter{DB: db, Table: table, Now: time.Now}, Endpoint: endpoint,
+// NewRateLimit is the rate limit of one endpoint: at most perIP requests from one client
+// IP and perEmail for one email address in each window (0 turns a limit off).
+func NewRateLimit(db DB, table, endpoint string, perIP, perEmail int, window time.Duration) RateLimit {
+	return RateLimit{Limiter: Limiter{DB: db, Table: table, Now: time.Now}, Endpoint: endpoint,
 		PerIP: Rule{Limit: perIP, Window: window}, PerEmail: Rule{Limit: perEmail, Window: window}}
 }

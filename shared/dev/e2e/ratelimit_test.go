@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
 )
@@ -19,7 +18,7 @@ import (
 // Checkout session opens).
 func TestRateLimitStopsCardTesting(t *testing.T) {
 	const perIP = 10
-	s := newStack(t, false, func(o *Options) { o.RatePerIP, o.RatePerEmail, o.RateWindow = perIP, 3, time.Hour })
+	s := newStack(t, false, set("RATE_LIMIT_PER_IP", strconv.Itoa(perIP), "RATE_LIMIT_PER_EMAIL", "3", "RATE_LIMIT_WINDOW_MINUTES", "60"))
 	created, limited := 0, 0
 	for i := 0; i < 200; i++ {
 		body := validDonation()
@@ -49,7 +48,7 @@ func TestRateLimitStopsCardTesting(t *testing.T) {
 		t.Fatal("no rate-limit counter in the table")
 	}
 	t.Run("per email address, across the endpoints' forms too", func(t *testing.T) {
-		s := newStack(t, false, func(o *Options) { o.RatePerIP, o.RatePerEmail, o.RateWindow = 100, 3, time.Hour })
+		s := newStack(t, false, set("RATE_LIMIT_PER_IP", "100", "RATE_LIMIT_PER_EMAIL", "3", "RATE_LIMIT_WINDOW_MINUTES", "60"))
 		for i := 0; i < 5; i++ {
 			res := s.postForm("/members", formOf(joiner("same-person@example.org", nil)), map[string]string{"Accept-Language": "fr"})
 			want := http.StatusSeeOther
@@ -106,7 +105,7 @@ func TestTurnstile(t *testing.T) {
 		fmt.Fprintf(w, `{"success":%v}`, ok)
 	}))
 	t.Cleanup(siteverify.Close)
-	s := newStack(t, false, func(o *Options) { o.TurnstileSecret, o.TurnstileVerifyURL = "turnstile-test-secret", siteverify.URL })
+	s := newStack(t, false, set("TURNSTILE_SECRET", "turnstile-test-secret", "TURNSTILE_VERIFY_URL", siteverify.URL))
 	for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
 		s.expectFieldError(t, "/donations", validDonation(), lang, "cf-turnstile-response", map[i18n.Lang]string{i18n.EN: "a person sent this form", i18n.FR: "une personne a envoyé"}[lang])
 	}

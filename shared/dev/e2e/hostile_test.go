@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"encoding/json"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 )
 
 func init() { emulator.Logs.Personal("Mallory") }

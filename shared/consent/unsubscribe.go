@@ -1,6 +1,7 @@
-// Package unsubscribe withdraws consent to news emails from the link every news email
-// carries: GET from a click, POST from a mail client's one-click button (RFC 8058).
-package unsubscribe
+// Unsubscribing withdraws consent to news emails from the link every news email carries:
+// GET from a click, POST from a mail client's one-click button (RFC 8058).
+
+package consent
 
 import (
 	"context"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/token"
@@ -21,10 +21,10 @@ type Store interface {
 	Token(ctx context.Context, hash string) (token.Token, error)
 	// Withdraw records a withdrawal and makes the person's news state "unsubscribed",
 	// unless it is already: then it writes nothing and reports false.
-	Withdraw(ctx context.Context, rec consent.Record) (bool, error)
+	Withdraw(ctx context.Context, rec Record) (bool, error)
 }
 
-// Handler answers GET and POST /unsubscribe?token=….
+// Handler is the unsubscribe function: it answers GET and POST /unsubscribe?token=….
 type Handler struct {
 	Store Store
 	Now   func() time.Time
@@ -47,10 +47,10 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang = i18n.Negotiate(tok.Language, "")
-	_, err = h.Store.Withdraw(r.Context(), consent.Record{
-		Email: tok.Subject, Purpose: consent.News, Granted: false, Version: consent.Version,
+	_, err = h.Store.Withdraw(r.Context(), Record{
+		Email: tok.Subject, Purpose: News, Granted: false, Version: Version,
 		Language: tok.Language, Source: unsubscribeSource(r), SourceID: tok.Hash[:16],
-		IP: httpapi.ClientIP(r), UserAgent: consent.OriginOf(r).UserAgent, At: h.Now().UTC(),
+		IP: httpapi.ClientIP(r), UserAgent: OriginOf(r).UserAgent, At: h.Now().UTC(),
 	})
 	if err != nil {
 		httpapi.WriteError(w, r, lang, true, fmt.Errorf("withdraw consent: %w", err))

@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"bytes"
@@ -17,14 +17,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/faults"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/faults"
-	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/plan"
 )
@@ -40,7 +42,7 @@ type observed struct {
 // and its mailer timed meanwhile.
 type benchSystem struct {
 	env         *emulator.Env
-	sys         *System
+	sys         *localdev.System
 	url, table  string
 	proxy       *faults.Proxy
 	proxyURL    string
@@ -84,8 +86,12 @@ func newBenchSystem(b *testing.B, mailer bool) *benchSystem {
 	}))
 	b.Cleanup(srv.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	sys, err := New(ctx, Options{PublicURL: srv.URL, MotoURL: proxy.URL, StripeURL: env.Stripe.URL, Table: bs.table,
-		WebhookSecret: testSecret, MailFrom: "appeal@solidarity.example",
+	settings, err := localdev.Settings(testVars(bs.table).Get, srv.URL, env.Stripe.URL)
+	if err != nil {
+		cancel()
+		b.Fatal(err)
+	}
+	sys, err := localdev.New(ctx, localdev.Options{Config: settings, MotoURL: proxy.URL,
 		BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv")})
 	if err != nil {
 		cancel()
@@ -215,12 +221,12 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	twinStore := dynamo.New(bs.env.DB(), twin)
-	if err := Seed(ctx, twinStore); err != nil {
+	if err := localdev.Seed(ctx, twinStore); err != nil {
 		b.Fatal(err)
 	}
 	payloads := make([][]byte, b.N)
 	for i := range b.N {
-		d := donation.Donation{ID: fmt.Sprintf("don_bench_%06d", i), Campaign: AppealSlug, CampaignTitle: "2024 financial appeal",
+		d := donation.Donation{ID: fmt.Sprintf("don_bench_%06d", i), Campaign: localdev.AppealSlug, CampaignTitle: "2024 financial appeal",
 			Currency: "cad", AmountCents: 2500, ChargeCents: 2500, Frequency: donation.Once, FirstName: "Bench", LastName: "Mark",
 			Email: fmt.Sprintf("bench-%d@example.org", i), Language: "en", Status: donation.StatusPending,
 			CreatedAt: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
@@ -270,7 +276,7 @@ func BenchmarkOperationCost(b *testing.B) {
 		bs := newBenchSystem(b, true)
 		bs.recording.Store(true)
 		for i := range b.N {
-			id := bs.create(b, "/donations", map[string]any{"campaign": AppealSlug, "amount_cents": 2500, "frequency": "once",
+			id := bs.create(b, "/donations", map[string]any{"campaign": localdev.AppealSlug, "amount_cents": 2500, "frequency": "once",
 				"first_name": "Bench", "last_name": "Mark", "email": fmt.Sprintf("gift-%d@example.org", i), "language": "en"})
 			d, err := dynamo.New(bs.env.DB(), bs.table).Donation(context.Background(), id)
 			if err != nil {

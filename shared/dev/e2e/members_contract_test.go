@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/consent"
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/token"
 )

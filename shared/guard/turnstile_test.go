@@ -1,4 +1,4 @@
-package turnstile
+package guard
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func standIn(t *testing.T, seen *[]string) *httptest.Server {
 func TestVerify(t *testing.T) {
 	var seen []string
 	srv := standIn(t, &seen)
-	v := Verifier{Secret: "secret-1", URL: srv.URL}
+	v := Turnstile{Secret: "secret-1", URL: srv.URL}
 	ctx := context.Background()
 	if err := v.Verify(ctx, "XXXX.DUMMY.TOKEN.XXXX", "203.0.113.7"); err != nil {
 		t.Fatal(err)
@@ -42,17 +42,17 @@ func TestVerify(t *testing.T) {
 	}
 	for _, token := range []string{"forged", "", "   "} {
 		e, ok := httpapi.AsError(v.Verify(ctx, token, "203.0.113.7"))
-		if !ok || e.Code != httpapi.CodeValidation || e.Fields[Field].Key != "field.turnstile" {
+		if !ok || e.Code != httpapi.CodeValidation || e.Fields[TurnstileField].Key != "field.turnstile" {
 			t.Fatalf("token %q: %+v", token, e)
 		}
 	}
 	if len(seen) != 2 {
 		t.Fatalf("an empty token was sent to siteverify: %v", seen)
 	}
-	if err := (Verifier{}).Verify(ctx, "", ""); err != nil {
+	if err := (Turnstile{}).Verify(ctx, "", ""); err != nil {
 		t.Fatalf("without a secret: %v", err)
 	}
-	down := Verifier{Secret: "secret-1", URL: "http://127.0.0.1:1"}
+	down := Turnstile{Secret: "secret-1", URL: "http://127.0.0.1:1"}
 	if err := down.Verify(ctx, "anything", ""); err != nil {
 		t.Fatalf("Cloudflare unreachable: %v", err)
 	}

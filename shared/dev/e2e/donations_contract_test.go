@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
 func validDonation() map[string]any {
 	return map[string]any{
-		"campaign": AppealSlug, "amount_cents": 2500, "frequency": "once",
+		"campaign": localdev.AppealSlug, "amount_cents": 2500, "frequency": "once",
 		"first_name": "Ana", "last_name": "Roy", "email": "bad-input@example.org",
 	}
 }
@@ -77,7 +79,7 @@ func TestDonationRules(t *testing.T) {
 		{name: "unknown address field", set: map[string]any{"address": map[string]any{"zip": "H2X1Y4"}}, field: "zip", en: "not recognized", fr: "pas reconnu"},
 	})
 	t.Run("form posts answer a localized HTML page", func(t *testing.T) {
-		form := url.Values{"campaign": {AppealSlug}, "amount_cents": {"50"}, "frequency": {"once"},
+		form := url.Values{"campaign": {localdev.AppealSlug}, "amount_cents": {"50"}, "frequency": {"once"},
 			"first_name": {"Ana"}, "last_name": {"Roy"}, "email": {"nope"}, "language": {"fr"}}
 		res := s.postForm("/donations", form, nil)
 		if res.status != http.StatusBadRequest || !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") {
@@ -108,7 +110,7 @@ func TestDonationRequests(t *testing.T) {
 	s := newStack(t, false)
 	t.Run("json creates a pending donation and a checkout", func(t *testing.T) {
 		res := s.postJSON("/donations", map[string]any{
-			"campaign": AppealSlug, "amount_cents": 2500, "frequency": "once", "first_name": "Ana",
+			"campaign": localdev.AppealSlug, "amount_cents": 2500, "frequency": "once", "first_name": "Ana",
 			"last_name": "Roy", "email": "Ana.Roy@Example.org", "anonymous": true,
 			"address": map[string]any{"city": "Montréal", "province": "qc", "postal_code": "h2x1y4"},
 		}, nil)
@@ -160,7 +162,7 @@ func TestDonationRequests(t *testing.T) {
 		}
 	})
 	t.Run("form post redirects to checkout", func(t *testing.T) {
-		form := url.Values{"campaign": {AppealSlug}, "amount_cents": {"2500"}, "frequency": {"once"},
+		form := url.Values{"campaign": {localdev.AppealSlug}, "amount_cents": {"2500"}, "frequency": {"once"},
 			"first_name": {"Ana"}, "last_name": {"Roy"}, "email": {"ana@example.org"}, "cover_fees": {"on"},
 			"site_specific": {"ignored"}}
 		res := s.postForm("/donations", form, nil)
@@ -177,7 +179,7 @@ func TestDonationRequests(t *testing.T) {
 		if res.status != http.StatusCreated || !strings.HasPrefix(res.json(t)["donation_id"].(string), "don_") {
 			t.Fatalf("status %d: %s", res.status, res.body)
 		}
-		form := url.Values{"campaign": {AppealSlug}, "amount_cents": {"2500"}, "frequency": {"once"},
+		form := url.Values{"campaign": {localdev.AppealSlug}, "amount_cents": {"2500"}, "frequency": {"once"},
 			"first_name": {"Ana"}, "last_name": {"Roy"}, "email": {"ana@example.org"}, "website": {"x"}}
 		if res := s.postForm("/donations", form, nil); res.status != http.StatusSeeOther {
 			t.Fatalf("form status %d", res.status)
@@ -244,12 +246,12 @@ func TestDonationRequests(t *testing.T) {
 
 func TestCampaignProgress(t *testing.T) {
 	s := newStack(t, false)
-	res := s.do(http.MethodGet, "/campaigns/"+AppealSlug, "", "", nil)
+	res := s.do(http.MethodGet, "/campaigns/"+localdev.AppealSlug, "", "", nil)
 	if res.status != http.StatusOK || res.header.Get("Cache-Control") != "public, max-age=30" {
 		t.Fatalf("%d %v", res.status, res.header)
 	}
 	got := res.json(t)
-	want := map[string]any{"slug": AppealSlug, "title": "2024 financial appeal", "currency": "cad",
+	want := map[string]any{"slug": localdev.AppealSlug, "title": "2024 financial appeal", "currency": "cad",
 		"goal_cents": 1e7, "raised_cents": 9e6, "donation_count": 0.0, "donor_count": 0.0, "percent": 90.0, "closes_at": nil}
 	for k, v := range want {
 		if got[k] != v {
@@ -259,7 +261,7 @@ func TestCampaignProgress(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("fields %v", got)
 	}
-	fr := s.do(http.MethodGet, "/campaigns/"+AppealSlug, "", "", map[string]string{"Accept-Language": "fr"}).json(t)
+	fr := s.do(http.MethodGet, "/campaigns/"+localdev.AppealSlug, "", "", map[string]string{"Accept-Language": "fr"}).json(t)
 	if fr["title"] != "Campagne financière 2024" {
 		t.Errorf("fr title %v", fr["title"])
 	}

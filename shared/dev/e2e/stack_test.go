@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"context"
@@ -13,15 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/donation"
-	"github.com/solidarity/solidarity/shared/emulator"
-	"github.com/solidarity/solidarity/shared/localpay"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
@@ -35,12 +37,36 @@ const (
 type stack struct {
 	t     *testing.T
 	env   *emulator.Env
-	sys   *System
+	sys   *localdev.System
 	url   string
 	table string
 }
 
-func newStack(t *testing.T, withMailer bool, tune ...func(*Options)) *stack {
+// setup is what a test may change before its local system is built: the functions'
+// settings, by the names the README lists and a Lambda reads from its environment, and
+// the local system's options.
+type setup struct {
+	vars localdev.Vars
+	opts localdev.Options
+}
+
+// set sets functions' settings, as name, value pairs.
+func set(kv ...string) func(*setup) {
+	return func(s *setup) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			s.vars[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+// testVars are every test system's settings: its own table, the test webhook secret, one
+// allowed origin, and no rate limits (a test posts many forms from one address).
+func testVars(table string) localdev.Vars {
+	return localdev.Vars{"TABLE_NAME": table, "STRIPE_WEBHOOK_SECRET": testSecret, "ALLOWED_ORIGINS": allowed,
+		"RATE_LIMIT_PER_IP": "0", "RATE_LIMIT_PER_EMAIL": "0"}
+}
+
+func newStack(t *testing.T, withMailer bool, tune ...func(*setup)) *stack {
 	t.Helper()
 	env := emulator.Get(t)
 	var h http.Handler
@@ -48,15 +74,18 @@ func newStack(t *testing.T, withMailer bool, tune ...func(*Options)) *stack {
 	t.Cleanup(srv.Close)
 	table := emulator.TableName(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	o := Options{
-		PublicURL: srv.URL, MotoURL: env.Moto.URL, StripeURL: env.Stripe.URL, Table: table,
-		WebhookSecret: testSecret, MailFrom: "appeal@solidarity.example", AllowedOrigins: []string{allowed},
-		BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
-	}
+	su := setup{vars: testVars(table), opts: localdev.Options{
+		MotoURL: env.Moto.URL, BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
+	}}
 	for _, f := range tune {
-		f(&o)
+		f(&su)
 	}
-	sys, err := New(ctx, o)
+	var err error
+	if su.opts.Config, err = localdev.Settings(su.vars.Get, srv.URL, env.Stripe.URL); err != nil {
+		cancel()
+		t.Fatalf("settings: %v", err)
+	}
+	sys, err := localdev.New(ctx, su.opts)
 	if err != nil {
 		cancel()
 		t.Fatalf("local system: %v", err)
@@ -127,7 +156,7 @@ func (s *stack) postForm(path string, v url.Values, header map[string]string) re
 func (s *stack) donate(overrides map[string]any) donation.Donation {
 	s.t.Helper()
 	body := map[string]any{
-		"campaign": AppealSlug, "amount_cents": 2500, "frequency": "once",
+		"campaign": localdev.AppealSlug, "amount_cents": 2500, "frequency": "once",
 		"first_name": "Élise", "last_name": "Tremblay", "email": "elise@example.org", "language": "fr",
 	}
 	for k, v := range overrides {
@@ -171,7 +200,7 @@ func (s *stack) deliverUntilOK(payload []byte) {
 
 func (s *stack) campaign() campaign.Campaign {
 	s.t.Helper()
-	c, err := s.sys.Store.Campaign(context.Background(), AppealSlug)
+	c, err := s.sys.Store.Campaign(context.Background(), localdev.AppealSlug)
 	if err != nil {
 		s.t.Fatal(err)
 	}

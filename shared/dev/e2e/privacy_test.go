@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"bytes"
@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/solidarity/solidarity/shared/emulator"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/export"
-	"github.com/solidarity/solidarity/shared/localpay"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/staff"
 	"github.com/solidarity/solidarity/shared/subscription"
@@ -65,7 +67,7 @@ func TestFindAndErase(t *testing.T) {
 		Name: "Félicité Ndiaye", Line1: "12 Cedar Lane", City: "Ottawa", State: "ON", PostalCode: "K1A 0B1", Country: "CA"}), time.Now()))
 	s.deliverUntilOK(localpay.Event("invoice.paid", localpay.PlanInvoice(sub, plan.Default()["solidarity-annual"], 1, true), time.Now()))
 	var out bytes.Buffer
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"offline", "add", "-campaign", AppealSlug, "-amount", "40",
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"offline", "add", "-campaign", localdev.AppealSlug, "-amount", "40",
 		"-method", "cash", "-received-on", "2026-11-21", "-donor-name", "Félicité Ndiaye", "-donor-email", email}, &out); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package localdev
+package e2e
 
 import (
 	"bytes"
@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/solidarity/solidarity/shared/localpay"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
@@ -27,7 +29,7 @@ func TestUnsendableEmailLandsInDeadLetterQueue(t *testing.T) {
 	s.sys.Poller.Handle = broken.Handle
 	sqsClient := sqs.NewFromConfig(s.env.AWS)
 	ctx := context.Background()
-	q, err := sqsClient.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(DeadLetterQueue)})
+	q, err := sqsClient.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(localdev.DeadLetterQueue)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,224 @@
+// Package localdev runs the whole system on one HTTP server against the emulators: every
+// function built by package assembly as its Lambda is, on the same routes as
+// template.yaml, the local checkout page, and the mailer fed from the table's real
+// stream. `make dev` and the end-to-end tests (package e2e) run it. Development only:
+// no Lambda links it.
+package localdev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/branch"
+	"github.com/solidarity/solidarity/shared/campaign"
+	"github.com/solidarity/solidarity/shared/config"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/plan"
+)
+
+// Options are the local system's settings.
+type Options struct {
+	// Config is the functions' settings, read as in AWS: Settings gives make dev's.
+	Config      config.Config
+	MotoURL     string // moto_server, for every AWS client
+	WebDir      string // static demo pages, served at /
+	BranchesCSV string // the branch directory to load (infra/branches.csv)
+}
+
+// Settings are the functions' settings under `make dev`: each one read from getenv as in
+// AWS, over local defaults (docs/api.md's): the table "solidarity", a test-mode Stripe
+// key and webhook secret, MAIL_FROM appeal@solidarity.example, and the local server's
+// own origins. PUBLIC_URL is always the local server (base) and STRIPE_API_URL always
+// stripe-mock, whatever the environment says: links must lead back here.
+func Settings(getenv func(string) string, base, stripeURL string) (config.Config, error) {
+	defaults := map[string]string{
+		"TABLE_NAME":            "solidarity",
+		"STRIPE_SECRET_KEY":     "sk_test_local",
+		"STRIPE_WEBHOOK_SECRET": "whsec_local_dev_secret",
+		"MAIL_FROM":             "appeal@solidarity.example",
+		"ALLOWED_ORIGINS":       base + "," + strings.Replace(base, "127.0.0.1", "localhost", 1),
+	}
+	return config.LoadFrom(func(name string) string {
+		switch name {
+		case "PUBLIC_URL":
+			return base
+		case "STRIPE_API_URL":
+			return stripeURL
+		}
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return defaults[name]
+	})
+}
+
+// Vars are settings by name, as a test gives them; Get reads them as Settings' getenv.
+type Vars map[string]string
+
+// Get is the named setting, or "".
+func (v Vars) Get(name string) string { return v[name] }
+
+// ExportsBucket is the local exports bucket, in moto's S3.
+const ExportsBucket = "solidarity-exports"
+
+// DeadLetterQueue is the local mailer's dead-letter queue name.
+const DeadLetterQueue = "solidarity-mailer-dlq"
+
+// System is the assembled local system.
+type System struct {
+	Handler http.Handler
+	Poller  *Poller
+	Store   *dynamo.Store
+	Mailer  mail.Mailer
+}
+
+// New prepares the emulators (table, SES identity, dead-letter queue, exports bucket),
+// seeds the appeal and the branches, and builds every function through package assembly,
+// as its Lambda does, on one server with the local checkout pages.
+func New(ctx context.Context, o Options) (*System, error) {
+	c := o.Config
+	awsCfg := emulator.AWSConfig(o.MotoURL)
+	db := dynamodb.NewFromConfig(awsCfg)
+	if err := dynamo.CreateTable(ctx, db, c.Table); err != nil {
+		return nil, err
+	}
+	ses := sesv2.NewFromConfig(awsCfg)
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(c.MailFrom)}); err != nil {
+		return nil, fmt.Errorf("ses identity: %w", err)
+	}
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	q, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(DeadLetterQueue)})
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter queue: %w", err)
+	}
+	// The bucket `staff export start` exports to, as the nightly export does in AWS.
+	exports := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	_, err = exports.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(ExportsBucket),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(awsCfg.Region)}})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return nil, fmt.Errorf("exports bucket: %w", err)
+	}
+	store := dynamo.New(db, c.Table)
+	if err := Seed(ctx, store); err != nil {
+		return nil, err
+	}
+	if err := LoadBranches(ctx, store, o.BranchesCSV); err != nil {
+		return nil, err
+	}
+
+	env := assembly.Env{Config: c, AWS: awsCfg, Checkout: func(stripe payment.Checkout) assembly.Checkout {
+		return localpay.Checkout{Stripe: stripe, BaseURL: c.PublicURL}
+	}}
+	mux := http.NewServeMux()
+	routers, err := routers(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range routers {
+		r.Routes(mux)
+	}
+	plans := plan.Default()
+	pay := &localpay.Page{Donations: store, WebhookURL: c.PublicURL + "/webhooks/stripe",
+		Secret: c.StripeWebhookSecret, PublicURL: c.PublicURL}
+	pay.Routes(mux)
+	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
+	if o.WebDir != "" {
+		mux.Handle("GET /", http.FileServer(http.Dir(o.WebDir)))
+	}
+
+	mailer, err := assembly.Mailer(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	return &System{
+		Handler: httpapi.CORS(c.AllowedOrigins, mux),
+		Store:   store,
+		Mailer:  mailer,
+		Poller: &Poller{
+			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), SQS: sqsClient, Table: c.Table,
+			DeadLetters: aws.ToString(q.QueueUrl), Handle: mailer.Handle, MaxAttempts: 3,
+			Interval: 200 * time.Millisecond,
+		},
+	}, nil
+}
+
+// routers builds every HTTP function, as template.yaml routes them.
+func routers(ctx context.Context, env assembly.Env) ([]httpapi.Router, error) {
+	var out []httpapi.Router
+	var errs []error
+	add := func(r httpapi.Router, err error) {
+		out = append(out, r)
+		errs = append(errs, err)
+	}
+	add(assembly.Donate(ctx, env))
+	add(assembly.Campaign(ctx, env))
+	add(assembly.Signup(ctx, env))
+	add(assembly.Unsubscribe(ctx, env))
+	add(assembly.Subscribe(ctx, env))
+	add(assembly.Portal(ctx, env))
+	add(assembly.StripeWebhook(ctx, env))
+	return out, errors.Join(errs...)
+}
+
+// The organization's current appeal, seeded for local development (api.md).
+const (
+	AppealSlug         = "appeal-2024"
+	AppealGoalCents    = 10_000_000
+	AppealOfflineCents = 9_000_000
+)
+
+// Seed creates the appeal and records the money already raised offline, through the same
+// store calls as the staff tool. Seeding twice changes nothing.
+func Seed(ctx context.Context, store *dynamo.Store) error {
+	err := store.CreateCampaign(ctx, campaign.Campaign{
+		Slug: AppealSlug, TitleEN: "2024 financial appeal", TitleFR: "Campagne financière 2024",
+		Currency: "cad", GoalCents: AppealGoalCents, Open: true,
+	})
+	if err != nil && !errors.Is(err, dynamo.ErrExists) {
+		return fmt.Errorf("seed campaign: %w", err)
+	}
+	err = store.AddOfflineGift(ctx, dynamo.OfflineGift{
+		ID: "seed-offline-total", Campaign: AppealSlug, AmountCents: AppealOfflineCents,
+		Method: "cheque", ReceivedOn: "2024-01-01", Note: "Raised offline before the online appeal opened",
+		RecordedAt: time.Now().UTC(),
+	})
+	if err != nil && !errors.Is(err, dynamo.ErrExists) {
+		return fmt.Errorf("seed offline gift: %w", err)
+	}
+	return nil
+}
+
+// LoadBranches imports the branch directory from a CSV file (infra/branches.csv), through
+// the same parser and store call as the staff tool. Loading it again replaces the rows.
+func LoadBranches(ctx context.Context, store *dynamo.Store, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("branches: %w", err)
+	}
+	defer f.Close()
+	bs, err := branch.ParseCSV(f)
+	if err != nil {
+		return fmt.Errorf("branches %s: %w", path, err)
+	}
+	return store.PutBranches(ctx, bs)
+}
