@@ -22,9 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/localdev"
+	"github.com/solidarity/solidarity/shared/dynamo"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/dynamo"
 )
 
 // TestBootstrapsUnderTheEmulator invokes every function's bootstrap once or more with

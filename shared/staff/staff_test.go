@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dynamo"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
