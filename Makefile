@@ -93,7 +93,7 @@ RACE_PKGS := ./shared/mail ./shared/dev/localdev ./shared/dev/faults ./shared/de
 race: tools
 	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
-# The performance figures, printed and written into the README (a few minutes; jq needed).
+# The performance figures, printed and written into docs/performance.md (a few minutes; jq needed).
 bench: tools
 	$(GO) run ./cmd/bench
 

@@ -1,8 +1,8 @@
-// Command bench is `make bench`: it measures the figures the README keeps — each
+// Command bench is `make bench`: it measures the figures docs/performance.md keeps — each
 // function's cold start against a hello-world Lambda and its arm64 binary size, the
 // DynamoDB calls of each operation, the request paths against a decode-and-encode floor,
 // and reading an export against jq — prints them as a table, and writes the table into
-// the README between its bench markers, with the machine it ran on.
+// that page between its bench markers, with the machine it ran on.
 package main
 
 import (
@@ -94,11 +94,11 @@ func main() {
 	table := out.String()
 	fmt.Println()
 	fmt.Print(table)
-	if err := writeREADME(table); err != nil {
+	if err := writeFigures(table); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	fmt.Println("\nWritten into README.md.")
+	fmt.Println("\nWritten into " + figuresPage + ".")
 }
 
 // Prices of the cost model: AWS list prices in USD as the pricing pages published them
@@ -189,16 +189,19 @@ func cpuModel() string {
 
 const start, end = "<!-- bench:start -->", "<!-- bench:end -->"
 
-func writeREADME(table string) error {
-	b, err := os.ReadFile("README.md")
+// figuresPage is where the figures are kept, between the bench markers.
+const figuresPage = "docs/performance.md"
+
+func writeFigures(table string) error {
+	b, err := os.ReadFile(figuresPage)
 	if err != nil {
 		return err
 	}
 	s := string(b)
 	i, j := strings.Index(s, start), strings.Index(s, end)
 	if i < 0 || j < i {
-		return fmt.Errorf("README.md has no %s … %s section", start, end)
+		return fmt.Errorf("%s has no %s … %s section", figuresPage, start, end)
 	}
 	s = s[:i+len(start)] + "\n" + table + s[j:]
-	return os.WriteFile("README.md", []byte(s), 0o644)
+	return os.WriteFile(figuresPage, []byte(s), 0o644)
 }

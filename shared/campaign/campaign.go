@@ -32,7 +32,7 @@ type Campaign struct {
 	DonorCount    int64      `dynamodbav:"donor_count"`
 }
 
-// Defaults of api.md for a campaign's amount limits.
+// Defaults of docs/api.md for a campaign's amount limits.
 const (
 	DefaultMinCents = 100
 	DefaultMaxCents = 1_000_000

@@ -9,7 +9,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
-// Progress is the public view of a campaign (api.md, GET /campaigns/{slug}).
+// Progress is the public view of a campaign (docs/api.md, GET /campaigns/{slug}).
 type Progress struct {
 	Slug          string     `json:"slug"`
 	Title         string     `json:"title"`

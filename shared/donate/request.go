@@ -15,7 +15,7 @@ import (
 	"github.com/solidarity/solidarity/shared/request"
 )
 
-// Request is the body of POST /donations (api.md).
+// Request is the body of POST /donations (docs/api.md).
 type Request struct {
 	Campaign       string           `json:"campaign" validate:"required,max=100"`
 	AmountCents    int64            `json:"amount_cents"`

@@ -10,7 +10,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
-// The contract's stable error codes (api.md).
+// The contract's stable error codes (docs/api.md).
 const (
 	CodeValidation       = "validation_failed"
 	CodeBadRequest       = "bad_request"

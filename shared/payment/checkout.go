@@ -52,7 +52,7 @@ func NewCheckout(backend stripe.Backend, key, publicURL string) Checkout {
 	return Checkout{Sessions: session.Client{B: backend, Key: key}, PublicURL: publicURL}
 }
 
-// Metadata is what every session carries so webhooks can find our record (api.md).
+// Metadata is what every session carries so webhooks can find our record (docs/api.md).
 func Metadata(kind, recordID string, extra map[string]string) map[string]string {
 	m := map[string]string{"kind": kind, "record_id": recordID}
 	for k, v := range extra {

@@ -55,7 +55,7 @@ func (r *recorder) CallMultipart(string, string, string, string, *bytes.Buffer, 
 }
 func (r *recorder) SetMaxNetworkRetries(int64) {}
 
-// TestSessionParameters pins what api.md says the project sends to Stripe.
+// TestSessionParameters pins what docs/api.md says the project sends to Stripe.
 func TestSessionParameters(t *testing.T) {
 	camp := campaign.Campaign{Slug: "appeal-2024", TitleEN: "2024 financial appeal", TitleFR: "Campagne financière 2024"}
 	gift := donation.Donation{ID: "don_1", Campaign: "appeal-2024", Currency: "cad", AmountCents: 2500, ChargeCents: 2606,

@@ -14,7 +14,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
-// Kinds of plan, which are also the "kind" Stripe metadata of their sessions (api.md).
+// Kinds of plan, which are also the "kind" Stripe metadata of their sessions (docs/api.md).
 const (
 	KindSubscription = "subscription" // the paper, mailed
 	KindDues         = "dues"         // membership dues

@@ -20,7 +20,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
-// MaxBody is the largest request body the form endpoints accept (api.md: 16 KiB).
+// MaxBody is the largest request body the form endpoints accept (docs/api.md: 16 KiB).
 const MaxBody = 16 << 10
 
 // Body says how a request body was sent, which decides how errors and successes are

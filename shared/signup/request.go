@@ -13,7 +13,7 @@ import (
 	"github.com/solidarity/solidarity/shared/request"
 )
 
-// Request is the body of POST /members (api.md).
+// Request is the body of POST /members (docs/api.md).
 type Request struct {
 	FirstName      string           `json:"first_name" validate:"required,max=100,singleline"`
 	LastName       string           `json:"last_name" validate:"required,max=100,singleline"`

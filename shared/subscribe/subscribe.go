@@ -20,7 +20,7 @@ import (
 	"github.com/solidarity/solidarity/shared/subscription"
 )
 
-// Request is the body of POST /subscriptions (api.md).
+// Request is the body of POST /subscriptions (docs/api.md).
 type Request struct {
 	Plan           string `json:"plan" validate:"required,max=60"`
 	FirstName      string `json:"first_name" validate:"required,max=100,singleline"`

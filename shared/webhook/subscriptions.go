@@ -19,7 +19,7 @@ type Subscriptions interface {
 	SubscriptionsOfCustomer(ctx context.Context, customerID string) ([]string, error)
 }
 
-// planRecord finds our subscription id in Stripe metadata (api.md: kind subscription or
+// planRecord finds our subscription id in Stripe metadata (docs/api.md: kind subscription or
 // dues, record_id).
 func planRecord(meta map[string]string) (string, bool) {
 	kind := meta["kind"]

@@ -21,7 +21,7 @@ func validDonation() map[string]any {
 	}
 }
 
-// TestDonationRules sends each rule of api.md broken, in English and in French, and
+// TestDonationRules sends each rule of docs/api.md broken, in English and in French, and
 // expects 400 validation_failed naming the request's own field, in that language.
 func TestDonationRules(t *testing.T) {
 	s := newStack(t, true)

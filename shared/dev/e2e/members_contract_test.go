@@ -25,7 +25,7 @@ func init() {
 	emulator.Logs.Personal("Éloïse", "Bergeron", "Kwame", "Asante", "Maëlle", "Okonkwo-Roy", "4321 rue Saint-Denis", "5145550199")
 }
 
-// joiner is a person who signs up, with the fields api.md lists.
+// joiner is a person who signs up, with the fields docs/api.md lists.
 func joiner(email string, overrides map[string]any) map[string]any {
 	body := map[string]any{
 		"first_name": "Éloïse", "last_name": "Bergeron", "email": email, "phone": "(514) 555-0199",
@@ -413,7 +413,7 @@ func TestJoinHoneypot(t *testing.T) {
 	s.waitEmails("bot@example.org", 0)
 }
 
-// TestMemberRules breaks each rule of api.md's POST /members, in English and in French,
+// TestMemberRules breaks each rule of docs/api.md's POST /members, in English and in French,
 // and expects 400 validation_failed naming the request's own field, in that language,
 // with nothing stored or sent.
 func TestMemberRules(t *testing.T) {

@@ -67,6 +67,9 @@ func Settings(getenv func(string) string, base, stripeURL string) (config.Config
 		if v := getenv(name); v != "" {
 			return v
 		}
+		if getenv(name+"_PARAM") != "" {
+			return "" // a secret named in SSM (moto's, locally) is read from there
+		}
 		return defaults[name]
 	})
 }
@@ -180,7 +183,7 @@ func routers(ctx context.Context, env assembly.Env) ([]httpapi.Router, error) {
 	return out, errors.Join(errs...)
 }
 
-// The organization's current appeal, seeded for local development (api.md).
+// The organization's current appeal, seeded for local development (docs/api.md).
 const (
 	AppealSlug         = "appeal-2024"
 	AppealGoalCents    = 10_000_000
