@@ -117,21 +117,33 @@ func (e Env) guard(ctx context.Context, db guard.DB, endpoint string) (request.G
 
 // Donate is the donation form: POST /donations and the pages Checkout returns to.
 func Donate(ctx context.Context, e Env) (donate.Handler, error) {
-	db := e.db()
-	g, err := e.guard(ctx, db, "donations")
-	if err != nil {
-		return donate.Handler{}, err
-	}
-	checkout, err := e.checkout(ctx)
+	f, err := e.checkoutForm(ctx, "donations")
 	if err != nil {
 		return donate.Handler{}, err
 	}
 	fees := donation.Fees{PercentBps: e.Config.FeePercentBps, FixedCents: e.Config.FeeFixedCents}
 	return donate.Handler{
-		Guard:     g,
-		Service:   donate.Service{Store: e.store(db), Checkout: checkout, Fees: fees, Now: e.now()},
+		Guard:     f.guard,
+		Service:   donate.Service{Store: f.store, Checkout: f.checkout, Fees: fees, Now: e.now()},
 		ThanksURL: e.Config.PublicURL + "/donations/thanks",
 	}, nil
+}
+
+// checkoutForm is what a form that opens Stripe Checkout is built on.
+type checkoutForm struct {
+	store    *dynamo.Store
+	guard    request.Guard
+	checkout Checkout
+}
+
+func (e Env) checkoutForm(ctx context.Context, endpoint string) (checkoutForm, error) {
+	db := e.db()
+	g, err := e.guard(ctx, db, endpoint)
+	if err != nil {
+		return checkoutForm{}, err
+	}
+	c, err := e.checkout(ctx)
+	return checkoutForm{store: e.store(db), guard: g, checkout: c}, err
 }
 
 // Campaign is the appeal's public progress: GET /campaigns/{slug}.
@@ -169,18 +181,13 @@ func Unsubscribe(_ context.Context, e Env) (consent.Handler, error) {
 // Subscribe is the subscription form: POST /subscriptions and the pages Checkout
 // returns to.
 func Subscribe(ctx context.Context, e Env) (subscribe.Handler, error) {
-	db := e.db()
-	g, err := e.guard(ctx, db, "subscriptions")
-	if err != nil {
-		return subscribe.Handler{}, err
-	}
-	checkout, err := e.checkout(ctx)
+	f, err := e.checkoutForm(ctx, "subscriptions")
 	if err != nil {
 		return subscribe.Handler{}, err
 	}
 	return subscribe.Handler{
-		Guard:     g,
-		Service:   subscribe.Service{Store: e.store(db), Checkout: checkout, Plans: plan.Default(), Now: e.now()},
+		Guard:     f.guard,
+		Service:   subscribe.Service{Store: f.store, Checkout: f.checkout, Plans: plan.Default(), Now: e.now()},
 		ThanksURL: e.Config.PublicURL + "/subscriptions/thanks",
 	}, nil
 }

@@ -56,14 +56,15 @@ type Dispute struct {
 	CreatedAt   time.Time
 }
 
-// Ledger applies Stripe's confirmations to donations and campaign totals, each in one
-// transaction with its event id and the email it owes.
 // Notices to monthly donors about their subscription.
 const (
 	NoticePaymentFailed = "payment_failed" // a month's payment failed: fix the card
 	NoticeEnded         = "ended"          // the monthly gift has ended
 )
 
+// Ledger applies Stripe's confirmations to donations and campaign totals, each in one
+// transaction with its event id and the email it owes, so a duplicate event changes
+// nothing twice.
 type Ledger interface {
 	// MonthlyGiftNotice tells a monthly donor what happened to their gift (a Notice…),
 	// once per event; NoticeEnded also records the end.

@@ -1,6 +1,7 @@
-// Package httpapi is the HTTP edge shared by every endpoint: reading JSON and form bodies
-// into validated structs, the contract's error shape (JSON or a small localized HTML page),
-// CORS, and the adapter that runs the same http.Handler under API Gateway's HTTP API.
+// Package httpapi is the HTTP edge shared by every endpoint: the contract's errors and
+// their statuses (JSON, or a small localized HTML page for a form post), the localized
+// pages, CORS, the client's address, and the adapter that runs the same http.Handler under
+// API Gateway's HTTP API. Reading and validating request bodies is package request's.
 package httpapi
 
 import (

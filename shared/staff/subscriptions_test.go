@@ -22,11 +22,22 @@ import (
 
 func init() { emulator.Logs.Personal("Idris", "Okafor", "5 Elm St") }
 
+// TestPrinterAndLapsingLists runs on fixed clocks: the lists' windows are counted in
+// days from "now", and the dates chosen cross month ends, a leap day and a year's end,
+// where a period computed back from the real date would change length.
 func TestPrinterAndLapsingLists(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2027, time.March, 1, 14, 30, 0, 0, time.UTC),
+		time.Date(2028, time.February, 29, 23, 59, 0, 0, time.UTC),
+		time.Date(2026, time.December, 31, 0, 0, 1, 0, time.UTC),
+		time.Date(2027, time.January, 25, 12, 0, 0, 0, time.UTC),
+	} {
+		t.Run(now.Format(time.DateOnly), func(t *testing.T) { printerAndLapsingLists(t, now) })
+	}
+}
+
+func printerAndLapsingLists(t *testing.T, now time.Time) {
 	ctx := context.Background()
-	// A fixed clock: the lists' windows are counted in days from "now", and a period
-	// computed back from the real date varies with the month lengths it crosses.
-	now := time.Date(2027, time.March, 1, 14, 30, 0, 0, time.UTC)
 	store, run := onTableAt(t, func() time.Time { return now })
 	plans := plan.Default()
 	start := now.AddDate(0, 0, 10).AddDate(-1, 0, 0) // a yearly period that ends in 10 days
