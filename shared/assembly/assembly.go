@@ -76,7 +76,12 @@ func (e Env) now() func() time.Time {
 
 func (e Env) db() *dynamodb.Client { return dynamodb.NewFromConfig(e.AWS) }
 
-func (e Env) store(db *dynamodb.Client) *dynamo.Store { return dynamo.New(db, e.Config.Table) }
+// store is the table, on the functions' clock (its writes stamp times too).
+func (e Env) store(db *dynamodb.Client) *dynamo.Store {
+	s := dynamo.New(db, e.Config.Table)
+	s.Now = e.now()
+	return s
+}
 
 // secret is a setting's value from the environment, else from its SSM parameter.
 func (e Env) secret(ctx context.Context, setting, value, param string) (string, error) {
@@ -101,7 +106,7 @@ func (e Env) checkout(ctx context.Context) (Checkout, error) {
 }
 
 // guard is a form endpoint's guard: its rate limits, then Turnstile when configured.
-func (e Env) guard(ctx context.Context, db guard.DB, endpoint string) (request.Guard, error) {
+func (e Env) guard(ctx context.Context, db *dynamodb.Client, endpoint string) (request.Guard, error) {
 	c := e.Config
 	perIP, perEmail, window := c.RateLimits()
 	s := guard.Settings{PerIP: perIP, PerEmail: perEmail, Window: window, TurnstileURL: c.TurnstileVerifyURL}
@@ -112,7 +117,7 @@ func (e Env) guard(ctx context.Context, db guard.DB, endpoint string) (request.G
 		}
 		s.TurnstileSecret = secret
 	}
-	return guard.New(db, c.Table, endpoint, s), nil
+	return guard.New(e.store(db), endpoint, s), nil
 }
 
 // Donate is the donation form: POST /donations and the pages Checkout returns to.
@@ -214,7 +219,7 @@ func Mailer(_ context.Context, e Env) (mail.Mailer, error) {
 		return mail.Mailer{}, errors.New("MAIL_FROM and PUBLIC_URL (the base of emailed links) must be set")
 	}
 	return mail.Mailer{
-		DB: e.db(), Table: c.Table, SES: sesv2.NewFromConfig(e.AWS),
+		Outbox: e.store(e.db()), SES: sesv2.NewFromConfig(e.AWS),
 		From: c.MailFrom, ConfigurationSet: c.MailConfigurationSet,
 		Links: mail.Links(c.DonatePageURL), PublicURL: c.PublicURL, Now: e.now(),
 	}, nil
@@ -227,5 +232,6 @@ func Export(_ context.Context, e Env) (export.Exporter, error) {
 	if c.TableARN == "" || c.ExportBucket == "" {
 		return export.Exporter{}, fmt.Errorf("TABLE_ARN and EXPORT_BUCKET must be set")
 	}
-	return export.Exporter{DB: e.db(), Table: c.Table, TableARN: c.TableARN, Bucket: c.ExportBucket, Now: e.now()}, nil
+	db := e.db()
+	return export.Exporter{DB: db, Records: e.store(db), TableARN: c.TableARN, Bucket: c.ExportBucket, Now: e.now()}, nil
 }

@@ -49,7 +49,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lang = i18n.Negotiate(tok.Language, "")
 	_, err = h.Store.Withdraw(r.Context(), Record{
 		Email: tok.Subject, Purpose: News, Granted: false, Version: Version,
-		Language: tok.Language, Source: unsubscribeSource(r), SourceID: tok.Hash[:16],
+		Language: tok.Language, Source: unsubscribeSource(r), SourceID: token.Hash(raw)[:16],
 		IP: httpapi.ClientIP(r), UserAgent: OriginOf(r).UserAgent, At: h.Now().UTC(),
 	})
 	if err != nil {

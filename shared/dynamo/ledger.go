@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/outbox"
-	"github.com/solidarity/solidarity/shared/subscription"
 )
 
 // EventRetention is how long a processed Stripe event id is kept for deduplication.
@@ -164,15 +162,7 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		ExpressionAttributeValues: campaignVals,
 	}
 
-	receipt, err := s.emailPut(outbox.Email{
-		ID: "receipt_" + p.Key, Template: outbox.DonationReceipt, Language: d.Language, To: d.Email,
-		Data: map[string]string{
-			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
-			"receipt_number": pr.ReceiptNumber, "amount_cents": strconv.FormatInt(p.AmountCents, 10),
-			"currency_upper": strings.ToUpper(p.Currency), "paid_at": pr.PaidAt.Format(time.RFC3339),
-			"frequency": d.Frequency, "donation_id": d.ID,
-		},
-	})
+	receipt, err := s.emailPut(donation.ReceiptEmail(d, p, pr.ReceiptNumber))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -194,7 +184,7 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 func (s *Store) emailPut(e outbox.Email) (types.TransactWriteItem, error) {
 	e.Status = outbox.StatusPending
 	e.CreatedAt = s.Now().UTC()
-	put, err := s.put(e, "EMAIL#"+e.ID, metaSK, TypeEmail)
+	put, err := s.put(e, emailPK(e.ID), metaSK, TypeEmail)
 	return types.TransactWriteItem{Put: put}, err
 }
 
@@ -247,13 +237,7 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 	if err != nil {
 		return err
 	}
-	notice, err := s.emailPut(outbox.Email{
-		ID: "failed_" + d.ID, Template: outbox.DonationFailed, Language: d.Language, To: d.Email,
-		Data: map[string]string{
-			"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
-			"amount_cents": strconv.FormatInt(d.ChargeCents, 10), "campaign": d.Campaign,
-		},
-	})
+	notice, err := s.emailPut(donation.FailedEmail(d))
 	if err != nil {
 		return err
 	}
@@ -389,13 +373,7 @@ func (s *Store) MonthlyGiftNotice(ctx context.Context, ev donation.Event, donati
 	if err != nil {
 		return err
 	}
-	e := outbox.Email{ID: "donation_" + notice + "_" + ev.ID, Template: "donation_" + notice, Language: d.Language, To: d.Email,
-		Data: map[string]string{"first_name": d.FirstName, "campaign_title": d.CampaignTitle,
-			"amount_cents": strconv.FormatInt(d.ChargeCents, 10)}}
-	if notice == donation.NoticePaymentFailed && d.CustomerID != "" {
-		e.Links = []outbox.Link{subscription.PortalLink(d.CustomerID)}
-	}
-	mail, err := s.emailPut(e)
+	mail, err := s.emailPut(donation.MonthlyNoticeEmail(d, ev.ID, notice))
 	if err != nil {
 		return err
 	}

@@ -192,7 +192,7 @@ func (s *Store) Renotify(ctx context.Context, m member.Member, prevSentAt time.T
 // Token reads a stored token by hash, or token.ErrNotFound.
 func (s *Store) Token(ctx context.Context, hash string) (token.Token, error) {
 	var t token.Token
-	found, err := s.get(ctx, token.PK(hash), metaSK, &t)
+	found, err := s.get(ctx, tokenPK(hash), metaSK, &t)
 	if err == nil && !found {
 		err = token.ErrNotFound
 	}
@@ -230,7 +230,7 @@ func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 	}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(token.PK(c.TokenHash), metaSK),
+			TableName: aws.String(s.Table), Key: key(tokenPK(c.TokenHash), metaSK),
 			UpdateExpression:          aws.String("SET used_at = :now"),
 			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :epoch"),
 			ExpressionAttributeValues: pick(":now", ":epoch"),

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/solidarity/solidarity/shared/outbox"
 )
 
 // DB is the part of the DynamoDB client the store uses; *dynamodb.Client satisfies it.
@@ -60,7 +61,13 @@ const (
 	TypeCustomer      = "stripe_customer"
 	TypePortalRequest = "portal_request"
 	TypeErasure       = "erasure"
+	TypeExport        = "export"
+	TypeRateLimit     = "rate_limit"
 )
+
+// ItemType is the type of a table item (one of the Type… constants), or "" for an item
+// without one: readers of exports and scans sort items by it.
+func ItemType(it map[string]types.AttributeValue) string { return text(it, "type") }
 
 // Sort key of an entity's main item.
 const metaSK = "META"
@@ -77,6 +84,20 @@ func donationPK(id string) string   { return "DONATION#" + id }
 func paymentPK(key string) string   { return "PAYMENT#" + key }
 func eventPK(id string) string      { return "STRIPE_EVENT#" + id }
 func personPK(email string) string  { return "PERSON#" + strings.ToLower(email) }
+func emailPK(id string) string      { return "EMAIL#" + id }
+func tokenPK(hash string) string    { return "TOKEN#" + hash }
+func ratePK(counter string) string  { return "RATE#" + counter }
+func exportPK(day time.Time) string { return "EXPORT#" + day.UTC().Format(time.DateOnly) }
+
+// EmailItem is the item the store keeps for the owed email e, as the mailer reads it off
+// the stream: for tests that hand the mailer an email of their own.
+func EmailItem(e outbox.Email) (map[string]types.AttributeValue, error) {
+	return item(e, emailPK(e.ID), metaSK, TypeEmail)
+}
+
+// TokenKey is the key of the item that holds a link's token, by the token's hash: for
+// tests that age a link.
+func TokenKey(hash string) map[string]types.AttributeValue { return key(tokenPK(hash), metaSK) }
 
 // donorSK marks that an address gave to a campaign, for the distinct-donor count. The
 // address is hashed: the marker only needs to be unique, not readable.

@@ -255,7 +255,7 @@ func (s *Store) SpendToken(ctx context.Context, hash string) error {
 		return err
 	}
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: key(token.PK(hash), metaSK),
+		TableName: aws.String(s.Table), Key: key(tokenPK(hash), metaSK),
 		UpdateExpression:          aws.String("SET used_at = :now"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :epoch"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": at, ":epoch": num(now.Unix())},

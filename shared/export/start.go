@@ -11,21 +11,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// DB is the part of the DynamoDB client the export uses.
+// DB is the part of the DynamoDB client that starts exports.
 type DB interface {
 	ExportTableToPointInTime(ctx context.Context, in *dynamodb.ExportTableToPointInTimeInput, opts ...func(*dynamodb.Options)) (*dynamodb.ExportTableToPointInTimeOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// Recorder keeps the record of each day's export in the table (*dynamo.Store is one).
+type Recorder interface {
+	RecordExport(ctx context.Context, day time.Time, record any) error
 }
 
 // Exporter starts exports of one table.
 type Exporter struct {
 	DB       DB
-	Table    string
+	Records  Recorder
 	TableARN string
 	Bucket   string
 	Now      func() time.Time
@@ -58,15 +61,8 @@ func (e Exporter) Run(ctx context.Context) (Record, error) {
 	}
 	rec := Record{ARN: aws.ToString(out.ExportDescription.ExportArn), Bucket: e.Bucket, Prefix: prefix, StartedAt: now,
 		Status: string(out.ExportDescription.ExportStatus)}
-	item, err := attributevalue.MarshalMap(rec)
-	if err != nil {
+	if err := e.Records.RecordExport(ctx, now, rec); err != nil {
 		return rec, err
-	}
-	item["pk"] = &types.AttributeValueMemberS{Value: "EXPORT#" + now.Format(time.DateOnly)}
-	item["sk"] = &types.AttributeValueMemberS{Value: "META"}
-	item["type"] = &types.AttributeValueMemberS{Value: "export"}
-	if _, err := e.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.Table), Item: item}); err != nil {
-		return rec, fmt.Errorf("record export: %w", err)
 	}
 	slog.InfoContext(ctx, "export started", "prefix", prefix, "status", rec.Status)
 	return rec, nil

@@ -18,8 +18,8 @@ type Settings struct {
 }
 
 // New is the guard of endpoint ("donations", "members", "subscriptions"): its rate
-// limits, then Turnstile.
-func New(db DB, table, endpoint string, s Settings) request.Guard {
+// limits, counted by counter, then Turnstile.
+func New(counter Counter, endpoint string, s Settings) request.Guard {
 	bots := Turnstile{Secret: s.TurnstileSecret, URL: s.TurnstileURL}
-	return request.Guards(NewRateLimit(db, table, endpoint, s.PerIP, s.PerEmail, s.Window).Request, bots.Request)
+	return request.Guards(NewRateLimit(counter, endpoint, s.PerIP, s.PerEmail, s.Window).Request, bots.Request)
 }

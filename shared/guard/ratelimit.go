@@ -1,6 +1,6 @@
-// Rate limits count requests per client in DynamoDB, so every Lambda instance shares the
-// counts: a fixed window per key, one conditional update per check, and the table's TTL
-// clears old windows. The form endpoints are limited per client IP and per email
+// Rate limits count requests per client in the table, so every Lambda instance shares the
+// counts: a fixed window per key, one counted hit per check, and the table's TTL clears
+// old windows. The form endpoints are limited per client IP and per email
 // address, which keeps a card-testing bot from reaching Stripe more than a few times.
 
 package guard
@@ -9,23 +9,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/request"
 )
 
-// DB is the part of the DynamoDB client the limiter uses.
-type DB interface {
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+// Counter counts hits in the table (*dynamo.Store is one): one hit against key in the
+// window that starts at windowStart, unless the window holds limit hits already; then
+// allowed is false and nothing is counted. The window's count may be forgotten after
+// expires.
+type Counter interface {
+	Hit(ctx context.Context, key string, windowStart time.Time, limit int, expires time.Time) (allowed bool, err error)
 }
 
 // Rule is how many requests a key may make in a window.
@@ -36,9 +33,8 @@ type Rule struct {
 
 // Limiter counts requests.
 type Limiter struct {
-	DB    DB
-	Table string
-	Now   func() time.Time
+	Counter Counter
+	Now     func() time.Time
 }
 
 // Limited is the answer to a request over a limit: 429 rate_limited (its Unwrap is the
@@ -65,31 +61,22 @@ func (l Limiter) Allow(ctx context.Context, key string, rule Rule) error {
 	}
 	now := l.Now()
 	start := now.Truncate(rule.Window)
-	sum := sha256.Sum256([]byte(key))
-	_, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(l.Table),
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: "RATE#" + hex.EncodeToString(sum[:12])},
-			"sk": &types.AttributeValueMemberS{Value: strconv.FormatInt(start.Unix(), 10)},
-		},
-		UpdateExpression:         aws.String("ADD hits :one SET #type = :type, expires_at = :exp"),
-		ConditionExpression:      aws.String("attribute_not_exists(hits) OR hits < :limit"),
-		ExpressionAttributeNames: map[string]string{"#type": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one":   &types.AttributeValueMemberN{Value: "1"},
-			":limit": &types.AttributeValueMemberN{Value: strconv.Itoa(rule.Limit)},
-			":type":  &types.AttributeValueMemberS{Value: "rate_limit"},
-			":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(start.Add(2*rule.Window).Unix(), 10)},
-		},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return &Limited{RetryAfter: start.Add(rule.Window).Sub(now)}
-	}
+	// Kept a window past its end, so the TTL never deletes a count still in use.
+	allowed, err := l.Counter.Hit(ctx, hashKey(key), start, rule.Limit, start.Add(2*rule.Window))
 	if err != nil {
 		return fmt.Errorf("rate limit: %w", err)
 	}
+	if !allowed {
+		return &Limited{RetryAfter: start.Add(rule.Window).Sub(now)}
+	}
 	return nil
+}
+
+// hashKey is what the counter is given of a key: 96 bits of its SHA-256, enough to keep
+// clients apart, and no IP or address for the table to hold.
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:12])
 }
 
 // RateLimit limits a form endpoint per client IP and per email address.
@@ -118,7 +105,7 @@ func (g RateLimit) Request(ctx context.Context, s request.Sender) error {
 
 // NewRateLimit is the rate limit of one endpoint: at most perIP requests from one client
 // IP and perEmail for one email address in each window (0 turns a limit off).
-func NewRateLimit(db DB, table, endpoint string, perIP, perEmail int, window time.Duration) RateLimit {
-	return RateLimit{Limiter: Limiter{DB: db, Table: table, Now: time.Now}, Endpoint: endpoint,
+func NewRateLimit(counter Counter, endpoint string, perIP, perEmail int, window time.Duration) RateLimit {
+	return RateLimit{Limiter: Limiter{Counter: counter, Now: time.Now}, Endpoint: endpoint,
 		PerIP: Rule{Limit: perIP, Window: window}, PerEmail: Rule{Limit: perEmail, Window: window}}
 }

@@ -88,7 +88,7 @@ func Text(lang Lang, m Message) string {
 type Cents int64
 
 // FormatCents writes an amount of cents as a price in lang: "$1,234.50" in English,
-// "1 234,50 $" in French (Canadian usage, with a narrow no-break space between groups).
+// "1 234,50 $" in French (Canadian usage, with a no-break space, U+00A0, between groups and before the sign).
 func FormatCents(lang Lang, cents int64) string {
 	sign := ""
 	if cents < 0 {

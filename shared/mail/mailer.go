@@ -5,21 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/redact"
-	"github.com/solidarity/solidarity/shared/stream"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
@@ -28,11 +24,15 @@ type SES interface {
 	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
-// DB is the part of the DynamoDB client the mailer uses: updates to claim and mark
-// emails, puts to store the hashes of the links it mints.
-type DB interface {
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+// Outbox is the table's side of sending: the mailer claims each email for one sender,
+// marks it sent or gives the claim up, stores the hashes of the links it mints, and
+// finds the emails still owed. *dynamo.Store is one.
+type Outbox interface {
+	ClaimEmail(ctx context.Context, key dynamo.OutboxKey, claimant string, now, staleBefore time.Time) (dynamo.ClaimOutcome, error)
+	MarkEmailSent(ctx context.Context, key dynamo.OutboxKey, messageID string, at time.Time) error
+	ReleaseEmail(ctx context.Context, key dynamo.OutboxKey, claimant string) error
+	PutToken(ctx context.Context, t token.Token) error
+	OwedEmails(ctx context.Context, createdBefore time.Time, fn func(dynamo.OutboxKey, outbox.Email) error) error
 }
 
 // ClaimTimeout is how long a claim by a mailer that may have died holds an email.
@@ -40,10 +40,9 @@ const ClaimTimeout = 5 * time.Minute
 
 // Mailer sends outbox emails as the table's stream delivers them.
 type Mailer struct {
-	DB    DB
-	Table string
-	SES   SES
-	From  string
+	Outbox Outbox // the table's outbox (a *dynamo.Store)
+	SES    SES
+	From   string
 	// ConfigurationSet, if set, is passed to SES (bounce and complaint tracking).
 	ConfigurationSet string
 	// Links are added to every email's data (retry_url…), so stored emails
@@ -80,29 +79,21 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	if rec.EventName != "INSERT" {
 		return nil
 	}
-	img, err := stream.FromEvent(rec.Change.NewImage)
-	if err != nil {
-		return fmt.Errorf("read image: %w", err)
-	}
-	if t, ok := img["type"].(*types.AttributeValueMemberS); !ok || t.Value != "email" {
-		return nil
-	}
-	var e outbox.Email
-	if err := attributevalue.UnmarshalMap(img, &e); err != nil {
-		return fmt.Errorf("decode email: %w", err)
+	key, e, ok, err := dynamo.EmailFromImage(rec.Change.NewImage)
+	if err != nil || !ok {
+		return err
 	}
 	// The stream record's id names the claim: a retry of the same record (after a lost
 	// answer, say) takes its own claim up again instead of waiting for it to go stale.
-	return m.send(ctx, "stream:"+rec.EventID, img["pk"], img["sk"], e)
+	return m.send(ctx, "stream:"+rec.EventID, key, e)
 }
 
 // Send claims, renders, sends and marks one outbox email, under a claim of its own.
-func (m Mailer) Send(ctx context.Context, pk, sk types.AttributeValue, e outbox.Email) error {
-	return m.send(ctx, ids.New("claim"), pk, sk, e)
+func (m Mailer) Send(ctx context.Context, key dynamo.OutboxKey, e outbox.Email) error {
+	return m.send(ctx, ids.New("claim"), key, e)
 }
 
-func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.AttributeValue, e outbox.Email) error {
-	key := map[string]types.AttributeValue{"pk": pk, "sk": sk}
+func (m Mailer) send(ctx context.Context, claimant string, key dynamo.OutboxKey, e outbox.Email) error {
 	claimed, err := m.claim(ctx, key, claimant)
 	if err != nil && !errors.Is(err, ErrClaimed) {
 		// The claim may have been applied with its answer lost: give it up, so that
@@ -121,24 +112,14 @@ func (m Mailer) send(ctx context.Context, claimant string, pk, sk types.Attribut
 		}
 		return sendErr
 	}
-	mark := &dynamodb.UpdateItemInput{
-		TableName:                aws.String(m.Table),
-		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at, claimant"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sent": &types.AttributeValueMemberS{Value: outbox.StatusSent},
-			":now":  &types.AttributeValueMemberS{Value: m.Now().UTC().Format(time.RFC3339)},
-			":mid":  &types.AttributeValueMemberS{Value: msgID},
-		},
-	}
 	// The email is out: marking it is retried harder than other calls (it is idempotent),
 	// since an unmarked email is sent again by the next attempt.
-	err = persist(ctx, func() error { _, err := m.DB.UpdateItem(ctx, mark); return err })
+	sentAt := m.Now()
+	err = persist(ctx, func() error { return m.Outbox.MarkEmailSent(ctx, key, msgID, sentAt) })
 	if err != nil {
 		// Sent, but not marked: a retry under the same claim sends it twice, which is
 		// better than never.
-		return fmt.Errorf("mark sent: %w", err)
+		return err
 	}
 	slog.InfoContext(ctx, "email sent", "email_id", e.ID, "template", e.Template)
 	return nil
@@ -156,61 +137,27 @@ var ErrClaimed = errors.New("email claimed by another sender")
 // claim takes the email for claimant: it was pending, its claim went stale, or the
 // claimant already holds it (its own earlier call applied, but the answer was lost). It
 // reports false for an email already sent.
-func (m Mailer) claim(ctx context.Context, key map[string]types.AttributeValue, claimant string) (bool, error) {
-	now := m.Now().UTC()
-	_, err := m.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(m.Table),
-		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :sending, claimed_at = :now, claimant = :me ADD attempts :one"),
-		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND (claimed_at < :stale OR claimant = :me))"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
-			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
-			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-			":stale":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-ClaimTimeout).Unix(), 10)},
-			":me":      &types.AttributeValueMemberS{Value: claimant},
-			":one":     &types.AttributeValueMemberN{Value: "1"},
-		},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		if s, ok := ccf.Item["status"].(*types.AttributeValueMemberS); ok && s.Value == outbox.StatusSent {
-			return false, nil
-		}
+func (m Mailer) claim(ctx context.Context, key dynamo.OutboxKey, claimant string) (bool, error) {
+	now := m.Now()
+	outcome, err := m.Outbox.ClaimEmail(ctx, key, claimant, now, now.Add(-ClaimTimeout))
+	switch {
+	case err != nil:
+		return false, err
+	case outcome == dynamo.ClaimSent:
+		return false, nil
+	case outcome == dynamo.ClaimHeld:
 		return false, ErrClaimed
-	}
-	if err != nil {
-		return false, fmt.Errorf("claim email: %w", err)
 	}
 	return true, nil
 }
 
 // release gives the claimant's claim up, so a retry or a redrive can send the email at
 // once. It is retried as hard as marking sent: a claim left behind holds the email
-// until it goes stale. A claim that is no longer the claimant's is left alone.
-func (m Mailer) release(ctx context.Context, key map[string]types.AttributeValue, claimant string) error {
-	in := &dynamodb.UpdateItemInput{
-		TableName:                aws.String(m.Table),
-		Key:                      key,
-		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at, claimant"),
-		ConditionExpression:      aws.String("#s = :sending AND claimant = :me"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: outbox.StatusSending},
-			":pending": &types.AttributeValueMemberS{Value: outbox.StatusPending},
-			":me":      &types.AttributeValueMemberS{Value: claimant},
-		},
-	}
-	return persist(ctx, func() error {
-		_, err := m.DB.UpdateItem(ctx, in)
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
-			return nil // released already (an earlier answer was lost), or not ours
-		}
-		return err
-	})
+// until it goes stale. A claim that is no longer the claimant's is left alone (the
+// store answers that without an error: released already, when an earlier answer was
+// lost, or not ours).
+func (m Mailer) release(ctx context.Context, key dynamo.OutboxKey, claimant string) error {
+	return persist(ctx, func() error { return m.Outbox.ReleaseEmail(ctx, key, claimant) })
 }
 
 // persist runs an idempotent write up to persistAttempts times, pausing a little longer
@@ -260,17 +207,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, err
 
 func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, error) {
 	raw, tok := token.Mint(l.Purpose, l.Subject, lang, m.Now(), time.Duration(l.TTLSecs)*time.Second)
-	item, err := attributevalue.MarshalMap(tok)
-	if err != nil {
-		return "", fmt.Errorf("marshal token: %w", err)
-	}
-	item["pk"] = &types.AttributeValueMemberS{Value: token.PK(tok.Hash)}
-	item["sk"] = &types.AttributeValueMemberS{Value: "META"}
-	item["type"] = &types.AttributeValueMemberS{Value: "token"}
-	_, err = m.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(m.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if err != nil {
+	if err := m.Outbox.PutToken(ctx, tok); err != nil {
 		return "", fmt.Errorf("store %s token: %w", l.Purpose, err)
 	}
 	return m.PublicURL + l.Path + "?token=" + raw, nil

@@ -94,13 +94,10 @@ func mailerOn(t *testing.T, from string, e outbox.Email) (Mailer, events.DynamoD
 	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("appeal@solidarity.example")}); err != nil {
 		t.Fatal(err)
 	}
-	item, err := attributevalue.MarshalMap(e)
+	item, err := dynamo.EmailItem(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	item["pk"] = &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}
-	item["sk"] = &types.AttributeValueMemberS{Value: "META"}
-	item["type"] = &types.AttributeValueMemberS{Value: "email"}
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,13 +114,14 @@ func mailerOn(t *testing.T, from string, e outbox.Email) (Mailer, events.DynamoD
 	img["attempts"] = events.NewNumberAttribute("0")
 	rec := events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{
 		NewImage: img, SequenceNumber: "100", Keys: map[string]events.DynamoDBAttributeValue{"pk": img["pk"], "sk": img["sk"]}}}
-	m := Mailer{DB: db, Table: table, SES: ses, From: from, Now: time.Now}
+	m := Mailer{Outbox: dynamo.New(db, table), SES: ses, From: from, Now: time.Now}
 	return m, rec, table
 }
 
 func status(t *testing.T, m Mailer, id string) string {
 	t.Helper()
-	out, err := m.DB.(*dynamodb.Client).GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(m.Table),
+	store := m.Outbox.(*dynamo.Store)
+	out, err := store.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(store.Table),
 		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EMAIL#" + id}, "sk": &types.AttributeValueMemberS{Value: "META"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -206,14 +204,10 @@ func TestMailerMintsLinks(t *testing.T) {
 	m, _, _ := mailerOn(t, "appeal@solidarity.example", news)
 	rec := &recordingSES{SES: m.SES}
 	m.SES, m.PublicURL = rec, "https://api.example.org"
-	key := func(e outbox.Email) (types.AttributeValue, types.AttributeValue) {
-		return &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}, &types.AttributeValueMemberS{Value: "META"}
-	}
-	pk, sk := key(news)
-	if err := m.Send(ctx, pk, sk, news); err != nil {
+	if err := m.Send(ctx, dynamo.EmailKey(news.ID), news); err != nil {
 		t.Fatal(err)
 	}
-	store := dynamo.New(m.DB.(*dynamodb.Client), m.Table)
+	store := m.Outbox.(*dynamo.Store)
 	in := rec.sent[0]
 	text := aws.ToString(in.Content.Simple.Body.Text.Data)
 	found := tokenURL.FindStringSubmatch(text)
@@ -244,12 +238,11 @@ func TestMailerMintsLinks(t *testing.T) {
 		Status: outbox.StatusPending, Data: map[string]string{"first_name": "Ana", "branch_name": "Toronto branch"},
 		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm", Subject: "join@example.org", TTLSecs: 3600}}}
 	item, _ := attributevalue.MarshalMap(confirm)
-	pk, sk = key(confirm)
-	item["pk"], item["sk"] = pk, sk
-	if _, err := m.DB.(*dynamodb.Client).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(m.Table), Item: item}); err != nil {
+	item["pk"], item["sk"] = &types.AttributeValueMemberS{Value: "EMAIL#" + confirm.ID}, &types.AttributeValueMemberS{Value: "META"}
+	if _, err := store.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(store.Table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Send(ctx, pk, sk, confirm); err != nil {
+	if err := m.Send(ctx, dynamo.EmailKey(confirm.ID), confirm); err != nil {
 		t.Fatal(err)
 	}
 	in = rec.sent[1]
@@ -322,10 +315,18 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 	}
 }
 
+// lossy is m with its store's DynamoDB calls going through a lossyDB.
+func lossy(m Mailer, lose string) Mailer {
+	store := *m.Outbox.(*dynamo.Store)
+	store.DB = &lossyDB{DB: store.DB, lose: lose, times: 1}
+	m.Outbox = &store
+	return m
+}
+
 // lossyDB applies each call, but loses the answer of the first calls whose update
 // expression contains lose, as a timeout after the service acted would.
 type lossyDB struct {
-	DB
+	dynamo.DB
 	lose  string
 	times int
 }
@@ -350,7 +351,7 @@ func TestMailerLostAnswers(t *testing.T) {
 		e.To, e.ID = "lost-"+strings.Fields(lose)[0][1:]+"@example.org", "receipt_lost_"+strings.Fields(lose)[0][1:]
 		m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
 		plain := m
-		m.DB = &lossyDB{DB: m.DB, lose: lose, times: 1}
+		m = lossy(m, lose)
 		rec.EventID = "evt-" + e.ID
 		for i := 0; i < 3; i++ {
 			if _, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
@@ -371,7 +372,7 @@ func TestMailerLostAnswers(t *testing.T) {
 	e.To, e.ID = "lost-claim@example.org", "receipt_lost_claim"
 	m, rec, _ := mailerOn(t, "appeal@solidarity.example", e)
 	plain := m
-	m.DB = &lossyDB{DB: m.DB, lose: "claimant = :me", times: 1}
+	m = lossy(m, "claimant = :me")
 	rec.EventID = "evt-lost-claim"
 	if res, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil || len(res.BatchItemFailures) != 1 {
 		t.Fatalf("a claim with no answer was acknowledged: %v %+v", err, res)
@@ -384,8 +385,7 @@ func TestMailerLostAnswers(t *testing.T) {
 	e.To, e.ID = "held@example.org", "receipt_held"
 	m, rec, _ = mailerOn(t, "appeal@solidarity.example", e)
 	rec.EventID = "evt-held"
-	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EMAIL#" + e.ID}, "sk": &types.AttributeValueMemberS{Value: "META"}}
-	if ok, err := m.claim(context.Background(), key, "another-mailer"); !ok || err != nil {
+	if ok, err := m.claim(context.Background(), dynamo.EmailKey(e.ID), "another-mailer"); !ok || err != nil {
 		t.Fatalf("claim %v %v", ok, err)
 	}
 	res, err := m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
@@ -393,7 +393,7 @@ func TestMailerLostAnswers(t *testing.T) {
 		t.Fatalf("a record held by another sender was acknowledged: %v %+v", err, res)
 	}
 	// A redrive neither takes a live claim nor counts the email as done.
-	r, err := m.Redrive(context.Background(), m.DB.(*dynamodb.Client), 0)
+	r, err := m.Redrive(context.Background(), 0)
 	if err != nil || r != (Redriven{Held: 1}) {
 		t.Fatalf("redrive of a held email: %+v %v", r, err)
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/dynamo"
 )
 
 // Item is one table item.
@@ -60,13 +62,13 @@ func New(name string, o Options, w io.Writer) (Report, error) {
 	}
 	switch name {
 	case "donations":
-		return &listing{out: out, types: map[string]rowFunc{"donation": donationRow, "offline_gift": offlineRow}, header: donationColumns}, nil
+		return &listing{out: out, types: map[string]rowFunc{dynamo.TypeDonation: donationRow, dynamo.TypeOffline: offlineRow}, header: donationColumns}, nil
 	case "payments":
-		return &listing{out: out, types: map[string]rowFunc{"payment": paymentRow}, header: paymentColumns}, nil
+		return &listing{out: out, types: map[string]rowFunc{dynamo.TypePayment: paymentRow}, header: paymentColumns}, nil
 	case "members":
-		return &listing{out: out, types: map[string]rowFunc{"member": memberRow}, header: memberColumns}, nil
+		return &listing{out: out, types: map[string]rowFunc{dynamo.TypeMember: memberRow}, header: memberColumns}, nil
 	case "subscriptions":
-		return &listing{out: out, types: map[string]rowFunc{"subscription": subscriptionRow}, header: subscriptionColumns}, nil
+		return &listing{out: out, types: map[string]rowFunc{dynamo.TypeSubscription: subscriptionRow}, header: subscriptionColumns}, nil
 	case "appeal":
 		return &appeal{out: out, o: o, days: map[string]*dayTotals{}}, nil
 	case "members-by-branch":
@@ -93,12 +95,8 @@ func Sorted() []string {
 	return out
 }
 
-func typeOf(it Item) string {
-	if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
+// typeOf is the item's type, one of dynamo's Type… constants.
+func typeOf(it Item) string { return dynamo.ItemType(it) }
 
 func decode[T any](it Item) (T, error) {
 	var v T

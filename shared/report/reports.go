@@ -86,7 +86,7 @@ func within(t time.Time, o Options) bool {
 
 func newMember(o Options) func(Item) ([]string, bool, error) {
 	return func(it Item) ([]string, bool, error) {
-		if typeOf(it) != "member" {
+		if typeOf(it) != dynamo.TypeMember {
 			return nil, false, nil
 		}
 		m, err := decode[member.Member](it)
@@ -101,7 +101,7 @@ func newMember(o Options) func(Item) ([]string, bool, error) {
 func subscriptionDue(o Options) func(Item) ([]string, bool, error) {
 	until := o.Now.AddDate(0, 0, o.Days)
 	return func(it Item) ([]string, bool, error) {
-		if typeOf(it) != "subscription" {
+		if typeOf(it) != dynamo.TypeSubscription {
 			return nil, false, nil
 		}
 		s, err := decode[subscription.Subscription](it)
@@ -114,7 +114,7 @@ func subscriptionDue(o Options) func(Item) ([]string, bool, error) {
 
 func subscriptionLapsed(o Options) func(Item) ([]string, bool, error) {
 	return func(it Item) ([]string, bool, error) {
-		if typeOf(it) != "subscription" {
+		if typeOf(it) != dynamo.TypeSubscription {
 			return nil, false, nil
 		}
 		s, err := decode[subscription.Subscription](it)
@@ -135,7 +135,7 @@ func failedPayment(o Options) func(Item) ([]string, bool, error) {
 	kinds := map[string]string{outbox.DonationFailed: "donation", outbox.DonationPaymentFailed: "monthly_donation",
 		outbox.PlanPaymentFailed: "subscription"}
 	return func(it Item) ([]string, bool, error) {
-		if typeOf(it) != "email" {
+		if typeOf(it) != dynamo.TypeEmail {
 			return nil, false, nil
 		}
 		e, err := decode[outbox.Email](it)
@@ -158,7 +158,7 @@ type byBranch struct {
 }
 
 func (b *byBranch) Add(it Item) error {
-	if typeOf(it) != "member" {
+	if typeOf(it) != dynamo.TypeMember {
 		return nil
 	}
 	m, err := decode[member.Member](it)
@@ -210,7 +210,7 @@ func (a *appeal) day(d string) *dayTotals {
 
 func (a *appeal) Add(it Item) error {
 	switch typeOf(it) {
-	case "payment":
+	case dynamo.TypePayment:
 		p, err := decode[dynamo.PaymentRecord](it)
 		if err != nil {
 			return fmt.Errorf("payment item: %w", err)
@@ -221,7 +221,7 @@ func (a *appeal) Add(it Item) error {
 		t := a.day(p.PaidAt.UTC().Format(time.DateOnly))
 		t.online += p.AmountCents
 		t.refunded += p.RefundedCents // counted on the payment's day
-	case "offline_gift":
+	case dynamo.TypeOffline:
 		g, err := decode[dynamo.OfflineGift](it)
 		if err != nil {
 			return fmt.Errorf("offline gift item: %w", err)

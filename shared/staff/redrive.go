@@ -30,7 +30,7 @@ func redrive(ctx context.Context, src Sources, args []string, out io.Writer) err
 	if src.Mailer == nil {
 		return fmt.Errorf("%w: MAIL_FROM and PUBLIC_URL must be set to send email", ErrUsage)
 	}
-	r, err := src.Mailer.Redrive(ctx, src.DB, *settle)
+	r, err := src.Mailer.Redrive(ctx, *settle)
 	if err != nil {
 		return err
 	}

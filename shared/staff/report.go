@@ -43,7 +43,7 @@ type ExportAPI interface {
 }
 
 // startExport starts an export of the table now, as the nightly function does.
-func startExport(ctx context.Context, src Sources, args []string, out io.Writer) error {
+func startExport(ctx context.Context, records export.Recorder, src Sources, args []string, out io.Writer) error {
 	fs := newFlags("export start")
 	bucket := fs.String("bucket", "", "")
 	wait := fs.Bool("wait", false, "")
@@ -54,7 +54,7 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 	if err != nil {
 		return fmt.Errorf("describe table: %w", err)
 	}
-	rec, err := export.Exporter{DB: src.Export, Table: src.Table, TableARN: aws.ToString(desc.Table.TableArn),
+	rec, err := export.Exporter{DB: src.Export, Records: records, TableARN: aws.ToString(desc.Table.TableArn),
 		Bucket: *bucket, Now: src.now}.Run(ctx)
 	if err != nil {
 		return err

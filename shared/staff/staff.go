@@ -18,6 +18,7 @@ import (
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/member"
@@ -36,6 +37,7 @@ type Store interface {
 	Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error
 	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
 	Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error
+	export.Recorder
 	Privacy
 }
 
@@ -124,7 +126,7 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "mail redrive":
 		return redrive(ctx, src, args[2:], out)
 	case "export start":
-		return startExport(ctx, src, args[2:], out)
+		return startExport(ctx, store, src, args[2:], out)
 	case "privacy find", "privacy erase":
 		return privacy(ctx, store, args[1], args[2:], out)
 	case "subscriptions lapsing":

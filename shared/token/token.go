@@ -67,6 +67,3 @@ func WellFormed(raw string) bool {
 	_, err := base64.RawURLEncoding.Strict().DecodeString(raw)
 	return err == nil
 }
-
-// PK is the table key of a stored token.
-func PK(hash string) string { return "TOKEN#" + hash }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/token"
 )
@@ -303,9 +304,8 @@ func TestConfirmationLinks(t *testing.T) {
 	confirmURL := link(t, s.waitEmails("late@example.org", 1)[0], "/members/confirm")
 	raw := confirmURL[strings.Index(confirmURL, "token=")+6:]
 	_, err := s.env.DB().UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table),
-		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: token.PK(token.Hash(raw))},
-			"sk": &types.AttributeValueMemberS{Value: "META"}},
+		TableName:                 aws.String(s.table),
+		Key:                       dynamo.TokenKey(token.Hash(raw)),
 		UpdateExpression:          aws.String("SET expires_at = :past"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":past": &types.AttributeValueMemberN{Value: "1700000000"}},
 	})

@@ -41,7 +41,7 @@ func (s *stack) exportToS3(t *testing.T) (string, *s3.Client) {
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintCaCentral1}}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := export.Exporter{DB: db, Table: s.table, TableARN: aws.ToString(desc.Table.TableArn), Bucket: bucket, Now: time.Now}.Run(ctx)
+	rec, err := export.Exporter{DB: db, Records: s.sys.Store, TableARN: aws.ToString(desc.Table.TableArn), Bucket: bucket, Now: time.Now}.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/redact"
 )
 
@@ -143,7 +144,7 @@ func (p *Poller) deadLetter(ctx context.Context, arn, shard string, r events.Dyn
 			"shardId": shard, "startSequenceNumber": r.Change.SequenceNumber, "endSequenceNumber": r.Change.SequenceNumber,
 			"streamArn": arn, "batchSize": 1,
 		},
-		"keys": map[string]string{"pk": r.Change.Keys["pk"].String(), "sk": r.Change.Keys["sk"].String()},
+		"keys": dynamo.StreamKeys(r.Change.Keys),
 	})
 	_, err := p.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.DeadLetters), MessageBody: aws.String(string(body))})
 	if err != nil {

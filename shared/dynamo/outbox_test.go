@@ -1,0 +1,154 @@
+package dynamo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/token"
+)
+
+// TestOutboxClaims: the mailer's writes, one call each — a claim is taken once, taken
+// again by its own claimant, refused to another until it goes stale, given up only by
+// its claimant, and an email marked sent is reported sent, not held.
+func TestOutboxClaims(t *testing.T) {
+	c := newCounted(t)
+	ctx, store := context.Background(), c.store
+	e := outbox.Email{ID: "portal_claims", Template: outbox.PortalLink, Language: "en", To: "claims@example.org"}
+	if sent, err := store.RequestPortal(ctx, e.To, e); err != nil || !sent {
+		t.Fatalf("write email: %v %v", sent, err)
+	}
+	k := dynamo.EmailKey(e.ID)
+	now := time.Now()
+	claim := func(who string, at time.Time) dynamo.ClaimOutcome {
+		t.Helper()
+		got, err := store.ClaimEmail(ctx, k, who, at, at.Add(-5*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	c.reset()
+	steps := []struct {
+		what string
+		do   func() dynamo.ClaimOutcome
+		want dynamo.ClaimOutcome
+	}{
+		{"a pending email", func() dynamo.ClaimOutcome { return claim("a", now) }, dynamo.ClaimTaken},
+		{"its claimant again", func() dynamo.ClaimOutcome { return claim("a", now) }, dynamo.ClaimTaken},
+		{"another claimant", func() dynamo.ClaimOutcome { return claim("b", now) }, dynamo.ClaimHeld},
+		{"another, after another's release", func() dynamo.ClaimOutcome {
+			if err := store.ReleaseEmail(ctx, k, "b"); err != nil { // not b's: left alone
+				t.Fatal(err)
+			}
+			return claim("b", now)
+		}, dynamo.ClaimHeld},
+		{"another, once the claim is stale", func() dynamo.ClaimOutcome { return claim("b", now.Add(6*time.Minute)) }, dynamo.ClaimTaken},
+		{"the first, after the second's release", func() dynamo.ClaimOutcome {
+			if err := store.ReleaseEmail(ctx, k, "b"); err != nil {
+				t.Fatal(err)
+			}
+			return claim("a", now)
+		}, dynamo.ClaimTaken},
+		{"anyone, once sent", func() dynamo.ClaimOutcome {
+			if err := store.MarkEmailSent(ctx, k, "ses-1", now); err != nil {
+				t.Fatal(err)
+			}
+			return claim("a", now)
+		}, dynamo.ClaimSent},
+	}
+	for _, s := range steps {
+		if got := s.do(); got != s.want {
+			t.Fatalf("claim of %s: %v, want %v", s.what, got, s.want)
+		}
+	}
+	c.expect(t, "mailer: claims, releases, mark sent", map[string]int{"UpdateItem": 10})
+
+	var owed []string
+	if err := store.OwedEmails(ctx, now.Add(time.Hour), func(_ dynamo.OutboxKey, e outbox.Email) error {
+		owed = append(owed, e.ID)
+		return nil
+	}); err != nil || len(owed) != 0 {
+		t.Fatalf("owed after sending: %v %v", owed, err)
+	}
+
+	raw, tok := token.Mint(token.Confirm, e.To, "en", now, time.Hour)
+	if err := store.PutToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PutToken(ctx, tok); err == nil {
+		t.Fatal("a token was stored twice under one hash")
+	}
+	if got, err := store.Token(ctx, token.Hash(raw)); err != nil || got.Subject != e.To {
+		t.Fatalf("token %+v %v", got, err)
+	}
+}
+
+// TestEmailFromImage: the stream's images of outbox emails decode with their key; other
+// items are skipped.
+func TestEmailFromImage(t *testing.T) {
+	img := map[string]events.DynamoDBAttributeValue{
+		"pk": events.NewStringAttribute("EMAIL#receipt_pi_1"), "sk": events.NewStringAttribute("META"),
+		"type": events.NewStringAttribute("email"), "id": events.NewStringAttribute("receipt_pi_1"),
+		"template": events.NewStringAttribute(outbox.DonationReceipt), "to": events.NewStringAttribute("a@example.org"),
+		"status": events.NewStringAttribute(outbox.StatusPending), "attempts": events.NewNumberAttribute("0"),
+	}
+	k, e, ok, err := dynamo.EmailFromImage(img)
+	if err != nil || !ok || e.ID != "receipt_pi_1" || e.To != "a@example.org" || k != dynamo.EmailKey("receipt_pi_1") {
+		t.Fatalf("%v %+v %v %v", k, e, ok, err)
+	}
+	img["type"] = events.NewStringAttribute("donation")
+	if _, _, ok, err := dynamo.EmailFromImage(img); ok || err != nil {
+		t.Fatalf("a donation decoded as an email: %v %v", ok, err)
+	}
+	if _, _, ok, err := dynamo.EmailFromImage(map[string]events.DynamoDBAttributeValue{}); ok || err != nil {
+		t.Fatalf("an empty image: %v %v", ok, err)
+	}
+}
+
+// TestRateCounterAndExportRecord: a window counts up to its limit, then refuses without
+// counting; an export's record is kept under its day, typed for readers of the table.
+func TestRateCounterAndExportRecord(t *testing.T) {
+	c := newCounted(t)
+	ctx, store := context.Background(), c.store
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for i, want := range []bool{true, true, false, false} {
+		got, err := store.Hit(ctx, "abc123", start, 2, start.Add(2*time.Hour))
+		if err != nil || got != want {
+			t.Fatalf("hit %d: %v %v, want %v", i+1, got, err, want)
+		}
+	}
+	if got, err := store.Hit(ctx, "abc123", start.Add(time.Hour), 2, start.Add(3*time.Hour)); err != nil || !got {
+		t.Fatalf("next window: %v %v", got, err)
+	}
+	c.expect(t, "rate limit: hits", map[string]int{"UpdateItem": 5})
+
+	rec := struct {
+		ARN string `dynamodbav:"export_arn"`
+	}{"arn:export/1"}
+	if err := store.RecordExport(ctx, start.Add(13*time.Hour).In(time.FixedZone("EST", -5*3600)), rec); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(t, "export: record", map[string]int{"PutItem": 1})
+	out, err := c.env.DB().Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(c.table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, it := range out.Items {
+		kinds[dynamo.ItemType(it)]++
+		if pk, _ := it["pk"].(*types.AttributeValueMemberS); dynamo.ItemType(it) == dynamo.TypeExport && pk.Value != "EXPORT#2026-11-28" {
+			t.Errorf("export recorded under %s, want its UTC day", pk.Value)
+		}
+	}
+	if kinds[dynamo.TypeRateLimit] != 2 || kinds[dynamo.TypeExport] != 1 {
+		t.Fatalf("items by type: %v", kinds)
+	}
+}
