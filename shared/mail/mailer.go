@@ -53,8 +53,9 @@ type Mailer struct {
 	Now       func() time.Time
 }
 
-// Links are the public pages emails point to: for now the organization's donation form.
-// (The self-service portal of api.md, POST /portal, will add its own.)
+// Links are the fixed public pages emails point to: the organization's donation form
+// (retry_url, DONATE_PAGE_URL). Links of one person's own (confirm, unsubscribe, the
+// customer portal) are minted per email instead, as single-use tokens.
 func Links(donatePageURL string) map[string]string {
 	return map[string]string{"retry_url": donatePageURL}
 }
