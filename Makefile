@@ -3,6 +3,8 @@
 #   make test   every test: unit, integration (moto, stripe-mock), contract, Lambda (RIE),
 #               cfn-lint, short fuzz runs, a short replay of a day under faults
 #   make proof  the long replay: a day of 2,000+ Stripe events under injected faults
+#   make race   the race detector over the packages whose goroutines meet
+#   make bench  the performance figures of docs/performance.md
 # SAM calls the build-<LogicalId> targets (BuildMethod: makefile).
 
 SHELL := /bin/bash
@@ -69,17 +71,18 @@ fuzz:
 	$(GO) test ./shared/export -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(or $(FT_EXPORT),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
-# `make build-<LogicalId>` (BuildMethod: makefile); the pattern rule serves them all, each
-# LogicalId paired with its folder under functions/ here.
+# `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them
+# all, each LogicalId paired with its folder under functions/ here.
 FUNCTION_DIRS := DonateFunction:donate CampaignFunction:campaign StripeWebhookFunction:stripe-webhook \
 	MailerFunction:mailer SignupFunction:signup UnsubscribeFunction:unsubscribe SubscribeFunction:subscribe \
 	PortalFunction:portal ExportFunction:export
 FUNCTIONS := $(foreach f,$(FUNCTION_DIRS),$(firstword $(subst :, ,$(f))))
 function_dir = $(patsubst $(1):%,%,$(filter $(1):%,$(FUNCTION_DIRS)))
 
-build-%Function:
-	@test -n "$(call function_dir,$*Function)" || { echo "no function $*Function in FUNCTION_DIRS"; exit 1; }
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*Function)
+BUILD_TARGETS := $(addprefix build-,$(FUNCTIONS))
+.PHONY: $(BUILD_TARGETS)
+$(BUILD_TARGETS): build-%:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*)
 
 # All of them, into build/<LogicalId>/bootstrap.
 build:

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/staff"
@@ -57,7 +58,7 @@ func run(ctx context.Context, cfg config.Config) error {
 	}
 	// mail redrive sends through the mailer function's own assembly, when its settings
 	// are given.
-	if m, err := assembly.Mailer(ctx, assembly.Env{Config: cfg, AWS: aws}); err == nil {
+	if m, err := mailerfn.New(ctx, assembly.Env{Config: cfg, AWS: aws}); err == nil {
 		src.Mailer = &m
 		src.Queue = sqs.NewFromConfig(aws)
 	}

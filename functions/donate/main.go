@@ -5,12 +5,13 @@ import (
 	"context"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/donatefn"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
 
 func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
-	h := assembly.Must(assembly.Donate(ctx, env))
+	h := assembly.Must(donatefn.New(ctx, env))
 	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
 }

@@ -10,12 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/exportfn"
 	"github.com/solidarity/solidarity/shared/export"
 )
 
 func main() {
 	ctx := context.Background()
-	e := assembly.Must(assembly.Export(ctx, assembly.Boot(ctx)))
+	e := assembly.Must(exportfn.New(ctx, assembly.Boot(ctx)))
 	lambda.StartWithOptions(func(ctx context.Context, _ events.EventBridgeEvent) (export.Record, error) {
 		return e.Run(ctx)
 	}, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))

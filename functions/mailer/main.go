@@ -8,10 +8,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
 )
 
 func main() {
 	ctx := context.Background()
-	m := assembly.Must(assembly.Mailer(ctx, assembly.Boot(ctx)))
+	m := assembly.Must(mailerfn.New(ctx, assembly.Boot(ctx)))
 	lambda.StartWithOptions(m.Handle, lambda.WithEnableSIGTERM(func() { slog.Info("shutting down") }))
 }

@@ -6,12 +6,13 @@ import (
 	"context"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/portalfn"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
 
 func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
-	h := assembly.Must(assembly.Portal(ctx, env))
+	h := assembly.Must(portalfn.New(ctx, env))
 	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
 }

@@ -6,12 +6,13 @@ import (
 	"context"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
 
 func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
-	h := assembly.Must(assembly.StripeWebhook(ctx, env))
+	h := assembly.Must(stripewebhookfn.New(ctx, env))
 	httpapi.Start(httpapi.Mux(h), nil)
 }

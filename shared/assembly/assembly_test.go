@@ -13,6 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/campaignfn"
+	"github.com/solidarity/solidarity/shared/assembly/donatefn"
+	"github.com/solidarity/solidarity/shared/assembly/exportfn"
+	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
+	"github.com/solidarity/solidarity/shared/assembly/portalfn"
+	"github.com/solidarity/solidarity/shared/assembly/signupfn"
+	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
+	"github.com/solidarity/solidarity/shared/assembly/subscribefn"
+	"github.com/solidarity/solidarity/shared/assembly/unsubscribefn"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
@@ -111,7 +120,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("the fee settings become the service's fees", func(t *testing.T) {
 		e, c := env(t, map[string]string{"FEE_PERCENT_BPS": "350", "FEE_FIXED_CENTS": "25"})
-		h, err := assembly.Donate(ctx, e)
+		h, err := donatefn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +132,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("without fee settings the fees are Stripe Canada's", func(t *testing.T) {
 		e, _ := env(t, nil)
-		h, err := assembly.Donate(ctx, e)
+		h, err := donatefn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +143,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("the thanks page, the checkout, the store and the clock come from the settings", func(t *testing.T) {
 		e, c := env(t, nil)
-		h, err := assembly.Donate(ctx, e)
+		h, err := donatefn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,11 +172,11 @@ func TestDonate(t *testing.T) {
 	t.Run("an Env's Checkout wraps the real one", func(t *testing.T) {
 		e, _ := env(t, nil)
 		var wrapped payment.Checkout
-		e.Checkout = func(real payment.Checkout) assembly.Checkout {
-			wrapped = real
+		e.Checkout = func(real assembly.Sessions) assembly.Sessions {
+			wrapped, _ = real.(payment.Checkout)
 			return real
 		}
-		if _, err := assembly.Donate(ctx, e); err != nil {
+		if _, err := donatefn.New(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 		if wrapped.Sessions.Key != "sk_test_local" || wrapped.PublicURL != "https://api.solidarity.example" {
@@ -177,7 +186,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("a Turnstile secret given in the settings is used without SSM", func(t *testing.T) {
 		e, c := env(t, map[string]string{"TURNSTILE_SECRET": "0x4AAA-local"})
-		if _, err := assembly.Donate(ctx, e); err != nil {
+		if _, err := donatefn.New(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 		noCalls(t, c)
@@ -185,7 +194,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("a Turnstile secret named by its SSM parameter is read from SSM", func(t *testing.T) {
 		e, c := env(t, map[string]string{"TURNSTILE_SECRET_PARAM": "/solidarity/turnstile"})
-		_, err := assembly.Donate(ctx, e)
+		_, err := donatefn.New(ctx, e)
 		wantErr(t, err, "TURNSTILE_SECRET", "SSM")
 		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
 			t.Errorf("calls %q, want one GetParameter", made)
@@ -194,7 +203,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("the Stripe key named by its SSM parameter is read from SSM", func(t *testing.T) {
 		e, c := env(t, map[string]string{"STRIPE_SECRET_KEY": "", "STRIPE_SECRET_KEY_PARAM": "/solidarity/stripe"})
-		_, err := assembly.Donate(ctx, e)
+		_, err := donatefn.New(ctx, e)
 		wantErr(t, err, "STRIPE_SECRET_KEY", "SSM")
 		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
 			t.Errorf("calls %q, want one GetParameter", made)
@@ -203,7 +212,7 @@ func TestDonate(t *testing.T) {
 
 	t.Run("without a Stripe key or its parameter it refuses to build", func(t *testing.T) {
 		e, c := env(t, map[string]string{"STRIPE_SECRET_KEY": ""})
-		_, err := assembly.Donate(ctx, e)
+		_, err := donatefn.New(ctx, e)
 		wantErr(t, err, "STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY_PARAM")
 		noCalls(t, c)
 	})
@@ -221,7 +230,7 @@ func TestMailer(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e, calls := env(t, c.changes)
-			_, err := assembly.Mailer(ctx, e)
+			_, err := mailerfn.New(ctx, e)
 			wantErr(t, err, "MAIL_FROM", "PUBLIC_URL")
 			noCalls(t, calls)
 		})
@@ -229,7 +238,7 @@ func TestMailer(t *testing.T) {
 
 	t.Run("sender, configuration set, links and public URL come from the settings", func(t *testing.T) {
 		e, calls := env(t, map[string]string{"MAIL_CONFIGURATION_SET": "solidarity-events", "DONATE_PAGE_URL": "https://solidarity.example/donner"})
-		m, err := assembly.Mailer(ctx, e)
+		m, err := mailerfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +260,7 @@ func TestMailer(t *testing.T) {
 
 	t.Run("without DONATE_PAGE_URL the retry link is the public site's root", func(t *testing.T) {
 		e, _ := env(t, nil)
-		m, err := assembly.Mailer(ctx, e)
+		m, err := mailerfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +281,7 @@ func TestExport(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e, calls := env(t, c.changes)
-			_, err := assembly.Export(ctx, e)
+			_, err := exportfn.New(ctx, e)
 			wantErr(t, err, "TABLE_ARN", "EXPORT_BUCKET")
 			noCalls(t, calls)
 		})
@@ -281,7 +290,7 @@ func TestExport(t *testing.T) {
 	t.Run("the table's ARN, the bucket and the clock come from the settings", func(t *testing.T) {
 		arn := "arn:aws:dynamodb:ca-central-1:123456789012:table/solidarity-test"
 		e, calls := env(t, map[string]string{"TABLE_ARN": arn, "EXPORT_BUCKET": "solidarity-exports"})
-		x, err := assembly.Export(ctx, e)
+		x, err := exportfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +308,7 @@ func TestStripeWebhook(t *testing.T) {
 	ctx := context.Background()
 	t.Run("a signing secret given in the settings is used without SSM", func(t *testing.T) {
 		e, calls := env(t, nil)
-		h, err := assembly.StripeWebhook(ctx, e)
+		h, err := stripewebhookfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +319,7 @@ func TestStripeWebhook(t *testing.T) {
 	})
 	t.Run("a signing secret named by its SSM parameter is read from SSM", func(t *testing.T) {
 		e, calls := env(t, map[string]string{"STRIPE_WEBHOOK_SECRET": "", "STRIPE_WEBHOOK_SECRET_PARAM": "/solidarity/webhook"})
-		_, err := assembly.StripeWebhook(ctx, e)
+		_, err := stripewebhookfn.New(ctx, e)
 		wantErr(t, err, "STRIPE_WEBHOOK_SECRET", "SSM")
 		if made := calls.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
 			t.Errorf("calls %q, want one GetParameter", made)
@@ -318,7 +327,7 @@ func TestStripeWebhook(t *testing.T) {
 	})
 	t.Run("without a signing secret or its parameter it refuses to build", func(t *testing.T) {
 		e, calls := env(t, map[string]string{"STRIPE_WEBHOOK_SECRET": ""})
-		_, err := assembly.StripeWebhook(ctx, e)
+		_, err := stripewebhookfn.New(ctx, e)
 		wantErr(t, err, "STRIPE_WEBHOOK_SECRET")
 		noCalls(t, calls)
 	})
@@ -328,7 +337,7 @@ func TestOtherFunctions(t *testing.T) {
 	ctx := context.Background()
 	t.Run("the subscription form thanks under PUBLIC_URL and keeps the Env's clock", func(t *testing.T) {
 		e, calls := env(t, nil)
-		h, err := assembly.Subscribe(ctx, e)
+		h, err := subscribefn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +354,7 @@ func TestOtherFunctions(t *testing.T) {
 	})
 	t.Run("the portal returns to PUBLIC_URL", func(t *testing.T) {
 		e, calls := env(t, nil)
-		h, err := assembly.Portal(ctx, e)
+		h, err := portalfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,26 +365,26 @@ func TestOtherFunctions(t *testing.T) {
 	})
 	t.Run("the portal needs the Stripe key", func(t *testing.T) {
 		e, _ := env(t, map[string]string{"STRIPE_SECRET_KEY": ""})
-		_, err := assembly.Portal(ctx, e)
+		_, err := portalfn.New(ctx, e)
 		wantErr(t, err, "STRIPE_SECRET_KEY")
 	})
 	t.Run("signup, unsubscribe and campaign read the settings' table", func(t *testing.T) {
 		e, calls := env(t, nil)
-		s, err := assembly.Signup(ctx, e)
+		s, err := signupfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st, ok := s.Service.Store.(*dynamo.Store); !ok || st.Table != "solidarity-test" || !st.Now().Equal(clock) || s.Guard == nil || !s.Service.Now().Equal(clock) {
 			t.Errorf("signup %+v", s)
 		}
-		u, err := assembly.Unsubscribe(ctx, e)
+		u, err := unsubscribefn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st, ok := u.Store.(*dynamo.Store); !ok || st.Table != "solidarity-test" || !st.Now().Equal(clock) || !u.Now().Equal(clock) {
 			t.Errorf("unsubscribe %+v", u)
 		}
-		c, err := assembly.Campaign(ctx, e)
+		c, err := campaignfn.New(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}

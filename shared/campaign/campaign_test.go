@@ -28,7 +28,7 @@ func TestWithDefaults(t *testing.T) {
 		min, max       int64
 		currency, slug string
 	}{
-		{"empty limits and currency get api.md's defaults", campaign.Campaign{Slug: "a"}, 100, 1_000_000, "cad", "a"},
+		{"empty limits and currency get docs/api.md's defaults", campaign.Campaign{Slug: "a"}, 100, 1_000_000, "cad", "a"},
 		{"negative limits count as empty", campaign.Campaign{Slug: "a", MinCents: -5, MaxCents: -1}, 100, 1_000_000, "cad", "a"},
 		{"limits and currency that are set are kept", campaign.Campaign{Slug: "a", MinCents: 500, MaxCents: 50_000, Currency: "usd"}, 500, 50_000, "usd", "a"},
 		{"one limit set keeps it and fills the other", campaign.Campaign{Slug: "a", MaxCents: 2_000}, 100, 2_000, "cad", "a"},

@@ -1,5 +1,6 @@
-// Package config reads the functions' settings from the environment, once per cold start,
-// and the secrets SSM Parameter Store holds (Resolve: the only call that reaches AWS).
+// Package config reads the functions' settings from the environment, once per cold
+// start. It makes no network call: the secrets SSM holds are read by
+// shared/assembly/secret, in the functions that need them.
 package config
 
 import (

@@ -1,6 +1,6 @@
 // Package consent records express consent to news emails the way CASL expects: what was
 // asked, in which words and language, when, and from where; and withdraws it from the
-// unsubscribe link of every news email (Handler). News consent only: paper subscriptions
+// unsubscribe link of every news email (Unsubscribe). News consent only: paper subscriptions
 // are package subscription's.
 package consent
 

@@ -24,15 +24,16 @@ type Store interface {
 	Withdraw(ctx context.Context, rec Record) (bool, error)
 }
 
-// Handler is the unsubscribe function: it answers GET and POST /unsubscribe?token=….
-type Handler struct {
+// Unsubscribe is the unsubscribe function's handler: it answers GET and POST
+// /unsubscribe?token=….
+type Unsubscribe struct {
 	Store Store
 	Now   func() time.Time
 }
 
 // ServeHTTP withdraws the consent the link stands for and answers a localized page. A
 // second use changes nothing and answers the same page.
-func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h Unsubscribe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
@@ -60,7 +61,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // lookup finds the token of an unexpired unsubscribe link, or token.ErrNotFound.
-func (h Handler) lookup(ctx context.Context, raw string) (token.Token, error) {
+func (h Unsubscribe) lookup(ctx context.Context, raw string) (token.Token, error) {
 	if !token.WellFormed(raw) {
 		return token.Token{}, token.ErrNotFound
 	}
@@ -82,7 +83,7 @@ func unsubscribeSource(r *http.Request) string {
 }
 
 // Routes mounts the unsubscribe function's routes (the same as template.yaml's).
-func (h Handler) Routes(mux *http.ServeMux) {
+func (h Unsubscribe) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /unsubscribe", h)
 	mux.Handle("POST /unsubscribe", h)
 }

@@ -77,7 +77,7 @@ var (
 // expired unsubscribe link, and returns their secrets and the handler.
 type fixture struct {
 	tb                                  *table
-	h                                   consent.Handler
+	h                                   consent.Unsubscribe
 	fr, en, confirm, expired, notStored string
 }
 
@@ -94,7 +94,7 @@ func newFixture(t *testing.T) *fixture {
 	f.confirm = mint(token.Confirm, "elise@example.org", "fr", now.Add(-time.Hour), token.ConfirmTTL)
 	f.expired = mint(token.Unsubscribe, "old@example.org", "fr", now.Add(-token.UnsubscribeTTL), token.UnsubscribeTTL)
 	f.notStored, _ = token.Mint(token.Unsubscribe, "nobody@example.org", "fr", minted, token.UnsubscribeTTL)
-	f.h = consent.Handler{Store: f.tb.store(), Now: func() time.Time { return now }}
+	f.h = consent.Unsubscribe{Store: f.tb.store(), Now: func() time.Time { return now }}
 	return f
 }
 

@@ -22,34 +22,27 @@ import (
 // the links it mints. Every write here is a single conditional UpdateItem or PutItem, so
 // the mailer can retry it without sending an email twice.
 
-// OutboxKey names one outbox email's item. It is taken from the item the stream or a
-// scan delivered, so a claim acts on exactly that item; its contents are the store's.
-// Keys are strings (the table's schema says so), so OutboxKeys compare with ==.
-type OutboxKey struct {
-	pk, sk string
-}
-
 // EmailKey is the key the store gives the outbox email with id.
-func EmailKey(id string) OutboxKey { return OutboxKey{pk: emailPK(id), sk: metaSK} }
+func EmailKey(id string) outbox.Key { return outbox.Key{Partition: emailPK(id), Sort: metaSK} }
 
-func (k OutboxKey) item() map[string]types.AttributeValue { return key(k.pk, k.sk) }
+func outboxItemKey(k outbox.Key) map[string]types.AttributeValue { return key(k.Partition, k.Sort) }
 
-func outboxKeyOf(it map[string]types.AttributeValue) OutboxKey {
-	return OutboxKey{pk: text(it, "pk"), sk: text(it, "sk")}
+func outboxKeyOf(it map[string]types.AttributeValue) outbox.Key {
+	return outbox.Key{Partition: text(it, "pk"), Sort: text(it, "sk")}
 }
 
 // EmailFromImage decodes a stream record's new image. ok is false, with no error, for an
 // item that is not an outbox email: the stream carries every item of the table.
-func EmailFromImage(img map[string]events.DynamoDBAttributeValue) (key OutboxKey, e outbox.Email, ok bool, err error) {
+func (s *Store) EmailFromImage(img map[string]events.DynamoDBAttributeValue) (key outbox.Key, e outbox.Email, ok bool, err error) {
 	it, err := stream.FromEvent(img)
 	if err != nil {
-		return OutboxKey{}, e, false, fmt.Errorf("read image: %w", err)
+		return outbox.Key{}, e, false, fmt.Errorf("read image: %w", err)
 	}
 	if ItemType(it) != TypeEmail {
-		return OutboxKey{}, e, false, nil
+		return outbox.Key{}, e, false, nil
 	}
 	if err := attributevalue.UnmarshalMap(it, &e); err != nil {
-		return OutboxKey{}, e, false, fmt.Errorf("decode email: %w", err)
+		return outbox.Key{}, e, false, fmt.Errorf("decode email: %w", err)
 	}
 	return outboxKeyOf(it), e, true, nil
 }
@@ -60,29 +53,16 @@ func StreamKeys(keys map[string]events.DynamoDBAttributeValue) map[string]string
 	return map[string]string{"pk": keys["pk"].String(), "sk": keys["sk"].String()}
 }
 
-// ClaimOutcome is what an attempt to claim an outbox email found.
-type ClaimOutcome int
-
-// Outcomes of ClaimEmail.
-const (
-	// ClaimTaken: the claimant holds the email now, and may send it.
-	ClaimTaken ClaimOutcome = iota
-	// ClaimSent: the email went out already; there is nothing to send.
-	ClaimSent
-	// ClaimHeld: another claimant's claim, newer than staleBefore, holds the email.
-	ClaimHeld
-)
-
 // ClaimEmail takes the email for claimant, at now: it was pending, its claim is older
 // than staleBefore (its sender may have died), or the claimant already holds it (its own
 // earlier call applied, but the answer was lost). Each claim counts one attempt. The
 // item's old status, returned when the condition fails, tells a sent email from one
 // another claimant holds, in the same call. With an error the outcome is unknown: the
 // claim may have been applied with its answer lost.
-func (s *Store) ClaimEmail(ctx context.Context, k OutboxKey, claimant string, now, staleBefore time.Time) (ClaimOutcome, error) {
+func (s *Store) ClaimEmail(ctx context.Context, k outbox.Key, claimant string, now, staleBefore time.Time) (outbox.ClaimOutcome, error) {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
-		Key:                      k.item(),
+		Key:                      outboxItemKey(k),
 		UpdateExpression:         aws.String("SET #s = :sending, claimed_at = :now, claimant = :me ADD attempts :one"),
 		ConditionExpression:      aws.String("#s = :pending OR (#s = :sending AND (claimed_at < :stale OR claimant = :me))"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -99,22 +79,22 @@ func (s *Store) ClaimEmail(ctx context.Context, k OutboxKey, claimant string, no
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if text(ccf.Item, "status") == outbox.StatusSent {
-			return ClaimSent, nil
+			return outbox.ClaimSent, nil
 		}
-		return ClaimHeld, nil
+		return outbox.ClaimHeld, nil
 	}
 	if err != nil {
-		return ClaimHeld, fmt.Errorf("claim email: %w", err)
+		return outbox.ClaimHeld, fmt.Errorf("claim email: %w", err)
 	}
-	return ClaimTaken, nil
+	return outbox.ClaimTaken, nil
 }
 
 // MarkEmailSent records that the email went out at at, as SES's messageID, and drops
 // its claim. It is idempotent: a retry after a lost answer writes the same.
-func (s *Store) MarkEmailSent(ctx context.Context, k OutboxKey, messageID string, at time.Time) error {
+func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID string, at time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
-		Key:                      k.item(),
+		Key:                      outboxItemKey(k),
 		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at, claimant"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -133,10 +113,10 @@ func (s *Store) MarkEmailSent(ctx context.Context, k OutboxKey, messageID string
 // redrive can send it at once. A claim that is no longer the claimant's (released
 // already, when an earlier answer was lost, or taken over) is left alone, and that is
 // not an error.
-func (s *Store) ReleaseEmail(ctx context.Context, k OutboxKey, claimant string) error {
+func (s *Store) ReleaseEmail(ctx context.Context, k outbox.Key, claimant string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
-		Key:                      k.item(),
+		Key:                      outboxItemKey(k),
 		UpdateExpression:         aws.String("SET #s = :pending REMOVE claimed_at, claimant"),
 		ConditionExpression:      aws.String("#s = :sending AND claimant = :me"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -159,7 +139,7 @@ func (s *Store) ReleaseEmail(ctx context.Context, k OutboxKey, claimant string) 
 // OwedEmails calls fn with each outbox email still pending or claimed (sent ones are
 // done) that was written before createdBefore, page by page. It scans the whole table:
 // a redrive is rare and run by staff.
-func (s *Store) OwedEmails(ctx context.Context, createdBefore time.Time, fn func(OutboxKey, outbox.Email) error) error {
+func (s *Store) OwedEmails(ctx context.Context, createdBefore time.Time, fn func(outbox.Key, outbox.Email) error) error {
 	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
 		TableName:                aws.String(s.Table),
 		FilterExpression:         aws.String("#t = :email AND (#s = :pending OR #s = :sending) AND created_at < :settled"),

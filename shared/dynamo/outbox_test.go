@@ -27,7 +27,7 @@ func TestOutboxClaims(t *testing.T) {
 	}
 	k := dynamo.EmailKey(e.ID)
 	now := time.Now()
-	claim := func(who string, at time.Time) dynamo.ClaimOutcome {
+	claim := func(who string, at time.Time) outbox.ClaimOutcome {
 		t.Helper()
 		got, err := store.ClaimEmail(ctx, k, who, at, at.Add(-5*time.Minute))
 		if err != nil {
@@ -38,31 +38,31 @@ func TestOutboxClaims(t *testing.T) {
 	c.reset()
 	steps := []struct {
 		what string
-		do   func() dynamo.ClaimOutcome
-		want dynamo.ClaimOutcome
+		do   func() outbox.ClaimOutcome
+		want outbox.ClaimOutcome
 	}{
-		{"a pending email", func() dynamo.ClaimOutcome { return claim("a", now) }, dynamo.ClaimTaken},
-		{"its claimant again", func() dynamo.ClaimOutcome { return claim("a", now) }, dynamo.ClaimTaken},
-		{"another claimant", func() dynamo.ClaimOutcome { return claim("b", now) }, dynamo.ClaimHeld},
-		{"another, after another's release", func() dynamo.ClaimOutcome {
+		{"a pending email", func() outbox.ClaimOutcome { return claim("a", now) }, outbox.ClaimTaken},
+		{"its claimant again", func() outbox.ClaimOutcome { return claim("a", now) }, outbox.ClaimTaken},
+		{"another claimant", func() outbox.ClaimOutcome { return claim("b", now) }, outbox.ClaimHeld},
+		{"another, after another's release", func() outbox.ClaimOutcome {
 			if err := store.ReleaseEmail(ctx, k, "b"); err != nil { // not b's: left alone
 				t.Fatal(err)
 			}
 			return claim("b", now)
-		}, dynamo.ClaimHeld},
-		{"another, once the claim is stale", func() dynamo.ClaimOutcome { return claim("b", now.Add(6*time.Minute)) }, dynamo.ClaimTaken},
-		{"the first, after the second's release", func() dynamo.ClaimOutcome {
+		}, outbox.ClaimHeld},
+		{"another, once the claim is stale", func() outbox.ClaimOutcome { return claim("b", now.Add(6*time.Minute)) }, outbox.ClaimTaken},
+		{"the first, after the second's release", func() outbox.ClaimOutcome {
 			if err := store.ReleaseEmail(ctx, k, "b"); err != nil {
 				t.Fatal(err)
 			}
 			return claim("a", now)
-		}, dynamo.ClaimTaken},
-		{"anyone, once sent", func() dynamo.ClaimOutcome {
+		}, outbox.ClaimTaken},
+		{"anyone, once sent", func() outbox.ClaimOutcome {
 			if err := store.MarkEmailSent(ctx, k, "ses-1", now); err != nil {
 				t.Fatal(err)
 			}
 			return claim("a", now)
-		}, dynamo.ClaimSent},
+		}, outbox.ClaimSent},
 	}
 	for _, s := range steps {
 		if got := s.do(); got != s.want {
@@ -72,7 +72,7 @@ func TestOutboxClaims(t *testing.T) {
 	c.expect(t, "mailer: claims, releases, mark sent", map[string]int{"UpdateItem": 10})
 
 	var owed []string
-	if err := store.OwedEmails(ctx, now.Add(time.Hour), func(_ dynamo.OutboxKey, e outbox.Email) error {
+	if err := store.OwedEmails(ctx, now.Add(time.Hour), func(_ outbox.Key, e outbox.Email) error {
 		owed = append(owed, e.ID)
 		return nil
 	}); err != nil || len(owed) != 0 {
@@ -100,15 +100,16 @@ func TestEmailFromImage(t *testing.T) {
 		"template": events.NewStringAttribute(outbox.DonationReceipt), "to": events.NewStringAttribute("a@example.org"),
 		"status": events.NewStringAttribute(outbox.StatusPending), "attempts": events.NewNumberAttribute("0"),
 	}
-	k, e, ok, err := dynamo.EmailFromImage(img)
+	store := dynamo.New(nil, "unused") // decoding reads no table
+	k, e, ok, err := store.EmailFromImage(img)
 	if err != nil || !ok || e.ID != "receipt_pi_1" || e.To != "a@example.org" || k != dynamo.EmailKey("receipt_pi_1") {
 		t.Fatalf("%v %+v %v %v", k, e, ok, err)
 	}
 	img["type"] = events.NewStringAttribute("donation")
-	if _, _, ok, err := dynamo.EmailFromImage(img); ok || err != nil {
+	if _, _, ok, err := store.EmailFromImage(img); ok || err != nil {
 		t.Fatalf("a donation decoded as an email: %v %v", ok, err)
 	}
-	if _, _, ok, err := dynamo.EmailFromImage(map[string]events.DynamoDBAttributeValue{}); ok || err != nil {
+	if _, _, ok, err := store.EmailFromImage(map[string]events.DynamoDBAttributeValue{}); ok || err != nil {
 		t.Fatalf("an empty image: %v %v", ok, err)
 	}
 }

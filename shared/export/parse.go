@@ -1,7 +1,9 @@
-// Package export reads the table as staff query it: DynamoDB exports (DynamoDB JSON, in a
-// local folder or under an s3:// prefix, in AWS's layout with manifest files or moto's
-// with data files only) streamed with bounded memory on every core, or the live table by
-// a parallel scan. Either way each item arrives as the SDK's attribute values.
+// Package export holds the table's exports, both ends: starting one (Exporter, the
+// nightly export function) and reading one back as staff query it — DynamoDB exports
+// (DynamoDB JSON, in a local folder or under an s3:// prefix, in AWS's layout with
+// manifest files or moto's with data files only) streamed with bounded memory on every
+// core, or the live table by a parallel scan. Either way each item arrives as the SDK's
+// attribute values.
 package export
 
 import (

@@ -1,7 +1,8 @@
-// Package backup is the nightly export: it asks DynamoDB to export the table, as of now,
-// to the exports bucket (DynamoDB JSON, under exports/<date>/), and records the export in
-// the table, so staff and Athena always have yesterday's data without touching the live
-// table.
+// Starting an export is the nightly function's work (Exporter): it asks DynamoDB to export
+// the table, as of now, to the exports bucket (DynamoDB JSON, under exports/<date>/), and
+// records the export in the table, so staff and Athena always have yesterday's data
+// without touching the live table.
+
 package export
 
 import (

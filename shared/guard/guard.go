@@ -14,12 +14,17 @@ type Settings struct {
 	PerIP, PerEmail int           // requests in Window; 0 turns a limit off
 	Window          time.Duration // the counting window
 	TurnstileSecret string
-	TurnstileURL    string // siteverify's address; empty is Cloudflare's
+	TurnstileURL    string           // siteverify's address; empty is Cloudflare's
+	Now             func() time.Time // the clock of the windows; nil is time.Now
 }
 
 // New is the guard of endpoint ("donations", "members", "subscriptions"): its rate
 // limits, counted by counter, then Turnstile.
 func New(counter Counter, endpoint string, s Settings) request.Guard {
 	bots := Turnstile{Secret: s.TurnstileSecret, URL: s.TurnstileURL}
-	return request.Guards(NewRateLimit(counter, endpoint, s.PerIP, s.PerEmail, s.Window).Request, bots.Request)
+	limit := NewRateLimit(counter, endpoint, s.PerIP, s.PerEmail, s.Window)
+	if s.Now != nil {
+		limit.Limiter.Now = s.Now
+	}
+	return request.Guards(limit.Request, bots.Request)
 }

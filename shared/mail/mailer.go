@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/redact"
@@ -28,11 +27,14 @@ type SES interface {
 // marks it sent or gives the claim up, stores the hashes of the links it mints, and
 // finds the emails still owed. *dynamo.Store is one.
 type Outbox interface {
-	ClaimEmail(ctx context.Context, key dynamo.OutboxKey, claimant string, now, staleBefore time.Time) (dynamo.ClaimOutcome, error)
-	MarkEmailSent(ctx context.Context, key dynamo.OutboxKey, messageID string, at time.Time) error
-	ReleaseEmail(ctx context.Context, key dynamo.OutboxKey, claimant string) error
+	ClaimEmail(ctx context.Context, key outbox.Key, claimant string, now, staleBefore time.Time) (outbox.ClaimOutcome, error)
+	MarkEmailSent(ctx context.Context, key outbox.Key, messageID string, at time.Time) error
+	ReleaseEmail(ctx context.Context, key outbox.Key, claimant string) error
 	PutToken(ctx context.Context, t token.Token) error
-	OwedEmails(ctx context.Context, createdBefore time.Time, fn func(dynamo.OutboxKey, outbox.Email) error) error
+	OwedEmails(ctx context.Context, createdBefore time.Time, fn func(outbox.Key, outbox.Email) error) error
+	// EmailFromImage decodes a stream record's new image: ok is false for an item that
+	// is not an outbox email (the stream carries every item of the table).
+	EmailFromImage(img map[string]events.DynamoDBAttributeValue) (key outbox.Key, e outbox.Email, ok bool, err error)
 }
 
 // ClaimTimeout is how long a claim by a mailer that may have died holds an email.
@@ -80,7 +82,7 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	if rec.EventName != "INSERT" {
 		return nil
 	}
-	key, e, ok, err := dynamo.EmailFromImage(rec.Change.NewImage)
+	key, e, ok, err := m.Outbox.EmailFromImage(rec.Change.NewImage)
 	if err != nil || !ok {
 		return err
 	}
@@ -90,11 +92,11 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 }
 
 // Send claims, renders, sends and marks one outbox email, under a claim of its own.
-func (m Mailer) Send(ctx context.Context, key dynamo.OutboxKey, e outbox.Email) error {
+func (m Mailer) Send(ctx context.Context, key outbox.Key, e outbox.Email) error {
 	return m.send(ctx, ids.New("claim"), key, e)
 }
 
-func (m Mailer) send(ctx context.Context, claimant string, key dynamo.OutboxKey, e outbox.Email) error {
+func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email) error {
 	claimed, err := m.claim(ctx, key, claimant)
 	if err != nil && !errors.Is(err, ErrClaimed) {
 		// The claim may have been applied with its answer lost: give it up, so that
@@ -138,15 +140,15 @@ var ErrClaimed = errors.New("email claimed by another sender")
 // claim takes the email for claimant: it was pending, its claim went stale, or the
 // claimant already holds it (its own earlier call applied, but the answer was lost). It
 // reports false for an email already sent.
-func (m Mailer) claim(ctx context.Context, key dynamo.OutboxKey, claimant string) (bool, error) {
+func (m Mailer) claim(ctx context.Context, key outbox.Key, claimant string) (bool, error) {
 	now := m.Now()
 	outcome, err := m.Outbox.ClaimEmail(ctx, key, claimant, now, now.Add(-ClaimTimeout))
 	switch {
 	case err != nil:
 		return false, err
-	case outcome == dynamo.ClaimSent:
+	case outcome == outbox.ClaimSent:
 		return false, nil
-	case outcome == dynamo.ClaimHeld:
+	case outcome == outbox.ClaimHeld:
 		return false, ErrClaimed
 	}
 	return true, nil
@@ -157,7 +159,7 @@ func (m Mailer) claim(ctx context.Context, key dynamo.OutboxKey, claimant string
 // until it goes stale. A claim that is no longer the claimant's is left alone (the
 // store answers that without an error: released already, when an earlier answer was
 // lost, or not ours).
-func (m Mailer) release(ctx context.Context, key dynamo.OutboxKey, claimant string) error {
+func (m Mailer) release(ctx context.Context, key outbox.Key, claimant string) error {
 	return persist(ctx, func() error { return m.Outbox.ReleaseEmail(ctx, key, claimant) })
 }
 

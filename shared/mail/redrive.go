@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/outbox"
 )
 
@@ -22,7 +21,7 @@ type Redriven struct {
 // claim is younger than ClaimTimeout is counted as held, not taken.
 func (m Mailer) Redrive(ctx context.Context, settle time.Duration) (Redriven, error) {
 	var r Redriven
-	err := m.Outbox.OwedEmails(ctx, m.Now().UTC().Add(-settle), func(key dynamo.OutboxKey, e outbox.Email) error {
+	err := m.Outbox.OwedEmails(ctx, m.Now().UTC().Add(-settle), func(key outbox.Key, e outbox.Email) error {
 		err := m.Send(ctx, key, e)
 		switch {
 		case errors.Is(err, ErrClaimed):

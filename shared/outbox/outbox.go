@@ -7,6 +7,24 @@ import (
 	"time"
 )
 
+// Key names one outbox email's item in the table. Its parts are the store's to fill in
+// and to read: to others it only travels from the item that was read to the writes that
+// claim and mark it.
+type Key struct{ Partition, Sort string }
+
+// ClaimOutcome is what an attempt to claim an outbox email for one sender found.
+type ClaimOutcome int
+
+// Outcomes of a claim.
+const (
+	// ClaimTaken: the claimant holds the email now, and may send it.
+	ClaimTaken ClaimOutcome = iota
+	// ClaimSent: the email went out already; there is nothing to send.
+	ClaimSent
+	// ClaimHeld: another claimant's claim, not yet stale, holds the email.
+	ClaimHeld
+)
+
 // Email statuses in the outbox.
 const (
 	StatusPending = "pending"

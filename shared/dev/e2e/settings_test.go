@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/exportfn"
+	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/faults"
 	"github.com/solidarity/solidarity/shared/dev/localdev"
@@ -82,13 +86,39 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 		}
 		put("webhook-secret", "whsec_from_ssm")
 		put("secret-key", "sk_test_fromssm")
+		// The key Stripe is called with, seen between the functions and stripe-mock.
+		var mu sync.Mutex
+		keys := map[string]bool{}
+		target, _ := url.Parse(env.Stripe.URL)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		stripe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			keys[r.Header.Get("Authorization")] = true
+			mu.Unlock()
+			proxy.ServeHTTP(w, r)
+		}))
+		t.Cleanup(stripe.Close)
 		// The test system's own webhook secret is unset: a value set beside its parameter wins.
-		s := newStack(t, false, set("STRIPE_WEBHOOK_SECRET", "", "STRIPE_WEBHOOK_SECRET_PARAM", name+"webhook-secret",
-			"STRIPE_SECRET_KEY_PARAM", name+"secret-key"))
-		d := s.donate(nil) // Checkout opened with the key read from SSM
+		s := newStack(t, false, func(su *setup) { su.stripeURL = stripe.URL },
+			set("STRIPE_WEBHOOK_SECRET", "", "STRIPE_WEBHOOK_SECRET_PARAM", name+"webhook-secret",
+				"STRIPE_SECRET_KEY_PARAM", name+"secret-key"))
+		d := s.donate(nil)
+		mu.Lock()
+		if len(keys) != 1 || !keys["Bearer sk_test_fromssm"] {
+			t.Errorf("Stripe was called with %v, want only the key in SSM", keys)
+		}
+		mu.Unlock()
 		payload := localpay.Event("checkout.session.completed", localpay.SessionCompleted(d), time.Now())
 		if st := s.deliverSignedWith(payload, "whsec_from_ssm"); st != http.StatusOK {
 			t.Fatalf("signed with the secret in SSM: %d", st)
+		}
+		// The local checkout page signs with the same secret the webhook function read.
+		paid := s.donate(map[string]any{"amount_cents": 1500})
+		if res := s.do(http.MethodPost, "/_local/checkout/"+paid.ID+"/pay", "", "", nil); res.status >= 400 {
+			t.Fatalf("the local checkout page's Pay: %d %s", res.status, res.body)
+		}
+		if got := s.donationByID(paid.ID); got.Status != "paid" {
+			t.Fatalf("paid through the local checkout page: status %q", got.Status)
 		}
 		missing := testVars(emulator.TableName(t))
 		missing["STRIPE_WEBHOOK_SECRET"], missing["STRIPE_WEBHOOK_SECRET_PARAM"] = "", name+"no-such-parameter"
@@ -96,7 +126,7 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := assembly.StripeWebhook(context.Background(), assembly.Env{Config: cfg, AWS: env.AWS}); err == nil {
+		if _, err := stripewebhookfn.New(context.Background(), assembly.Env{Config: cfg, AWS: env.AWS}); err == nil {
 			t.Fatal("a webhook secret missing from SSM built a webhook function")
 		}
 	})
@@ -165,7 +195,7 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		day := time.Date(2027, time.February, 3, 7, 0, 0, 0, time.UTC)
-		exporter, err := assembly.Export(ctx, assembly.Env{Config: cfg, AWS: env.AWS, Now: func() time.Time { return day }})
+		exporter, err := exportfn.New(ctx, assembly.Env{Config: cfg, AWS: env.AWS, Now: func() time.Time { return day }})
 		if err != nil {
 			t.Fatal(err)
 		}

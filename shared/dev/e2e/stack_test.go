@@ -46,8 +46,9 @@ type stack struct {
 // settings, by the names the README lists and a Lambda reads from its environment, and
 // the local system's options.
 type setup struct {
-	vars localdev.Vars
-	opts localdev.Options
+	vars      localdev.Vars
+	opts      localdev.Options
+	stripeURL string // stripe-mock, or a stand-in in front of it
 }
 
 // set sets functions' settings, as name, value pairs.
@@ -76,12 +77,12 @@ func newStack(t *testing.T, withMailer bool, tune ...func(*setup)) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	su := setup{vars: testVars(table), opts: localdev.Options{
 		MotoURL: env.Moto.URL, BranchesCSV: filepath.Join(emulator.Root(), "infra", "branches.csv"),
-	}}
+	}, stripeURL: env.Stripe.URL}
 	for _, f := range tune {
 		f(&su)
 	}
 	var err error
-	if su.opts.Config, err = localdev.Settings(su.vars.Get, srv.URL, env.Stripe.URL); err != nil {
+	if su.opts.Config, err = localdev.Settings(su.vars.Get, srv.URL, su.stripeURL); err != nil {
 		cancel()
 		t.Fatalf("settings: %v", err)
 	}

@@ -60,15 +60,6 @@ func FreePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// FreePort is one free loopback port.
-func FreePort() (int, error) {
-	ports, err := FreePorts(1)
-	if err != nil {
-		return 0, err
-	}
-	return ports[0], nil
-}
-
 // OnFreePorts runs start on n free ports and tries again on others when the server could
 // not have them: between the kernel naming a free port and the server binding it, any
 // process (an outgoing connection's ephemeral port among them) may take it. Five tries.

@@ -23,6 +23,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/campaignfn"
+	"github.com/solidarity/solidarity/shared/assembly/donatefn"
+	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
+	"github.com/solidarity/solidarity/shared/assembly/portalfn"
+	"github.com/solidarity/solidarity/shared/assembly/signupfn"
+	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
+	"github.com/solidarity/solidarity/shared/assembly/subscribefn"
+	"github.com/solidarity/solidarity/shared/assembly/unsubscribefn"
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/config"
@@ -31,7 +39,6 @@ import (
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/mail"
-	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/plan"
 )
 
@@ -129,27 +136,33 @@ func New(ctx context.Context, o Options) (*System, error) {
 		return nil, err
 	}
 
-	env := assembly.Env{Config: c, AWS: awsCfg, Checkout: func(stripe payment.Checkout) assembly.Checkout {
+	env := assembly.Env{Config: c, AWS: awsCfg, Checkout: func(stripe assembly.Sessions) assembly.Sessions {
 		return localpay.Checkout{Stripe: stripe, BaseURL: c.PublicURL}
 	}}
 	mux := http.NewServeMux()
+	hook, err := stripewebhookfn.New(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	routers, err := routers(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range routers {
+	for _, r := range append(routers, hook) {
 		r.Routes(mux)
 	}
+	// The local checkout page signs its events with the secret the webhook function was
+	// given (from the environment, or SSM).
 	plans := plan.Default()
 	pay := &localpay.Page{Donations: store, WebhookURL: c.PublicURL + "/webhooks/stripe",
-		Secret: c.StripeWebhookSecret, PublicURL: c.PublicURL}
+		Secret: hook.Secret, PublicURL: c.PublicURL}
 	pay.Routes(mux)
 	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
 	if o.WebDir != "" {
 		mux.Handle("GET /", http.FileServer(http.Dir(o.WebDir)))
 	}
 
-	mailer, err := assembly.Mailer(ctx, env)
+	mailer, err := mailerfn.New(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +178,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 	}, nil
 }
 
-// routers builds every HTTP function, as template.yaml routes them.
+// routers builds the HTTP functions but the webhook, as template.yaml routes them.
 func routers(ctx context.Context, env assembly.Env) ([]httpapi.Router, error) {
 	var out []httpapi.Router
 	var errs []error
@@ -173,13 +186,12 @@ func routers(ctx context.Context, env assembly.Env) ([]httpapi.Router, error) {
 		out = append(out, r)
 		errs = append(errs, err)
 	}
-	add(assembly.Donate(ctx, env))
-	add(assembly.Campaign(ctx, env))
-	add(assembly.Signup(ctx, env))
-	add(assembly.Unsubscribe(ctx, env))
-	add(assembly.Subscribe(ctx, env))
-	add(assembly.Portal(ctx, env))
-	add(assembly.StripeWebhook(ctx, env))
+	add(donatefn.New(ctx, env))
+	add(campaignfn.New(ctx, env))
+	add(signupfn.New(ctx, env))
+	add(unsubscribefn.New(ctx, env))
+	add(subscribefn.New(ctx, env))
+	add(portalfn.New(ctx, env))
 	return out, errors.Join(errs...)
 }
 

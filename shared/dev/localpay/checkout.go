@@ -13,16 +13,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/i18n"
-	"github.com/solidarity/solidarity/shared/payment"
 )
 
 // Checkout wraps the real Checkout (talking to stripe-mock, which validates every
 // parameter) and sends the payer to the local checkout page instead of Stripe's.
 type Checkout struct {
-	Stripe  payment.Checkout
+	Stripe  assembly.Sessions
 	BaseURL string
 }
 

@@ -1,15 +1,24 @@
-// Secrets (Stripe's keys, Turnstile's secret) come from the environment locally and from
-// SSM Parameter Store (SecureString) in AWS, once per cold start.
-
-package config
+// Package secret reads the functions' secrets: from the setting itself (local
+// development), else from the SSM Parameter Store SecureString it names, once per cold
+// start. Only the functions that hold a secret link it (and SSM's client).
+package secret
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/solidarity/solidarity/shared/assembly"
 )
+
+// Value is a setting's value, else the SSM parameter named param; setting names the
+// secret in errors.
+func Value(ctx context.Context, e assembly.Env, setting, value, param string) (string, error) {
+	return Resolve(ctx, ssm.NewFromConfig(e.AWS), setting, value, param)
+}
 
 // SSM is the part of the SSM client used.
 type SSM interface {
@@ -32,12 +41,7 @@ func Resolve(ctx context.Context, client SSM, setting, value, param string) (str
 	return aws.ToString(out.Parameter.Value), nil
 }
 
-// StripeKey is every Stripe-calling function's first wiring step: the secret key from
-// the environment or SSM, or a logged exit. For main only.
-func StripeKey(ctx context.Context, cfg Config, awsCfg aws.Config) string {
-	key, err := Resolve(ctx, ssm.NewFromConfig(awsCfg), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
-	if err != nil {
-		Fatal("stripe secret key", err)
-	}
-	return key
+// StripeKey is Stripe's secret key (STRIPE_SECRET_KEY, or STRIPE_SECRET_KEY_PARAM).
+func StripeKey(ctx context.Context, e assembly.Env) (string, error) {
+	return Value(ctx, e, "STRIPE_SECRET_KEY", e.Config.StripeSecretKey, e.Config.StripeSecretKeyParam)
 }

@@ -1,0 +1,55 @@
+package functions_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/solidarity/solidarity/shared/dev/emulator"
+)
+
+// TestWhatEachLambdaLinks reads each function's imports (go list -deps) and checks that a
+// Lambda links only what it uses: its own constructor, nothing of development's, and the
+// SSM client, Stripe Checkout and the form guard only where it needs them. A package
+// linked is a package whose init runs at every cold start.
+func TestWhatEachLambdaLinks(t *testing.T) {
+	const shared = "github.com/solidarity/solidarity/shared/"
+	rules := []struct {
+		pkg   string
+		users []string // the functions that may link pkg
+	}{
+		{"github.com/aws/aws-sdk-go-v2/service/ssm", []string{"donate", "signup", "subscribe", "portal", "stripe-webhook"}},
+		{shared + "payment", []string{"donate", "subscribe", "portal"}},
+		{shared + "guard", []string{"donate", "signup", "subscribe"}},
+		{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"mailer"}},
+	}
+	for _, fn := range functions {
+		t.Run(fn, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-deps", "./functions/"+fn)
+			cmd.Dir = emulator.Root()
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			deps := strings.Fields(string(out))
+			own := shared + "assembly/" + strings.ReplaceAll(fn, "-", "") + "fn"
+			for _, d := range deps {
+				if strings.HasPrefix(d, shared+"dev/") {
+					t.Errorf("links %s, which only serves development and tests", d)
+				}
+				if strings.HasPrefix(d, shared+"assembly/") && strings.HasSuffix(d, "fn") && d != own {
+					t.Errorf("links another function's constructor: %s", d)
+				}
+			}
+			if !slices.Contains(deps, own) {
+				t.Errorf("is not built by %s", own)
+			}
+			for _, r := range rules {
+				if slices.Contains(deps, r.pkg) && !slices.Contains(r.users, fn) {
+					t.Errorf("links %s, which only %v need", r.pkg, r.users)
+				}
+			}
+		})
+	}
+}
