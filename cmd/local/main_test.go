@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -88,6 +87,11 @@ func TestMakeDev(t *testing.T) {
 		}
 	}
 
+	// What it started: moto_server and stripe-mock, each the leader of its own process group.
+	groups := childrenOf(t, cmd.Process.Pid)
+	if len(groups) != 2 {
+		t.Fatalf("expected moto_server and stripe-mock as children, found processes %v", groups)
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +103,65 @@ func TestMakeDev(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("still running 20 s after Ctrl-C")
 	}
-	for name, p := range ports {
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), time.Second); err == nil {
-			c.Close()
-			t.Errorf("%s %d still open after Ctrl-C", name, p)
+	// No process of those groups outlives it, so none holds a port. (The ports themselves
+	// are not probed: once freed, a port may be handed to another package's emulators,
+	// which run beside this test under go test ./...)
+	for _, p := range liveProcesses(t) {
+		for _, g := range groups {
+			if p.pgrp == g {
+				t.Errorf("process %d (group %d, %s) still running after Ctrl-C", p.pid, g, p.comm)
+			}
 		}
 	}
 	if !strings.Contains(out.String(), "Stopped the server, moto_server and stripe-mock.") {
 		t.Errorf("output:\n%s", out.String())
 	}
+}
+
+type process struct {
+	pid, ppid, pgrp int
+	comm            string
+}
+
+// liveProcesses reads /proc: every process that is not a zombie.
+func liveProcesses(t *testing.T) []process {
+	t.Helper()
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []process
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+		s := string(stat)
+		end := strings.LastIndexByte(s, ')')
+		fields := strings.Fields(s[end+1:])
+		if end < 0 || len(fields) < 3 || fields[0] == "Z" {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		pgrp, _ := strconv.Atoi(fields[2])
+		out = append(out, process{pid: pid, ppid: ppid, pgrp: pgrp, comm: s[strings.IndexByte(s, '(')+1 : end]})
+	}
+	return out
+}
+
+// childrenOf returns the pids of parent's children.
+func childrenOf(t *testing.T, parent int) []int {
+	t.Helper()
+	var out []int
+	for _, p := range liveProcesses(t) {
+		if p.ppid == parent {
+			out = append(out, p.pid)
+		}
+	}
+	return out
 }
