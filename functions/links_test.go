@@ -21,7 +21,7 @@ func TestWhatEachLambdaLinks(t *testing.T) {
 	}{
 		{"github.com/aws/aws-sdk-go-v2/service/ssm", []string{"donate", "signup", "subscribe", "portal", "stripe-webhook"}},
 		{shared + "payment", []string{"donate", "subscribe", "portal"}},
-		{shared + "guard", []string{"donate", "signup", "subscribe"}},
+		{shared + "guard", []string{"donate", "signup", "subscribe", "portal"}},
 		{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"mailer"}},
 	}
 	for _, fn := range functions {

@@ -24,7 +24,7 @@ func init() {
 
 // TestMembershipUnderTheEmulator invokes the signup and unsubscribe bootstraps with
 // recorded API Gateway events, and the mailer with the stream records of the emails they
-// owe: join in French, confirm by the emailed link, unsubscribe by one-click POST.
+// owe: join in French, confirm by the emailed link's button, unsubscribe by one-click POST.
 func TestMembershipUnderTheEmulator(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
@@ -66,7 +66,15 @@ func TestMembershipUnderTheEmulator(t *testing.T) {
 		t.Fatalf("no link:\n%s", sent[0].Body)
 	}
 
+	// Opening the link shows its button and changes nothing; the button's post confirms.
 	res = decodeHTTP(t, signup.invoke(t, withToken(t, "members-confirm-get.json", secret[1])))
+	if res.StatusCode != 200 || !strings.Contains(res.Body, `name="token" value="`+secret[1]+`"`) || res.Headers["Referrer-Policy"] != "same-origin" {
+		t.Fatalf("the link's page: %+v", res)
+	}
+	if m, _ := store.Member(ctx, "rosalie.rie@example.org"); m.Status != "pending" {
+		t.Fatalf("after opening the link %+v", m)
+	}
+	res = decodeHTTP(t, signup.invoke(t, withToken(t, "members-confirm-post.json", secret[1])))
 	if res.StatusCode != 200 || !strings.Contains(res.Body, "Section de Montréal") || res.Headers["Cache-Control"] != "no-store" {
 		t.Fatalf("confirm: %+v", res)
 	}

@@ -83,9 +83,17 @@ func TestSubscriptionsUnderTheEmulator(t *testing.T) {
 	if link == nil {
 		t.Fatal("no portal link emailed")
 	}
-	first := decodeHTTP(t, portalFn.invoke(t, withToken(t, "portal-get.json", link[1])))
+	// Opening the link shows its button; the button's post opens the portal, once.
+	page := decodeHTTP(t, portalFn.invoke(t, withToken(t, "portal-get.json", link[1])))
+	if page.StatusCode != 200 || !strings.Contains(page.Body, `name="token" value="`+link[1]+`"`) {
+		t.Fatalf("GET /portal: %+v", page)
+	}
+	first := decodeHTTP(t, portalFn.invoke(t, withToken(t, "portal-open-post.json", link[1])))
 	if first.StatusCode != 303 || !strings.HasPrefix(first.Headers["Location"], "https://") {
-		t.Fatalf("GET /portal: %+v", first)
+		t.Fatalf("POST /portal/open: %+v", first)
+	}
+	if again := decodeHTTP(t, portalFn.invoke(t, withToken(t, "portal-open-post.json", link[1]))); again.StatusCode != 410 {
+		t.Fatalf("POST /portal/open again: %+v", again)
 	}
 	if again := decodeHTTP(t, portalFn.invoke(t, withToken(t, "portal-get.json", link[1]))); again.StatusCode != 410 {
 		t.Fatalf("GET /portal again: %+v", again)

@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
+	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/staff"
@@ -55,6 +58,15 @@ func run(ctx context.Context, cfg config.Config) error {
 			o.DisableLogOutputChecksumValidationSkipped = true // moto sends no checksums
 		}),
 		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr), Export: db,
+		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
+		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
+		ErasureKey: func(ctx context.Context) ([]byte, error) {
+			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), os.Getenv("ERASURE_KEY_PARAM"))
+			return []byte(k), err
+		},
+	}
+	if days, err := strconv.Atoi(os.Getenv("EXPORT_RETENTION_DAYS")); err == nil && days > 0 {
+		src.ExportRetentionDays = days // the stack's ExportRetentionDays, if not its default
 	}
 	// mail redrive sends through the mailer function's own assembly, when its settings
 	// are given.

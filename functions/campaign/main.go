@@ -13,5 +13,5 @@ func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
 	h := assembly.Must(campaignfn.New(ctx, env))
-	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
+	httpapi.Start(httpapi.Mux(h), env.Sites())
 }

@@ -14,5 +14,5 @@ func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
 	h := assembly.Must(stripewebhookfn.New(ctx, env))
-	httpapi.Start(httpapi.Mux(h), nil)
+	httpapi.Start(httpapi.Mux(h), httpapi.Sites{})
 }

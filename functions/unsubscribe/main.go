@@ -14,5 +14,5 @@ func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
 	h := assembly.Must(unsubscribefn.New(ctx, env))
-	httpapi.Start(httpapi.Mux(h), env.Config.AllowedOrigins)
+	httpapi.Start(httpapi.Mux(h), env.Sites())
 }

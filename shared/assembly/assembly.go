@@ -21,6 +21,7 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -39,7 +40,13 @@ type Env struct {
 // Sessions opens Stripe Checkout sessions for the donation and subscription forms.
 type Sessions interface {
 	DonationSession(ctx context.Context, d donation.Donation, c campaign.Campaign) (donation.Session, error)
-	PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error)
+	PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan) (donation.Session, error)
+}
+
+// Sites are the web sites whose pages may post to the functions: the API's own pages
+// and the forms' origins.
+func (e Env) Sites() httpapi.Sites {
+	return httpapi.Sites{Own: e.Config.PublicURL, Allowed: e.Config.AllowedOrigins, ClientIPHeader: e.Config.ClientIPHeader}
 }
 
 // Boot is a Lambda's first step: JSON logs, the settings and the SDK configuration, or a

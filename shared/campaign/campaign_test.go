@@ -270,6 +270,15 @@ func TestHandler(t *testing.T) {
 		}
 	})
 
+	t.Run("a malformed or oversized slug is 404 without a lookup", func(t *testing.T) {
+		for _, slug := range []string{strings.Repeat("a", 2000), "Appeal-2024", "appeal%20x", "a_b"} {
+			w := get(t, "/campaigns/"+slug, "en")
+			if w.Code != http.StatusNotFound || len(asked) != 0 {
+				t.Errorf("%.20s: status %d, looked up %q", slug, w.Code, asked)
+			}
+		}
+	})
+
 	t.Run("a store failure is an internal error that tells nothing of it", func(t *testing.T) {
 		w := get(t, "/campaigns/broken", "")
 		if w.Code != http.StatusInternalServerError {

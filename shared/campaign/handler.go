@@ -44,7 +44,13 @@ type Handler struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("language"), r.Header.Get("Accept-Language"))
-	c, err := h.Campaigns.Campaign(r.Context(), r.PathValue("slug"))
+	// Only a well-formed slug is looked up: anything else names no campaign, and an
+	// oversized key would be refused by DynamoDB, answered as a server error.
+	var c Campaign
+	err := ErrNotFound
+	if slug := r.PathValue("slug"); ValidSlug(slug) {
+		c, err = h.Campaigns.Campaign(r.Context(), slug)
+	}
 	if errors.Is(err, ErrNotFound) {
 		err = httpapi.Fail(http.StatusNotFound, httpapi.CodeNotFound)
 	}

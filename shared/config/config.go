@@ -41,6 +41,10 @@ type Config struct {
 	RatePerIP     int64 // RATE_LIMIT_PER_IP, default 20
 	RatePerEmail  int64 // RATE_LIMIT_PER_EMAIL, default 5
 	RateWindowMin int64 // RATE_LIMIT_WINDOW_MINUTES, default 60
+	// ClientIPHeader (CLIENT_IP_HEADER) names the header a CDN or proxy in front of the API
+	// puts the client's address in (CloudFront-Viewer-Address); empty: API Gateway's
+	// source IP. Set it only when the API cannot be reached except through that proxy.
+	ClientIPHeader string
 
 	// Cloudflare Turnstile (optional): the secret, or its SSM parameter, and siteverify's
 	// address (a stand-in in tests).
@@ -73,6 +77,7 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		TurnstileSecret:          getenv("TURNSTILE_SECRET"),
 		TurnstileSecretParam:     getenv("TURNSTILE_SECRET_PARAM"),
 		TurnstileVerifyURL:       getenv("TURNSTILE_VERIFY_URL"),
+		ClientIPHeader:           strings.TrimSpace(getenv("CLIENT_IP_HEADER")),
 		TableARN:                 getenv("TABLE_ARN"),
 		ExportBucket:             getenv("EXPORT_BUCKET"),
 	}

@@ -3,6 +3,7 @@ package donate
 import (
 	"net/http"
 
+	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -14,7 +15,8 @@ import (
 // plain form post.
 type Handler struct {
 	Service Service
-	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks):
+	// the per-IP limit before validation, the rest after it.
 	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent, as if it had paid.
 	ThanksURL string
@@ -25,20 +27,32 @@ type created struct {
 	CheckoutURL string `json:"checkout_url"`
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: decode, the client's rate limit, validation, the
+// address's limit and Turnstile (request.Serve), then the Checkout session.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusCreated, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
-		// A bot (the honeypot filled in) is answered like a donor, and nothing is stored or sent.
-		res := created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
-		if req.Website == "" {
-			d, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
-			if err != nil {
-				return request.Outcome{}, err
+	var camp campaign.Campaign
+	request.Serve(w, r, &req, http.StatusCreated, h.Guard, request.Steps{
+		Validate: func(i18n.Lang) error {
+			if req.Website != "" {
+				return nil // a bot: nothing will be done, so nothing to check
 			}
-			res = created{DonationID: d.ID, CheckoutURL: sess.URL}
-		}
-		return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+			var err error
+			camp, err = h.Service.Validate(r.Context(), &req)
+			return err
+		},
+		Do: func(lang i18n.Lang) (request.Outcome, error) {
+			// A bot (the honeypot filled in) is answered like a donor, and nothing is stored or sent.
+			res := created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
+			if req.Website == "" {
+				d, sess, err := h.Service.Open(r.Context(), req, camp, lang, consent.OriginOf(r))
+				if err != nil {
+					return request.Outcome{}, err
+				}
+				res = created{DonationID: d.ID, CheckoutURL: sess.URL}
+			}
+			return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+		},
 	})
 }
 

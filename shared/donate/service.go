@@ -22,11 +22,20 @@ type Service struct {
 	Now      func() time.Time
 }
 
-// Create validates req, opens a Checkout session and stores the pending donation (with
-// its consent record) — in that order, so a Stripe failure stores nothing and every stored
-// donation has a session. Validation problems come back as an *httpapi.Error.
+// Create validates req (Validate), then opens its Checkout session and stores the
+// pending donation (Open). Validation problems come back as an *httpapi.Error.
 func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (donation.Donation, donation.Session, error) {
-	now := s.Now().UTC()
+	camp, err := s.Validate(ctx, &req)
+	if err != nil {
+		return donation.Donation{}, donation.Session{}, err
+	}
+	return s.Open(ctx, req, camp, lang, from)
+}
+
+// Validate checks req against the campaign it names, and normalizes it: the campaign
+// comes back for Open. Field problems come back as an *httpapi.Error; a store failure as
+// itself.
+func (s Service) Validate(ctx context.Context, req *Request) (campaign.Campaign, error) {
 	var camp *campaign.Campaign
 	// Only a well-formed slug is looked up: anything else names no campaign, and an
 	// oversized key would be refused by DynamoDB as a server error.
@@ -36,12 +45,20 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 		case err == nil:
 			camp = &c
 		case !errors.Is(err, campaign.ErrNotFound):
-			return donation.Donation{}, donation.Session{}, fmt.Errorf("load campaign: %w", err)
+			return campaign.Campaign{}, fmt.Errorf("load campaign: %w", err)
 		}
 	}
-	if err := req.Check(camp, now).Err(); err != nil {
-		return donation.Donation{}, donation.Session{}, err
+	if err := req.Check(camp, s.Now().UTC()).Err(); err != nil {
+		return campaign.Campaign{}, err
 	}
+	return *camp, nil
+}
+
+// Open opens the Checkout session of a request Validate accepted for camp, then stores
+// the pending donation (with its consent record) — in that order, so a Stripe failure
+// stores nothing and every stored donation has a session.
+func (s Service) Open(ctx context.Context, req Request, camp campaign.Campaign, lang i18n.Lang, from consent.Origin) (donation.Donation, donation.Session, error) {
+	now := s.Now().UTC()
 	d := donation.Donation{
 		ID:             ids.New("don"),
 		Campaign:       camp.Slug,
@@ -64,7 +81,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 	if req.CoverFees {
 		d.ChargeCents = s.Fees.GrossUp(req.AmountCents)
 	}
-	sess, err := s.Checkout.DonationSession(ctx, d, *camp)
+	sess, err := s.Checkout.DonationSession(ctx, d, camp)
 	if err != nil {
 		return donation.Donation{}, donation.Session{}, fmt.Errorf("checkout session: %w", err)
 	}

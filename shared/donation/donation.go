@@ -57,7 +57,17 @@ type Donation struct {
 	RefundedCents  int64      `dynamodbav:"refunded_cents"`
 	PaymentCount   int64      `dynamodbav:"payment_count"`
 	Disputed       bool       `dynamodbav:"disputed,omitempty"`
+	// Erased marks a gift whose donor was erased (staff privacy erase): its money counts,
+	// and no later event gives it back the donor's identity or writes them an email.
+	Erased bool `dynamodbav:"erased,omitempty"`
 }
+
+// ErasedEmail stands for an erased donor's address in the gifts that keep money.
+const ErasedEmail = "erased"
+
+// IsErased reports whether d's donor was erased. Gifts erased before the mark existed
+// carry only the placeholder address.
+func (d Donation) IsErased() bool { return d.Erased || d.Email == ErasedEmail }
 
 // Session is a Stripe Checkout session created for a donation.
 type Session struct {

@@ -20,6 +20,9 @@ func (s *Store) CreateDonation(ctx context.Context, d donation.Donation, c *cons
 	}
 	put.Item["gsi1pk"] = str(personPK(d.Email))
 	put.Item["gsi1sk"] = str("DONATION#" + d.CreatedAt.Format(time.RFC3339) + "#" + d.ID)
+	if d.Status == donation.StatusPending { // deleted by the TTL unless paid (PendingRetention)
+		put.Item[TTLAttribute] = pendingExpiresAt(d.CreatedAt)
+	}
 	items := []types.TransactWriteItem{{Put: put}}
 	if c != nil {
 		cput, err := s.put(c, personPK(c.Email), "CONSENT#"+c.At.Format(time.RFC3339Nano)+"#"+c.SourceID, TypeConsent)

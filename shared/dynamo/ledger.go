@@ -23,6 +23,19 @@ import (
 // refund totals), so an event replayed after this still changes nothing.
 const EventRetention = 90 * 24 * time.Hour
 
+// PendingRetention is how long a donation or subscription whose Checkout never paid is
+// kept after it was created: then the table's TTL deletes it, as it does unconfirmed
+// signups (member.PendingRetention), since the details of someone who never gave are not
+// ours to keep. Checkout sessions expire after a day and delayed payment methods settle
+// within days, so a month is far past any payment that could still arrive. The first
+// payment (or, for a monthly gift, the link to its Stripe subscription) removes the TTL.
+const PendingRetention = 30 * 24 * time.Hour
+
+// pendingExpiresAt is when the TTL deletes a record created at created, if never paid.
+func pendingExpiresAt(created time.Time) types.AttributeValue {
+	return num(created.Add(PendingRetention).Unix())
+}
+
 // maxAttempts bounds the optimistic retries when a concurrent write changed what a
 // transaction read.
 const maxAttempts = 5
@@ -138,11 +151,17 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		set = append(set, "stripe_customer_id = :cus")
 		vals[":cus"] = str(p.CustomerID)
 	}
+	// Paid: the record is kept (its TTL goes). Unless it was read erased, it must still
+	// not be when written, or the receipt would go to a person erased meanwhile.
+	cond := "payment_count = :pc"
+	if !d.IsErased() {
+		cond += " AND attribute_not_exists(erased)"
+	}
 	donationUpdate := &types.Update{
 		TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
-		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " ADD paid_cents :amt, payment_count :one"),
-		ConditionExpression:       aws.String("payment_count = :pc"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " ADD paid_cents :amt, payment_count :one REMOVE #exp"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#exp": TTLAttribute},
 		ExpressionAttributeValues: vals,
 	}
 
@@ -162,13 +181,16 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		ExpressionAttributeValues: campaignVals,
 	}
 
-	receipt, err := s.emailPut(donation.ReceiptEmail(d, p, pr.ReceiptNumber))
-	if err != nil {
-		return nil, 0, err
+	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}, {Update: campaignUpdate}}
+	if !d.IsErased() { // an erased donor's money counts, but no one is written to
+		receipt, err := s.emailPut(donation.ReceiptEmail(d, p, pr.ReceiptNumber))
+		if err != nil {
+			return nil, 0, err
+		}
+		items = append(items, receipt)
 	}
-	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}, {Update: campaignUpdate}, receipt}
 	donorIdx := -1
-	if first && !donorKnown {
+	if first && !donorKnown && !d.IsErased() { // an erased donor has no address to mark
 		marker, err := s.put(struct {
 			Campaign string `dynamodbav:"campaign"`
 		}{d.Campaign}, campaignPK(d.Campaign), donorSK(d.Email), TypeDonor)
@@ -199,8 +221,9 @@ func (s *Store) LinkSubscription(ctx context.Context, ev donation.Event, donatio
 		evPut,
 		{Update: &types.Update{
 			TableName: aws.String(s.Table), Key: key(donationPK(donationID), metaSK),
-			UpdateExpression:    aws.String("SET stripe_subscription_id = :sub, stripe_customer_id = :cus"),
-			ConditionExpression: aws.String("attribute_exists(pk)"),
+			UpdateExpression:         aws.String("SET stripe_subscription_id = :sub, stripe_customer_id = :cus REMOVE #exp"),
+			ConditionExpression:      aws.String("attribute_exists(pk)"),
+			ExpressionAttributeNames: map[string]string{"#exp": TTLAttribute}, // a live monthly gift is kept
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":sub": str(subscriptionID), ":cus": str(customerID),
 			},
@@ -237,11 +260,8 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 	if err != nil {
 		return err
 	}
-	notice, err := s.emailPut(donation.FailedEmail(d))
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// A failed gift was never paid: it keeps its TTL and goes with it.
+	items := []types.TransactWriteItem{
 		evPut,
 		{Update: &types.Update{
 			TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
@@ -250,8 +270,15 @@ func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID 
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":failed": str(donation.StatusFailed), ":pending": str(donation.StatusPending)},
 		}},
-		notice,
-	}})
+	}
+	if !d.IsErased() {
+		notice, err := s.emailPut(donation.FailedEmail(d))
+		if err != nil {
+			return err
+		}
+		items = append(items, notice)
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	err = ackCancelled(err, errNotPending)
 	if errors.Is(err, errNotPending) {
 		return nil // paid or failed already: nothing to change, nothing to tell
@@ -373,11 +400,14 @@ func (s *Store) MonthlyGiftNotice(ctx context.Context, ev donation.Event, donati
 	if err != nil {
 		return err
 	}
-	mail, err := s.emailPut(donation.MonthlyNoticeEmail(d, ev.ID, notice))
-	if err != nil {
-		return err
+	items := []types.TransactWriteItem{evPut}
+	if !d.IsErased() { // an erased donor is not written to; the end is still recorded
+		mail, err := s.emailPut(donation.MonthlyNoticeEmail(d, ev.ID, notice))
+		if err != nil {
+			return err
+		}
+		items = append(items, mail)
 	}
-	items := []types.TransactWriteItem{evPut, mail}
 	if notice == donation.NoticeEnded {
 		at, err := attributevalue.Marshal(s.Now().UTC())
 		if err != nil {

@@ -320,6 +320,48 @@ func (s *Store) Withdraw(ctx context.Context, rec consent.Record) (bool, error) 
 	return true, nil
 }
 
+// Resubscribe records a new grant of news consent and sets the person's news state (and
+// an active member's copy) back to subscribed, unless it is already: then nothing is
+// written and it reports false. It undoes Withdraw.
+func (s *Store) Resubscribe(ctx context.Context, rec consent.Record) (bool, error) {
+	m, err := s.Member(ctx, rec.Email)
+	active := err == nil && m.Status == member.StatusActive
+	if err != nil && !errors.Is(err, member.ErrNotFound) {
+		return false, err
+	}
+	state, err := item(consent.State{Email: rec.Email, Subscribed: true, ChangedAt: rec.At, Source: rec.Source},
+		personPK(rec.Email), newsSK, TypeNewsState)
+	if err != nil {
+		return false, err
+	}
+	cput, err := s.consentPut(rec)
+	if err != nil {
+		return false, err
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :no"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}}},
+		cput,
+	}
+	if active {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
+			UpdateExpression:          aws.String("SET news = :yes"),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}},
+		}})
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
+		return false, nil // subscribed already
+	}
+	if err != nil {
+		return false, fmt.Errorf("resubscribe: %w", err)
+	}
+	return true, nil
+}
+
 // Members calls fn with each member of a branch (all branches when branchSlug is empty),
 // of a status (any when empty), branch by branch in signup order.
 func (s *Store) Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error {

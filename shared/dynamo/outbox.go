@@ -89,18 +89,29 @@ func (s *Store) ClaimEmail(ctx context.Context, k outbox.Key, claimant string, n
 	return outbox.ClaimTaken, nil
 }
 
-// MarkEmailSent records that the email went out at at, as SES's messageID, and drops
-// its claim. It is idempotent: a retry after a lost answer writes the same.
+// SentRetention is how long a sent email is kept: then the table's TTL deletes it. An
+// outbox email holds what it said (names, phone numbers, a new member's message to their
+// branch), which is not ours to keep once it went out. A month leaves time to answer
+// questions about a message, and is what the failed-payments report (read from these
+// emails) covers; the ids of the Stripe events behind them are kept longer
+// (EventRetention), so a replayed event still sends nothing twice.
+const SentRetention = 30 * 24 * time.Hour
+
+// MarkEmailSent records that the email went out at at, as SES's messageID, drops its
+// claim and sets its expiry (SentRetention after at). It is idempotent: a retry after a
+// lost answer writes the same.
 func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID string, at time.Time) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.Table),
-		Key:                      outboxItemKey(k),
-		UpdateExpression:         aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid REMOVE claimed_at, claimant"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		TableName: aws.String(s.Table),
+		Key:       outboxItemKey(k),
+		UpdateExpression: aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid, #exp = :exp " +
+			"REMOVE claimed_at, claimant"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#exp": TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sent": str(outbox.StatusSent),
 			":now":  str(at.UTC().Format(time.RFC3339)),
 			":mid":  str(messageID),
+			":exp":  num(at.Add(SentRetention).Unix()),
 		},
 	})
 	if err != nil {

@@ -2,80 +2,419 @@ package dynamo
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/subscription"
+	"github.com/solidarity/solidarity/shared/token"
 )
 
-// Held is everything the table holds about one email address, item by item.
-type Held struct {
-	Items []map[string]types.AttributeValue
+// Query names the person of a privacy request: their canonical email address, and any
+// other names staff know them by (a nickname, a maiden name) to look for in free text.
+type Query struct {
+	Email string
+	Names []string
 }
 
-// Find gathers everything the table holds about a canonical email address: the person's
-// own items (membership, consent, news state, Stripe customer), their donations and
-// subscriptions, the emails sent to them or about them, their links, the offline gifts
-// naming them, and their distinct-donor markers.
-func (s *Store) Find(ctx context.Context, email string) (Held, error) {
-	seen := map[string]bool{}
-	var held Held
-	add := func(it map[string]types.AttributeValue) {
-		k := text(it, "pk") + "|" + text(it, "sk")
-		if !seen[k] {
-			seen[k] = true
-			held.Items = append(held.Items, it)
+// What erasing does with an item found.
+const (
+	ActionDelete    = "delete"    // the whole item goes
+	ActionAnonymize = "anonymize" // a money record: its ids and amounts stay, the identity goes
+	ActionRefuse    = "refuse"    // erasing refuses until staff change it (see Refusal)
+)
+
+// Found is one item the table holds about the person, why it was found, and what
+// erasing does with it.
+type Found struct {
+	Item    map[string]types.AttributeValue
+	Matched string // "person" (their own partition), "email", "donor marker", "stripe customer", "name in note"
+	Action  string // ActionDelete, ActionAnonymize or ActionRefuse
+}
+
+// Refusal is something that must change before the person can be erased, and is not
+// the erasure's to change: a subscription or monthly gift Stripe still charges (ending
+// it is a money decision), or a branch the person organizes (the branch directory is
+// staff's, imported from a file).
+type Refusal struct {
+	Kind     string `json:"kind"`      // one of the Refuse… kinds
+	Name     string `json:"name"`      // the plan, the campaign or the branch
+	RecordID string `json:"record_id"` // our record
+	StripeID string `json:"stripe_id,omitempty"`
+	Status   string `json:"status,omitempty"`
+}
+
+// Held is everything the table holds about one person, read in one strongly consistent
+// scan of the whole table.
+type Held struct {
+	Email string
+	// Names are the names looked for in free text (offline gifts' notes): those staff
+	// gave and those the person's own records carry.
+	Names []string
+	// Customers are the person's Stripe customers: Stripe's own copy is theirs to delete.
+	Customers []string
+	Items     []Found
+	Refusals  []Refusal
+}
+
+// Kinds of refusal.
+const (
+	RefuseSubscription = "subscription"
+	RefuseMonthlyGift  = "monthly_gift"
+	RefuseOrganizer    = "branch_organizer"
+	RefuseUnknown      = "unknown_item" // an item of a kind erasing does not know holds the address
+)
+
+// ErrRefused means erasing refused: Held.Refusals say why, and nothing was changed.
+var ErrRefused = errors.New("erasure refused")
+
+// RefusedError is an erasure refused, with what stands in the way.
+type RefusedError struct{ Refusals []Refusal }
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("%v: %d things to change first", ErrRefused, len(e.Refusals))
+}
+func (e *RefusedError) Unwrap() error { return ErrRefused }
+
+// ErrNoErasureKey means the key of the erasure record's hash is missing or too short.
+var ErrNoErasureKey = errors.New("no erasure key")
+
+// MinErasureKey is the shortest erasure key accepted, in bytes.
+const MinErasureKey = 32
+
+// Find gathers everything the table holds about a person: their own partition
+// (membership, consent, news state, Stripe customer, portal requests), every item that
+// names their address in any attribute (donations, subscriptions, emails to or about
+// them, links, offline gifts, Stripe customer links), their distinct-donor markers, the
+// portal links of their Stripe customers, the offline gifts whose note names them, and
+// the branches they organize. It scans the whole table with strongly consistent reads,
+// page by page, so what it finds is what erasing acts on.
+func (s *Store) Find(ctx context.Context, q Query) (Held, error) {
+	email := strings.ToLower(strings.TrimSpace(q.Email))
+	held := Held{Email: email}
+	var portalTokens, notes []map[string]types.AttributeValue
+	found := map[string]bool{}
+	add := func(it map[string]types.AttributeValue, matched string) {
+		k := text(it, "pk") + "\x00" + text(it, "sk")
+		if !found[k] {
+			found[k] = true
+			held.Items = append(held.Items, Found{Item: it, Matched: matched, Action: actionOf(it, email)})
 		}
 	}
-	// The person's partition.
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
-		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(personPK(email))},
-	})
+	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
-		if err != nil {
-			return held, fmt.Errorf("query person: %w", err)
-		}
-		for _, it := range page.Items {
-			add(it)
-		}
-	}
-	// Donations and subscriptions, indexed by person.
-	if err := s.queryGSI1(ctx, personPK(email), "", func(it map[string]types.AttributeValue) error {
-		add(it)
-		return nil
-	}); err != nil {
-		return held, err
-	}
-	// Items that name the address in an attribute: emails to or about the person, links,
-	// offline gifts, Stripe customer links; and the distinct-donor markers (by hash).
-	scan := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
-		TableName: aws.String(s.Table),
-		FilterExpression: aws.String("#to = :e OR #data.#email = :e OR subject = :e OR donor_email = :e OR email = :e " +
-			"OR sk = :donor"),
-		ExpressionAttributeNames:  map[string]string{"#to": "to", "#data": "data", "#email": "email"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":e": str(email), ":donor": str(donorSK(email))},
-	})
-	for scan.HasMorePages() {
-		page, err := scan.NextPage(ctx)
 		if err != nil {
 			return held, fmt.Errorf("scan: %w", err)
 		}
 		for _, it := range page.Items {
-			add(it)
+			switch {
+			case text(it, "pk") == personPK(email):
+				add(it, "person")
+			case text(it, "sk") == donorSK(email):
+				add(it, "donor marker")
+			case holds(&types.AttributeValueMemberM{Value: it}, email):
+				add(it, "email")
+			case ItemType(it) == TypeToken && text(it, "purpose") == token.Portal:
+				portalTokens = append(portalTokens, it)
+			case ItemType(it) == TypeOffline && text(it, "note") != "":
+				notes = append(notes, it)
+			}
 		}
 	}
+	// What the person's records tell: their Stripe customers and their names.
+	customers := map[string]bool{}
+	names := map[string]string{}
+	addName := func(n string, minWords int) {
+		if f := foldWords(n); len(f) >= minWords {
+			names[strings.Join(f, " ")] = strings.TrimSpace(n)
+		}
+	}
+	for _, n := range q.Names {
+		addName(n, 1)
+	}
+	for _, f := range held.Items {
+		it := f.Item
+		for _, a := range []string{"stripe_customer_id", "customer_id"} {
+			if id := text(it, a); id != "" {
+				customers[id] = true
+			}
+		}
+		if id, ok := strings.CutPrefix(text(it, "pk"), "CUSTOMER#"); ok {
+			customers[id] = true
+		}
+		addName(text(it, "first_name")+" "+text(it, "last_name"), 2) // a first name alone names too many
+		addName(text(it, "donor_name"), 2)
+		if sh, ok := it["shipping"].(*types.AttributeValueMemberM); ok {
+			addName(text(sh.Value, "name"), 2)
+		}
+	}
+	for _, it := range portalTokens {
+		if customers[text(it, "subject")] {
+			add(it, "stripe customer")
+		}
+	}
+	emailWords := foldWords(email)
+	for _, it := range notes {
+		note := foldWords(text(it, "note"))
+		if containsWords(note, emailWords) {
+			add(it, "name in note")
+			continue
+		}
+		for n := range names {
+			if containsWords(note, strings.Fields(n)) {
+				add(it, "name in note")
+				break
+			}
+		}
+	}
+	for id := range customers {
+		held.Customers = append(held.Customers, id)
+	}
+	for _, n := range names {
+		held.Names = append(held.Names, n)
+	}
+	sort.Strings(held.Customers)
+	sort.Strings(held.Names)
 	sort.Slice(held.Items, func(i, j int) bool {
-		return text(held.Items[i], "pk")+text(held.Items[i], "sk") < text(held.Items[j], "pk")+text(held.Items[j], "sk")
+		a, b := held.Items[i].Item, held.Items[j].Item
+		return text(a, "pk")+"\x00"+text(a, "sk") < text(b, "pk")+"\x00"+text(b, "sk")
 	})
+	for i, f := range held.Items {
+		if r, ok := refusalOf(f.Item); ok {
+			held.Items[i].Action = ActionRefuse
+			held.Refusals = append(held.Refusals, r)
+		}
+	}
 	return held, nil
+}
+
+// holds reports whether any string in v, however deeply nested (maps, lists, sets), is
+// the address, whatever its case. Only whole values count: "ana@example.org" is not in
+// "diana@example.org".
+func holds(v types.AttributeValue, email string) bool {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return strings.EqualFold(strings.TrimSpace(v.Value), email)
+	case *types.AttributeValueMemberSS:
+		return slices.ContainsFunc(v.Value, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), email) })
+	case *types.AttributeValueMemberM:
+		for _, e := range v.Value {
+			if holds(e, email) {
+				return true
+			}
+		}
+	case *types.AttributeValueMemberL:
+		for _, e := range v.Value {
+			if holds(e, email) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foldWords splits free text into lowercase words without accents, so that "Félicité
+// NDIAYE," and "felicite ndiaye" are the same words. (A table of the letters French and
+// English use folds the accents, as package branch does for place names.)
+func foldWords(s string) []string {
+	return strings.FieldsFunc(unaccent.Replace(strings.ToLower(s)), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+var unaccent = strings.NewReplacer(
+	"à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
+	"î", "i", "ï", "i", "í", "i", "ì", "i", "ô", "o", "ö", "o", "ó", "o", "ò", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u",
+	"ÿ", "y", "ñ", "n", "œ", "oe", "æ", "ae",
+)
+
+// containsWords reports whether want appears in words, as consecutive whole words.
+func containsWords(words, want []string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for i := 0; i+len(want) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// actionOf is what erasing does with an item found: money records (donations,
+// subscriptions, offline gifts, the links of Stripe customers to subscriptions) keep their
+// ids and amounts without identity; the person's own items, emails, links and markers are
+// deleted; an item of a kind not known to hold people is refused rather than guessed at.
+func actionOf(it map[string]types.AttributeValue, email string) string {
+	switch ItemType(it) {
+	case TypeDonation, TypeSubscription, TypeOffline:
+		return ActionAnonymize
+	case TypeCustomer:
+		if text(it, "pk") == personPK(email) {
+			return ActionDelete
+		}
+		return ActionAnonymize // CUSTOMER#<id>: the money's link stays
+	case TypeMember, TypeConsent, TypeNewsState, TypeEmail, TypeToken, TypePortalRequest, TypeDonor:
+		return ActionDelete
+	}
+	if text(it, "pk") == personPK(email) {
+		return ActionDelete // the person's own partition holds nothing else of value
+	}
+	return ActionRefuse
+}
+
+// Statuses after which Stripe charges a subscription no more.
+var ended = map[string]bool{subscription.StatusPending: true, subscription.StatusCanceled: true, "incomplete_expired": true}
+
+// refusalOf is what, about an item found, erasing must not change by itself.
+func refusalOf(it map[string]types.AttributeValue) (Refusal, bool) {
+	switch ItemType(it) {
+	case TypeSubscription:
+		if st := text(it, "status"); !ended[st] && text(it, "email") != subscription.ErasedEmail {
+			return Refusal{Kind: RefuseSubscription, Name: text(it, "plan"), RecordID: text(it, "id"),
+				StripeID: text(it, "stripe_subscription_id"), Status: st}, true
+		}
+	case TypeDonation:
+		_, endedAt := it["monthly_ended_at"]
+		if text(it, "frequency") == donation.Monthly && text(it, "stripe_subscription_id") != "" && !endedAt &&
+			text(it, "email") != donation.ErasedEmail {
+			return Refusal{Kind: RefuseMonthlyGift, Name: text(it, "campaign"), RecordID: text(it, "id"),
+				StripeID: text(it, "stripe_subscription_id"), Status: "not ended"}, true
+		}
+	case TypeBranch:
+		return Refusal{Kind: RefuseOrganizer, Name: text(it, "slug"), RecordID: text(it, "pk")}, true
+	}
+	if actionOf(it, "") == ActionRefuse { // a kind of item erasing does not know
+		return Refusal{Kind: RefuseUnknown, Name: ItemType(it), RecordID: keyKind(text(it, "pk"))}, true
+	}
+	return Refusal{}, false
+}
+
+// Erasure is the record an erasure leaves: who (as a keyed hash of the address, which
+// only the holder of the key can match to a guess), when, and what changed.
+type Erasure struct {
+	EmailHMAC  string    `dynamodbav:"email_hmac"` // HMAC-SHA256 of the canonical address, hex
+	Hash       string    `dynamodbav:"hash"`       // "hmac-sha256"
+	KeyID      string    `dynamodbav:"key_id"`     // which key: its own hash's first bytes, so a rotation shows
+	At         time.Time `dynamodbav:"at"`
+	Deleted    int       `dynamodbav:"deleted"`
+	Anonymized int       `dynamodbav:"anonymized"`
+}
+
+// Erased stands for an erased person's address in the records that keep money.
+const Erased = subscription.ErasedEmail
+
+// ErasureHash is the keyed hash an erasure is recorded under.
+func ErasureHash(key []byte, email string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// erasureKeyID names a key without revealing it.
+func erasureKeyID(key []byte) string {
+	sum := sha256.Sum256(append([]byte("solidarity erasure key id\x00"), key...))
+	return hex.EncodeToString(sum[:6])
+}
+
+// Erase removes what the table holds about a person (what Find finds): personal items,
+// emails, links and markers are deleted; donations, subscriptions, offline gifts and the
+// links of Stripe customers keep their ids and money but lose the identity (names,
+// addresses, email address, notes) and are marked erased, so that no later Stripe event
+// gives it back or writes to the person. It refuses, changing nothing, while Find reports
+// refusals (a *RefusedError), and without a key of at least MinErasureKey bytes for the
+// record's hash (ErrNoErasureKey). The erasure itself is recorded under a keyed hash of
+// the address.
+func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, error) {
+	if len(key) < MinErasureKey {
+		return Erasure{}, Held{}, ErrNoErasureKey
+	}
+	held, err := s.Find(ctx, q)
+	if err != nil {
+		return Erasure{}, held, err
+	}
+	if len(held.Refusals) > 0 {
+		return Erasure{}, held, &RefusedError{Refusals: held.Refusals}
+	}
+	er := Erasure{EmailHMAC: ErasureHash(key, held.Email), Hash: "hmac-sha256", KeyID: erasureKeyID(key), At: s.Now().UTC()}
+	at, err := attrTime(er.At)
+	if err != nil {
+		return er, held, err
+	}
+	yes := &types.AttributeValueMemberBOOL{Value: true}
+	exists := aws.String("attribute_exists(pk)")
+	for _, f := range held.Items {
+		it := f.Item
+		k := key2(it)
+		var err error
+		switch {
+		case f.Action == ActionDelete:
+			_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k})
+			er.Deleted++
+		case ItemType(it) == TypeSubscription:
+			// The revision moves, so an event that read the record before the erasure
+			// cannot write its old identity back (its put is conditional on rev).
+			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
+				UpdateExpression: aws.String("SET email = :erased, erased = :yes, erased_at = :at " +
+					"REMOVE first_name, last_name, shipping, gsi1pk, gsi1sk ADD rev :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":erased": str(Erased), ":at": at, ":yes": yes, ":one": num(1)},
+			})
+			er.Anonymized++
+		case ItemType(it) == TypeDonation:
+			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
+				UpdateExpression: aws.String("SET email = :erased, erased = :yes, erased_at = :at " +
+					"REMOVE first_name, last_name, address, gsi1pk, gsi1sk"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":erased": str(Erased), ":at": at, ":yes": yes},
+			})
+			er.Anonymized++
+		case ItemType(it) == TypeOffline:
+			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
+				UpdateExpression:          aws.String("SET erased = :yes, erased_at = :at REMOVE donor_name, donor_email, note"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":at": at, ":yes": yes},
+			})
+			er.Anonymized++
+		default: // the link of a Stripe customer to a subscription
+			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
+				UpdateExpression:          aws.String("SET email = :erased, erased = :yes"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":erased": str(Erased), ":yes": yes},
+			})
+			er.Anonymized++
+		}
+		var gone *types.ConditionalCheckFailedException
+		if errors.As(err, &gone) {
+			err = nil // deleted meanwhile (its TTL): nothing left to erase, and no stub is made
+		}
+		if err != nil {
+			return er, held, fmt.Errorf("erase %s: %w", ItemType(it), err)
+		}
+	}
+	rec, err := item(er, "ERASURE#"+er.EmailHMAC, er.At.Format(time.RFC3339Nano), TypeErasure)
+	if err != nil {
+		return er, held, err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: rec}); err != nil {
+		return er, held, fmt.Errorf("record erasure: %w", err)
+	}
+	return er, held, nil
+}
+
+func key2(it map[string]types.AttributeValue) map[string]types.AttributeValue {
+	return key(text(it, "pk"), text(it, "sk"))
 }
 
 func text(it map[string]types.AttributeValue, name string) string {
@@ -83,74 +422,4 @@ func text(it map[string]types.AttributeValue, name string) string {
 		return v.Value
 	}
 	return ""
-}
-
-// Erasure is the record an erasure leaves: who (as a hash), when, and what changed.
-type Erasure struct {
-	EmailHash  string    `dynamodbav:"email_sha256"`
-	At         time.Time `dynamodbav:"at"`
-	Deleted    int       `dynamodbav:"deleted"`
-	Anonymized int       `dynamodbav:"anonymized"`
-}
-
-// Erased stands for an erased person's address in the records that keep money.
-const Erased = "erased"
-
-// Erase removes what the table holds about an email address: personal items, emails,
-// links and markers are deleted; donations, subscriptions and offline gifts keep their
-// money but lose their identity (names, address, email); Stripe customer links lose
-// the address. The erasure itself is recorded, with a hash of the address only.
-func (s *Store) Erase(ctx context.Context, email string) (Erasure, error) {
-	held, err := s.Find(ctx, email)
-	if err != nil {
-		return Erasure{}, err
-	}
-	sum := sha256.Sum256([]byte(email))
-	er := Erasure{EmailHash: hex.EncodeToString(sum[:]), At: s.Now().UTC()}
-	at, _ := attrTime(er.At)
-	for _, it := range held.Items {
-		k := key(text(it, "pk"), text(it, "sk"))
-		var err error
-		switch text(it, "type") {
-		case TypeDonation, TypeSubscription:
-			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: aws.String(s.Table), Key: k,
-				UpdateExpression: aws.String("SET email = :erased, erased_at = :at " +
-					"REMOVE first_name, last_name, address, shipping, gsi1pk, gsi1sk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":erased": str(Erased), ":at": at},
-			})
-			er.Anonymized++
-		case TypeOffline:
-			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: aws.String(s.Table), Key: k,
-				UpdateExpression:          aws.String("SET erased_at = :at REMOVE donor_name, donor_email"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
-			})
-			er.Anonymized++
-		case TypeCustomer:
-			if text(it, "pk") != personPK(email) { // CUSTOMER#<id>: the money's link stays
-				_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-					TableName: aws.String(s.Table), Key: k, UpdateExpression: aws.String("SET email = :erased"),
-					ExpressionAttributeValues: map[string]types.AttributeValue{":erased": str(Erased)},
-				})
-				er.Anonymized++
-				break
-			}
-			fallthrough
-		default: // member, consent, news state, emails, tokens, portal requests, donor markers
-			_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k})
-			er.Deleted++
-		}
-		if err != nil {
-			return er, fmt.Errorf("erase %s: %w", text(it, "type"), err)
-		}
-	}
-	rec, err := item(er, "ERASURE#"+er.EmailHash, er.At.Format(time.RFC3339Nano), TypeErasure)
-	if err != nil {
-		return er, err
-	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: rec}); err != nil {
-		return er, fmt.Errorf("record erasure: %w", err)
-	}
-	return er, nil
 }

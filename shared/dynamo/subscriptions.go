@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,11 +22,18 @@ import (
 
 // Subscription items: the record under SUBSCRIPTION#<id>, indexed by person on GSI1; a
 // customer's subscriptions under CUSTOMER#<id> (for events that name only the customer);
-// and a person's Stripe customer under PERSON#<email>/CUSTOMER, reused by later Checkouts.
+// and each Stripe customer of a person under PERSON#<email>/CUSTOMER#<id>, for the
+// customer portal. That link is written only from Stripe's events after a Checkout was
+// paid, and never makes a later Checkout reuse the customer (see payment.PlanSession).
 func subscriptionPK(id string) string { return "SUBSCRIPTION#" + id }
 func customerPK(id string) string     { return "CUSTOMER#" + id }
 
-const customerSK = "CUSTOMER"
+// customerSK is a person's link to one of their Stripe customers. (Items written before
+// a person could have several have the bare prefix "CUSTOMER" as their sort key; they are
+// read the same way.)
+func customerSK(id string) string { return "CUSTOMER#" + id }
+
+const customerSKPrefix = "CUSTOMER"
 
 // CreateSubscription stores a subscription whose Checkout is being opened, with the
 // consent record when the person agreed to news, in one transaction.
@@ -54,7 +62,14 @@ func (s *Store) subscriptionPut(sub subscription.Subscription) (*types.Put, erro
 	if err != nil {
 		return nil, err
 	}
-	it["gsi1pk"], it["gsi1sk"] = str(personPK(sub.Email)), str("SUBSCRIPTION#"+sub.CreatedAt.UTC().Format(time.RFC3339)+"#"+sub.ID)
+	if !sub.IsErased() { // an erased record is nobody's: not indexed by person
+		it["gsi1pk"], it["gsi1sk"] = str(personPK(sub.Email)), str("SUBSCRIPTION#"+sub.CreatedAt.UTC().Format(time.RFC3339)+"#"+sub.ID)
+	}
+	if sub.Status == subscription.StatusPending {
+		// Never paid: deleted by the TTL (PendingRetention). Every write is a whole put,
+		// so the first event that makes it live drops the TTL.
+		it[TTLAttribute] = pendingExpiresAt(sub.CreatedAt)
+	}
 	return &types.Put{TableName: aws.String(s.Table), Item: it}, nil
 }
 
@@ -68,15 +83,27 @@ func (s *Store) Subscription(ctx context.Context, id string) (subscription.Subsc
 	return sub, err
 }
 
-// Customer returns the Stripe customer recorded for a canonical email address, or "".
-func (s *Store) Customer(ctx context.Context, email string) (string, error) {
-	var c struct {
-		ID string `dynamodbav:"customer_id"`
+// Customers returns the Stripe customers recorded for a canonical email address by its
+// subscriptions, oldest link first.
+func (s *Store) Customers(ctx context.Context, email string) ([]string, error) {
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(personPK(email)), ":sk": str(customerSKPrefix)},
+	})
+	var ids []string
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query customers: %w", err)
+		}
+		for _, it := range page.Items {
+			if id := text(it, "customer_id"); id != "" {
+				ids = append(ids, id)
+			}
+		}
 	}
-	if _, err := s.get(ctx, personPK(email), customerSK, &c); err != nil {
-		return "", err
-	}
-	return c.ID, nil
+	return ids, nil
 }
 
 // SubscriptionsOfCustomer lists the ids of a Stripe customer's subscriptions.
@@ -161,12 +188,12 @@ func (s *Store) subscriptionEventItems(ev donation.Event, prev, next subscriptio
 		}
 		items = append(items, m)
 	}
-	if prev.CustomerID == "" && next.CustomerID != "" {
+	if prev.CustomerID == "" && next.CustomerID != "" && !next.IsErased() {
 		link, err := item(map[string]string{"subscription_id": next.ID, "email": next.Email}, customerPK(next.CustomerID), "SUB#"+next.ID, TypeCustomer)
 		if err != nil {
 			return nil, err
 		}
-		person, err := item(map[string]string{"customer_id": next.CustomerID}, personPK(next.Email), customerSK, TypeCustomer)
+		person, err := item(map[string]string{"customer_id": next.CustomerID}, personPK(next.Email), customerSK(next.CustomerID), TypeCustomer)
 		if err != nil {
 			return nil, err
 		}
@@ -202,20 +229,21 @@ func (s *Store) Subscriptions(ctx context.Context, fn func(subscription.Subscrip
 	return nil
 }
 
-// RecurringCustomer returns the Stripe customer behind a person's subscriptions or monthly
-// gifts, or "" if they have none.
-func (s *Store) RecurringCustomer(ctx context.Context, email string) (string, error) {
-	if id, err := s.Customer(ctx, email); err != nil || id != "" {
-		return id, err
+// RecurringCustomers returns the Stripe customers behind a person's subscriptions and
+// monthly gifts, each once, or none. Each Checkout makes a new customer, so a person with
+// a subscription and a monthly gift has two.
+func (s *Store) RecurringCustomers(ctx context.Context, email string) ([]string, error) {
+	ids, err := s.Customers(ctx, email)
+	if err != nil {
+		return nil, err
 	}
-	found := ""
-	err := s.queryGSI1(ctx, personPK(email), "DONATION#", func(it map[string]types.AttributeValue) error {
-		if v, ok := it["stripe_customer_id"].(*types.AttributeValueMemberS); ok && v.Value != "" {
-			found = v.Value
+	err = s.queryGSI1(ctx, personPK(email), "DONATION#", func(it map[string]types.AttributeValue) error {
+		if id := text(it, "stripe_customer_id"); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 		return nil
 	})
-	return found, err
+	return ids, err
 }
 
 // PortalCooldown is how often one address may be sent a link to the customer portal.

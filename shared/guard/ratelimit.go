@@ -1,7 +1,8 @@
 // Rate limits count requests per client in the table, so every Lambda instance shares the
 // counts: a fixed window per key, one counted hit per check, and the table's TTL clears
-// old windows. The form endpoints are limited per client IP and per email
-// address, which keeps a card-testing bot from reaching Stripe more than a few times.
+// old windows. The form endpoints are limited per client IP (every request) and per email
+// address (valid requests only), which keeps a card-testing bot from reaching Stripe more
+// than a few times and a person correcting their form from being locked out.
 
 package guard
 
@@ -11,10 +12,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
-	"github.com/solidarity/solidarity/shared/request"
 )
 
 // Counter counts hits in the table (*dynamo.Store is one): one hit against key in the
@@ -87,20 +89,43 @@ type RateLimit struct {
 	PerEmail Rule
 }
 
-// Check counts one request from ip for email (which may be empty).
-func (g RateLimit) Check(ctx context.Context, ip, email string) error {
-	if err := g.Limiter.Allow(ctx, g.Endpoint+"|ip|"+ip, g.PerIP); err != nil {
-		return err
-	}
+// Client counts one request from ip (its /64 for IPv6: see ClientKey).
+func (g RateLimit) Client(ctx context.Context, ip string) error {
+	return g.Limiter.Allow(ctx, g.Endpoint+"|ip|"+ClientKey(ip), g.PerIP)
+}
+
+// Address counts one request for email (canonical); an empty one is not counted.
+func (g RateLimit) Address(ctx context.Context, email string) error {
 	if email == "" {
 		return nil
 	}
 	return g.Limiter.Allow(ctx, g.Endpoint+"|email|"+email, g.PerEmail)
 }
 
-// Request is Check as a request.Guard.
-func (g RateLimit) Request(ctx context.Context, s request.Sender) error {
-	return g.Check(ctx, s.IP, s.Email)
+// Check counts one request from ip for email (which may be empty): Client, then Address.
+func (g RateLimit) Check(ctx context.Context, ip, email string) error {
+	if err := g.Client(ctx, ip); err != nil {
+		return err
+	}
+	return g.Address(ctx, email)
+}
+
+// ClientKey is what a client is counted by: an IPv4 address whole (an IPv4-mapped IPv6
+// one as its IPv4), an IPv6 address by its /64 (one household or host is routinely given
+// a whole /64, and can use any address in it), without a zone. Anything that is not an
+// address (empty, garbage) is counted under one shared key, so a forged value cannot
+// make a fresh client of each request.
+func ClientKey(ip string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return "unparsed"
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64) // cannot fail for an IPv6 address
+	return p.String()
 }
 
 // NewRateLimit is the rate limit of one endpoint: at most perIP requests from one client

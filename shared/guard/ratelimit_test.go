@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
-	"github.com/solidarity/solidarity/shared/request"
 )
 
 // hit is one call to the counter.
@@ -89,7 +89,7 @@ func TestRateLimitRules(t *testing.T) {
 			}
 			g := NewRateLimit(counter, "donations", tt.perIP, tt.perEmail, tt.window)
 			g.Limiter.Now = func() time.Time { return now }
-			err := g.Request(context.Background(), request.Sender{IP: "203.0.113.7", Email: tt.email})
+			err := g.Check(context.Background(), "203.0.113.7", tt.email)
 
 			var keys []string
 			for _, h := range counter.hits {
@@ -145,4 +145,66 @@ func TestRateLimitKeysAreAnonymous(t *testing.T) {
 	if len(counter.hits) != 4 || len(seen) != 4 {
 		t.Fatalf("hits %+v: want four distinct keys", counter.hits)
 	}
+}
+
+// TestClientKey: IPv4 clients count per address, IPv6 clients per /64; the spellings of
+// one address count as one, and anything that is not an address counts under one key.
+func TestClientKey(t *testing.T) {
+	tests := []struct{ ip, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{" 203.0.113.7 ", "203.0.113.7"},
+		{"203.0.113.8", "203.0.113.8"},
+		{"::ffff:203.0.113.7", "203.0.113.7"}, // IPv4-mapped IPv6 is the IPv4 client
+		{"::ffff:cb00:7107", "203.0.113.7"},
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"}, // the same /64
+		{"2001:DB8:1:2:0:0:0:9", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"}, // the next /64 is another client
+		{"fe80::1%eth0", "fe80::/64"},            // a zone is dropped
+		{"fe80::1%25eth0", "fe80::/64"},
+		{"::1", "::/64"},
+		{"::", "::/64"},
+		{"127.0.0.1", "127.0.0.1"},
+		{"", "unparsed"},
+		{"garbage", "unparsed"},
+		{"203.0.113.7:443", "unparsed"}, // ClientIP strips ports; a port here is not an address
+		{"[2001:db8::1]", "unparsed"},
+		{"203.0.113.256", "unparsed"},
+		{"1.2.3", "unparsed"},
+		{"203.0.113.7, 198.51.100.1", "unparsed"},
+		{"2001:db8::1/64", "unparsed"},
+		{"\x00\xff", "unparsed"},
+	}
+	for _, tt := range tests {
+		if got := ClientKey(tt.ip); got != tt.want {
+			t.Errorf("ClientKey(%q) = %q, want %q", tt.ip, got, tt.want)
+		}
+	}
+}
+
+// FuzzClientKey: whatever the edge hands over, the key is an IPv4 address, an IPv6 /64
+// or the shared key, and two addresses of one /64 share it.
+func FuzzClientKey(f *testing.F) {
+	for _, s := range []string{"203.0.113.7", "::ffff:203.0.113.7", "2001:db8::1", "fe80::1%eth0", "", "garbage", "::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ip string) {
+		k := ClientKey(ip)
+		if k == "unparsed" {
+			return
+		}
+		if a, err := netip.ParseAddr(k); err == nil {
+			if !a.Is4() {
+				t.Fatalf("ClientKey(%q) = %q: an IPv6 client must be a /64", ip, k)
+			}
+			return
+		}
+		p, err := netip.ParsePrefix(k)
+		if err != nil || p.Bits() != 64 || !p.Addr().Is6() || p.Masked() != p {
+			t.Fatalf("ClientKey(%q) = %q", ip, k)
+		}
+		if ClientKey(k) != "unparsed" {
+			t.Fatalf("ClientKey(%q) = %q, itself read as an address", ip, k)
+		}
+	})
 }

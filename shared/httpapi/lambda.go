@@ -97,9 +97,9 @@ func (r *recorder) response() events.APIGatewayV2HTTPResponse {
 	return res
 }
 
-// Start serves h as this Lambda's handler, with CORS for the allowed origins.
-func Start(h http.Handler, allowedOrigins []string) {
-	lambda.StartWithOptions(Adapt(CORS(allowedOrigins, h)), lambda.WithEnableSIGTERM(func() {
+// Start serves h as this Lambda's handler, behind sites' CORS and cross-site refusal.
+func Start(h http.Handler, sites Sites) {
+	lambda.StartWithOptions(Adapt(sites.Handler(h)), lambda.WithEnableSIGTERM(func() {
 		slog.Info("shutting down")
 	}))
 }

@@ -39,6 +39,11 @@ type errorBody struct {
 // post a small localized page listing the problems. Errors that are not *Error are logged
 // (without request data) and shown as "internal".
 func WriteError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML bool, err error) {
+	writeError(w, r, lang, asHTML, nil, err)
+}
+
+// writeError is WriteError, with the form to show again on the page (WriteFormError).
+func writeError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML bool, form *Form, err error) {
 	e, known := AsError(err)
 	if !known {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", redact.Error(err))
@@ -59,7 +64,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML b
 		}
 	}
 	if asHTML {
-		writeErrorPage(w, r, lang, e.Status, body)
+		writeErrorPage(w, r, lang, e.Status, body, form)
 		return
 	}
 	WriteJSON(w, e.Status, body)
@@ -70,34 +75,56 @@ var pageFS embed.FS
 
 var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
 
-type fieldProblem struct{ Field, Label, Text string }
+type fieldProblem struct{ Field, Label, Text, Anchor string }
 
-func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, status int, body errorBody) {
+func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, status int, body errorBody, form *Form) {
+	fields := formFields(lang, form, body.Fields)
 	problems := make([]fieldProblem, 0, len(body.Fields))
 	for k, v := range body.Fields {
-		label := i18n.Text(lang, i18n.M("label."+k))
-		if label == "label."+k {
-			label = k // a field with no label of its own, such as an unknown one
-		}
-		problems = append(problems, fieldProblem{Field: k, Label: label, Text: v})
+		problems = append(problems, fieldProblem{Field: k, Label: fieldLabel(lang, k), Text: v, Anchor: fields.anchor(k)})
 	}
 	sort.Slice(problems, func(i, j int) bool { return problems[i].Field < problems[j].Field })
-	back := r.Header.Get("Referer")
-	WritePage(w, status, "errors.html", map[string]any{
+	back, formAction := r.Header.Get("Referer"), "'self'"
+	if form != nil {
+		back = "" // the form is on the page, filled in; a link back leads to an empty one
+		// The form posts to us, and a browser holds the redirect that answers it to the
+		// page's form-action too: Stripe Checkout's page (checkout.stripe.com, or the
+		// account's own domain) for a gift or a subscription.
+		formAction = "'self' https:"
+	}
+	w.Header().Set("Cache-Control", "no-store") // it may hold what was typed
+	writePage(w, status, "errors.html", map[string]any{
 		"Lang":     lang,
 		"Title":    i18n.Text(lang, i18n.M("page.errors.title")),
 		"Message":  body.Message,
 		"Problems": problems,
 		"Back":     back,
 		"BackText": i18n.Text(lang, i18n.M("page.errors.back")),
-	})
+		"Form":     fields,
+		"Again":    i18n.Text(lang, i18n.M("page.errors.again")),
+		"Submit":   i18n.Text(lang, i18n.M("page.errors.submit")),
+	}, formAction)
+}
+
+// fieldLabel is a field's catalogue label (label.<name>), or its name when it has none,
+// such as an unknown field.
+func fieldLabel(lang i18n.Lang, name string) string {
+	if label := i18n.Text(lang, i18n.M("label."+name)); label != "label."+name {
+		return label
+	}
+	return name
 }
 
 // WritePage renders one of the embedded pages with data.
 func WritePage(w http.ResponseWriter, status int, name string, data any) {
+	writePage(w, status, name, data, "'self'")
+}
+
+// writePage is WritePage, with the CSP's form-action sources.
+func writePage(w http.ResponseWriter, status int, name string, data any, formAction string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, data); err != nil {
 		slog.Error("render page", "page", name, "err", redact.Error(err))

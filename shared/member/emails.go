@@ -12,12 +12,15 @@ import (
 	"github.com/solidarity/solidarity/shared/token"
 )
 
-// ConfirmEmail is the double opt-in email: its link is minted by the mailer.
+// ConfirmEmail is the double opt-in email: its link is minted by the mailer. It goes to
+// an address nobody has proven, so it carries only the organization's own words (the
+// branch's name is the directory's) and the link: nothing anyone typed, which would make
+// our signed domain a relay for a stranger's text and links.
 func ConfirmEmail(m Member, b branch.Branch) outbox.Email {
 	return outbox.Email{
 		ID: outbox.MemberConfirm + "_" + m.ID + "_" + strconv.Itoa(m.Notices), Template: outbox.MemberConfirm,
 		Language: m.Language, To: m.Email,
-		Data: map[string]string{"first_name": m.FirstName, "branch_name": b.Name(m.lang())},
+		Data: map[string]string{"branch_name": b.Name(m.lang())},
 		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm",
 			Subject: m.Email, TTLSecs: int64(token.ConfirmTTL / time.Second)}},
 	}

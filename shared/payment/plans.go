@@ -16,9 +16,11 @@ import (
 var ShippingCountries = []string{"CA", "US"}
 
 // PlanSession opens a Checkout session in subscription mode for s on plan p, with the
-// plan's price as price data. A mailed plan collects a shipping address. A person Stripe
-// knows already (customerID) is reused, and the address they give updates theirs.
-func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error) {
+// plan's price as price data. A mailed plan collects a shipping address. Checkout creates
+// a new Stripe customer for the address typed (customer_email): a public form proves
+// nothing about that address, so no existing customer — their name, billing and shipping
+// address, saved cards — is ever handed to the sender, or overwritten by what they type.
+func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan) (donation.Session, error) {
 	meta := Metadata(p.Kind, s.ID, map[string]string{"plan": p.Slug})
 	q := url.Values{"lang": {s.Language}}
 	params := &stripe.CheckoutSessionParams{
@@ -39,15 +41,7 @@ func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, 
 			},
 		}},
 	}
-	if customerID != "" {
-		params.Customer = stripe.String(customerID)
-		params.CustomerUpdate = &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto"), Name: stripe.String("auto")}
-		if p.Mailed {
-			params.CustomerUpdate.Shipping = stripe.String("auto")
-		}
-	} else {
-		params.CustomerEmail = stripe.String(s.Email)
-	}
+	params.CustomerEmail = stripe.String(s.Email)
 	if p.Mailed {
 		params.ShippingAddressCollection = &stripe.CheckoutSessionShippingAddressCollectionParams{
 			AllowedCountries: stripe.StringSlice(ShippingCountries),

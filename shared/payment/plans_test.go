@@ -16,13 +16,12 @@ func TestPlanSessionParameters(t *testing.T) {
 	plans := plan.Default()
 	sub := subscription.Subscription{ID: "subs_1", Email: "ana@example.org", Language: "en"}
 	tests := []struct {
-		name     string
-		plan     string
-		customer string
-		want     map[string]string
-		none     []string
+		name string
+		plan string
+		want map[string]string
+		none []string
 	}{
-		{"yearly, new customer", "solidarity-annual", "", map[string]string{
+		{"yearly", "solidarity-annual", map[string]string{
 			"mode": "subscription", "customer_email": "ana@example.org", "client_reference_id": "subs_1",
 			"metadata[kind]": "subscription", "metadata[record_id]": "subs_1", "metadata[plan]": "solidarity-annual",
 			"subscription_data[metadata][kind]": "subscription", "subscription_data[metadata][record_id]": "subs_1",
@@ -30,20 +29,19 @@ func TestPlanSessionParameters(t *testing.T) {
 			"line_items[0][price_data][currency]": "cad", "shipping_address_collection[allowed_countries][0]": "CA",
 			"shipping_address_collection[allowed_countries][1]": "US",
 			"success_url": "https://don.example.org/subscriptions/thanks?lang=en",
-		}, []string{"customer", "customer_update[shipping]"}},
-		{"monthly, known customer", "solidarity-monthly", "cus_known", map[string]string{
-			"customer": "cus_known", "customer_update[shipping]": "auto", "customer_update[address]": "auto",
-			"line_items[0][price_data][recurring][interval]": "month",
-		}, []string{"customer_email"}},
-		{"dues: nothing mailed", "dues-monthly", "", map[string]string{
+		}, []string{"customer", "customer_update[shipping]", "customer_update[address]", "customer_update[name]"}},
+		{"monthly", "solidarity-monthly", map[string]string{
+			"customer_email": "ana@example.org", "line_items[0][price_data][recurring][interval]": "month",
+		}, []string{"customer", "customer_update[shipping]", "customer_update[address]", "customer_update[name]"}},
+		{"dues: nothing mailed", "dues-monthly", map[string]string{
 			"metadata[kind]": "dues", "subscription_data[metadata][kind]": "dues", "line_items[0][price_data][unit_amount]": "1000",
-		}, []string{"shipping_address_collection[allowed_countries][0]"}},
+		}, []string{"shipping_address_collection[allowed_countries][0]", "customer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
 			c := NewCheckout(rec, "sk_test_1", "https://don.example.org")
-			if _, err := c.PlanSession(context.Background(), sub, plans[tt.plan], tt.customer); err != nil {
+			if _, err := c.PlanSession(context.Background(), sub, plans[tt.plan]); err != nil {
 				t.Fatal(err)
 			}
 			if rec.idempotency != "checkout-subs_1" || rec.path != "/v1/checkout/sessions" {
@@ -73,13 +71,11 @@ func TestStripeMockAcceptsPlanSessions(t *testing.T) {
 	env := emulator.Get(t)
 	c := NewCheckout(Backend(env.Stripe.URL), "sk_test_strict", "https://don.example.org")
 	for _, slug := range plan.Default().Slugs() {
-		for _, customer := range []string{"", "cus_known"} {
-			for _, lang := range []string{"en", "fr"} {
-				sub := subscription.Subscription{ID: "subs_" + slug + customer + lang, Email: "ana@example.org", Language: lang}
-				s, err := c.PlanSession(context.Background(), sub, plan.Default()[slug], customer)
-				if err != nil || s.ID == "" || s.URL == "" {
-					t.Fatalf("%s %q %s: %+v %v", slug, customer, lang, s, err)
-				}
+		for _, lang := range []string{"en", "fr"} {
+			sub := subscription.Subscription{ID: "subs_" + slug + lang, Email: "ana@example.org", Language: lang}
+			s, err := c.PlanSession(context.Background(), sub, plan.Default()[slug])
+			if err != nil || s.ID == "" || s.URL == "" {
+				t.Fatalf("%s %s: %+v %v", slug, lang, s, err)
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 // Package portal is self-service for subscriptions and monthly gifts: POST /portal emails
-// a single-use, expiring link, and GET /portal?token=… follows it to a fresh Stripe
-// customer-portal session. The answer to POST is the same whether or not the address has
+// a single-use, expiring link; GET /portal?token=… shows its button, and the button's
+// POST /portal/open spends it on a fresh Stripe customer-portal session. The answer to POST is the same whether or not the address has
 // anything to manage.
 package portal
 
@@ -28,9 +28,9 @@ import (
 
 // Store is what the portal needs of the table.
 type Store interface {
-	// RecurringCustomer is the Stripe customer of an address's subscriptions or monthly
-	// gifts, or "".
-	RecurringCustomer(ctx context.Context, email string) (string, error)
+	// RecurringCustomers are the Stripe customers of an address's subscriptions and
+	// monthly gifts (each Checkout makes one), or none.
+	RecurringCustomers(ctx context.Context, email string) ([]string, error)
 	// RequestPortal writes the email unless one went to the address very recently.
 	RequestPortal(ctx context.Context, email string, e outbox.Email) (bool, error)
 	Token(ctx context.Context, hash string) (token.Token, error)
@@ -48,10 +48,13 @@ func NewSessions(backend stripe.Backend, key string) Sessions {
 	return &session.Client{B: backend, Key: key}
 }
 
-// Handler answers POST and GET /portal.
+// Handler answers POST and GET /portal, and POST /portal/open.
 type Handler struct {
 	Store    Store
 	Sessions Sessions
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks):
+	// the per-IP limit before validation, the rest after it.
+	Guard request.Guard
 	// PublicURL is where the portal's "return" button leads (PUBLIC_URL).
 	PublicURL string
 	Now       func() time.Time
@@ -61,49 +64,111 @@ type Handler struct {
 type Request struct {
 	Email    string `json:"email" validate:"required,max=254,email"`
 	Language string `json:"language" validate:"omitempty,oneof=en fr"`
+	// Website is the honeypot: people never see it, bots fill it in.
+	Website string `json:"website"`
+	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
+	Turnstile string `json:"cf-turnstile-response"`
 }
 
+// AskedLanguage implements request.Languaged.
+func (r *Request) AskedLanguage() string { return r.Language }
+
+// SenderEmail implements request.Languaged.
+func (r *Request) SenderEmail() string { return r.Email }
+
+// BotToken implements request.Languaged.
+func (r *Request) BotToken() string { return r.Turnstile }
+
+// request answers POST /portal: decode, the client's rate limit, validation, the
+// address's limit and Turnstile (request.Serve), then the email if the address has
+// something to manage. The answer is the same whatever the address.
 func (h Handler) request(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	body, err := request.Decode(r, &req)
-	lang := i18n.Negotiate(req.Language, r.Header.Get("Accept-Language"))
-	if err == nil {
-		fields := httpapi.FieldErrors{}
-		request.Validate(&req, fields)
-		err = fields.Err()
-	}
-	if err == nil {
-		err = h.send(r.Context(), contact.CanonicalEmail(req.Email), lang)
-	}
-	if err != nil {
-		httpapi.WriteError(w, r, lang, body == request.Form, err)
-		return
-	}
-	if body == request.Form {
-		httpapi.WriteMessage(w, http.StatusAccepted, lang, "portal_sent")
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "sent_if_known"})
+	request.Serve(w, r, &req, http.StatusAccepted, h.Guard, request.Steps{
+		Validate: func(i18n.Lang) error {
+			if req.Website != "" {
+				return nil // a bot: nothing will be done, so nothing to check
+			}
+			fields := httpapi.FieldErrors{}
+			request.Validate(&req, fields)
+			return fields.Err()
+		},
+		Do: func(lang i18n.Lang) (request.Outcome, error) {
+			if req.Website == "" { // else a bot: answer the same, send nothing
+				if err := h.send(r.Context(), contact.CanonicalEmail(req.Email), lang); err != nil {
+					return request.Outcome{}, err
+				}
+			}
+			return request.Outcome{JSON: map[string]string{"status": "sent_if_known"}, Message: "portal_sent"}, nil
+		},
+	})
 }
 
 // send writes the portal email if the address has something to manage.
 func (h Handler) send(ctx context.Context, email string, lang i18n.Lang) error {
-	customer, err := h.Store.RecurringCustomer(ctx, email)
-	if err != nil || customer == "" {
+	customers, err := h.Store.RecurringCustomers(ctx, email)
+	if err != nil || len(customers) == 0 {
 		return err
 	}
 	e := outbox.Email{ID: ids.New("portal"), Template: outbox.PortalLink, Language: string(lang), To: email,
-		Links: []outbox.Link{subscription.PortalLink(customer)}}
+		Links: subscription.PortalLinks(customers)}
 	_, err = h.Store.RequestPortal(ctx, email, e)
 	return err
 }
 
-// follow answers GET /portal?token=…: 303 to a new portal session, once.
+// follow answers GET /portal?token=…, the emailed link: the page with the button that
+// opens the portal, or the page of a link that no longer works. It changes nothing and
+// calls no one, since mail scanners and previews follow every link.
 func (h Handler) follow(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("token")
+	if _, lang, ok := h.lookup(w, r, raw); ok {
+		httpapi.WriteActionPage(w, http.StatusOK, lang, "portal_ask", httpapi.Action{Path: "portal/open", Token: raw,
+			RedirectTo: []string{portalOrigins}})
+	}
+}
+
+// portalOrigins are where the button's post may redirect: the session's address, whose
+// host is Stripe's to choose (billing.stripe.com, an account's own domain, stripe-mock's).
+const portalOrigins = "https:"
+
+// open answers POST /portal/open, the button of the link's page (the token in its form):
+// it spends the link on a new portal session and sends a 303 to it, once.
+func (h Handler) open(w http.ResponseWriter, r *http.Request) {
+	tok, lang, ok := h.lookup(w, r, httpapi.ActionToken(w, r))
+	if !ok {
+		return
+	}
+	params := &stripe.BillingPortalSessionParams{
+		Customer:  stripe.String(tok.Subject),
+		ReturnURL: stripe.String(h.PublicURL + "/subscriptions/thanks?" + url.Values{"lang": {string(lang)}}.Encode()),
+		Locale:    stripe.String(map[i18n.Lang]string{i18n.FR: "fr-CA", i18n.EN: "en"}[lang]),
+	}
+	params.Context = r.Context()
+	// The same link opens the same session if the request is retried.
+	params.SetIdempotencyKey("portal-" + tok.Hash[:32])
+	sess, err := h.Sessions.New(params)
+	if err == nil {
+		if err = h.Store.SpendToken(r.Context(), tok.Hash); err == nil {
+			http.Redirect(w, r, sess.URL, http.StatusSeeOther)
+			return
+		}
+	} else {
+		err = fmt.Errorf("portal session: %w", payment.Redacted(err))
+	}
+	if errors.Is(err, token.ErrUsed) { // spent by another post a moment ago
+		httpapi.WriteMessage(w, http.StatusGone, lang, "portal_invalid")
+		return
+	}
+	httpapi.WriteError(w, r, lang, true, err)
+}
+
+// lookup finds the token of a portal link that can still open a session, and its
+// language; else it answers the page that says the link no longer works (or an error)
+// and reports false.
+func (h Handler) lookup(w http.ResponseWriter, r *http.Request, raw string) (token.Token, i18n.Lang, bool) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
-	raw := r.URL.Query().Get("token")
 	var tok token.Token
 	err := token.ErrNotFound
 	if token.WellFormed(raw) {
@@ -115,35 +180,20 @@ func (h Handler) follow(w http.ResponseWriter, r *http.Request) {
 	if err == nil && (tok.Purpose != token.Portal || tok.UsedAt != nil || tok.Expired(h.Now())) {
 		err = token.ErrUsed
 	}
-	if err == nil {
-		var sess *stripe.BillingPortalSession
-		params := &stripe.BillingPortalSessionParams{
-			Customer:  stripe.String(tok.Subject),
-			ReturnURL: stripe.String(h.PublicURL + "/subscriptions/thanks?" + url.Values{"lang": {string(lang)}}.Encode()),
-			Locale:    stripe.String(map[i18n.Lang]string{i18n.FR: "fr-CA", i18n.EN: "en"}[lang]),
-		}
-		params.Context = r.Context()
-		// The same link opens the same session if the request is retried.
-		params.SetIdempotencyKey("portal-" + tok.Hash[:32])
-		if sess, err = h.Sessions.New(params); err == nil {
-			if err = h.Store.SpendToken(r.Context(), tok.Hash); err == nil {
-				http.Redirect(w, r, sess.URL, http.StatusSeeOther)
-				return
-			}
-		} else {
-			err = fmt.Errorf("portal session: %w", payment.Redacted(err))
-		}
-	}
 	switch {
+	case err == nil:
+		return tok, lang, true
 	case errors.Is(err, token.ErrNotFound), errors.Is(err, token.ErrUsed):
 		httpapi.WriteMessage(w, http.StatusGone, lang, "portal_invalid")
 	default:
 		httpapi.WriteError(w, r, lang, true, err)
 	}
+	return tok, lang, false
 }
 
 // Routes mounts the portal function's routes (the same as template.yaml's).
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal", h.request)
 	mux.HandleFunc("GET /portal", h.follow)
+	mux.HandleFunc("POST /portal/open", h.open)
 }

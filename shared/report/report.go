@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -167,11 +168,46 @@ func (w *writer) finish() error {
 }
 
 // SafeCell keeps a value a person typed from being run as a formula when the CSV is
-// opened in a spreadsheet: a leading =, +, -, @, tab or carriage return gets a quote
-// mark before it (OWASP's advice for CSV injection).
+// opened in a spreadsheet (OWASP's CSV injection). A spreadsheet starts a formula at =, +,
+// - or @ (or their full-width forms) where a cell begins, and a French-locale one splits
+// cells at ";" as well as ",", without regard to our quoting: so a quote mark goes before
+// each such character that begins the value or follows a ";", ",", tab or line break
+// (with only spaces or double quotes between), and before a leading tab or carriage
+// return. Quoting the value's start alone would not do: in "a;=HYPERLINK(…)" the formula
+// begins after the ";". A plain number ("-2500", "12.50") is left as it is, so amounts
+// stay numbers; a value already defused is left unchanged.
 func SafeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || plainNumber(s) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	if s[0] == '\t' || s[0] == '\r' {
+		b.WriteByte('\'')
+	}
+	start, last := true, 0 // start: at the beginning of what a spreadsheet could read as a cell
+	for i, r := range s {
+		switch {
+		case strings.ContainsRune(";,\t\r\n", r):
+			start = true
+		case start && (unicode.IsSpace(r) || r == '"'):
+		case start && strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20", r):
+			b.WriteString(s[last:i])
+			b.WriteByte('\'')
+			start, last = false, i
+		default:
+			start = false
+		}
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// plainNumber reports whether s is a decimal number, perhaps negative: "2500", "-12.50".
+func plainNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	digits := func(p string) bool {
+		return p != "" && strings.Trim(p, "0123456789") == ""
+	}
+	return digits(whole) && (!dot || digits(frac))
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -513,14 +515,43 @@ func TestSafeCell(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"=1+1", "'=1+1"},
 		{"+1 514 555 1234", "'+1 514 555 1234"},
-		{"-2", "'-2"},
+		{"-2 x", "'-2 x"},
 		{"@SUM(A1)", "'@SUM(A1)"},
 		{"\tx", "'\tx"},
 		{"\rx", "'\rx"},
+		{"\t=x", "'\t'=x"},
+		{`=HYPERLINK("http://evil.example","x")`, `'=HYPERLINK("http://evil.example","x")`},
+		{"a;=HYPERLINK(\"http://evil.example\")", "a;'=HYPERLINK(\"http://evil.example\")"},
+		{"a; =1+1", "a; '=1+1"},
+		{`a;"=1+1`, `a;"'=1+1`},
+		{"a,=1+1", "a,'=1+1"},
+		{"a,;-1+1", "a,;'-1+1"},
+		{"x\n@SUM(A1)", "x\n'@SUM(A1)"},
+		{"x\r\n+1", "x\r\n'+1"},
+		{"x\t-1", "x\t'-1"},
+		{" =1+1", " '=1+1"},
+		{"\u00a0=1+1", "\u00a0'=1+1"},
+		{`"=1+1`, `"'=1+1`},
+		{"＝1+1", "'＝1+1"},
+		{"a;=1;+2", "a;'=1;'+2"},
+		{"'=1+1", "'=1+1"},
+		{"a;'=1", "a;'=1"},
 		{"", ""},
 		{"Élise", "Élise"},
+		{"Jean-Pierre", "Jean-Pierre"},
 		{"a=b", "a=b"},
+		{"a;b", "a;b"},
+		{"ana@example.org", "ana@example.org"},
+		{"ana@example.org;bo@example.org", "ana@example.org;bo@example.org"},
 		{"2500", "2500"},
+		{"-2500", "-2500"},
+		{"-12.50", "-12.50"},
+		{"0.5", "0.5"},
+		{"-", "'-"},
+		{"-.5", "'-.5"},
+		{"1.", "1."},
+		{"+2500", "'+2500"},
+		{"-2500;=1", "'-2500;'=1"},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			if got := report.SafeCell(c.in); got != c.want {
@@ -529,3 +560,39 @@ func TestSafeCell(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSafeCell: a defused value only gains quote marks, is defused for good (a second
+// pass changes nothing), leaves plain numbers alone, and holds no formula character where
+// a spreadsheet splitting at "," or ";" would begin a cell.
+func FuzzSafeCell(f *testing.F) {
+	for _, s := range []string{"=1+1", "a;=HYPERLINK(\"x\")", "-2500", "\t\r=", " \"=@", "Élise", "a,;+1", "＠x", "'=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := report.SafeCell(in)
+		if strings.ReplaceAll(out, "'", "") != strings.ReplaceAll(in, "'", "") {
+			t.Fatalf("SafeCell(%q) = %q changed more than quote marks", in, out)
+		}
+		if again := report.SafeCell(out); again != out {
+			t.Fatalf("SafeCell(%q) = %q, then %q", in, out, again)
+		}
+		if numberRE.MatchString(in) {
+			if out != in {
+				t.Fatalf("the number %q became %q", in, out)
+			}
+			return
+		}
+		if strings.HasPrefix(out, "\t") || strings.HasPrefix(out, "\r") {
+			t.Fatalf("SafeCell(%q) = %q starts with a tab or return", in, out)
+		}
+		for _, cell := range strings.FieldsFunc(out, func(r rune) bool { return strings.ContainsRune(",;\t\r\n", r) }) {
+			if trimmed := strings.TrimLeftFunc(cell, func(r rune) bool { return unicode.IsSpace(r) || r == '"' }); trimmed != "" &&
+				strings.ContainsRune("=+-@＝＋－＠", []rune(trimmed)[0]) {
+				t.Fatalf("SafeCell(%q) = %q: a spreadsheet would read the cell %q as a formula", in, out, cell)
+			}
+		}
+	})
+}
+
+// numberRE is a value SafeCell leaves alone as a number.
+var numberRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)

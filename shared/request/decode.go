@@ -57,6 +57,7 @@ func Decode(r *http.Request, dst any) (Body, error) {
 		if err != nil {
 			return kind, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
 		}
+		r.PostForm = values // as r.ParseForm would: the error page shows them again (WriteError)
 		return kind, DecodeForm(values, dst)
 	}
 	return kind, DecodeJSON(raw, dst)
@@ -76,15 +77,16 @@ func mediaKind(contentType string) (Body, error) {
 	return JSON, httpapi.Fail(http.StatusUnsupportedMediaType, httpapi.CodeUnsupportedMedia)
 }
 
-// DecodeJSON reads one JSON object into dst, refusing unknown fields, a field given twice
-// and trailing data.
+// DecodeJSON reads one JSON object into dst, refusing unknown fields (a key must be
+// exactly a field's name: encoding/json alone would take "FIRST_NAME" or "firſt_name" for
+// first_name), a field given twice and trailing data.
 func DecodeJSON(raw []byte, dst any) error {
 	if !utf8.Valid(raw) { // encoding/json would quietly replace the bad bytes
 		return httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest)
 	}
-	if path, dup := duplicateKey(raw); dup {
+	if path, msg, bad := keyProblem(raw, reflect.TypeOf(dst)); bad {
 		fields := httpapi.FieldErrors{}
-		fields.Add(path, i18n.M("field.duplicate"))
+		fields.Add(path, msg)
 		return fields.Err()
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -1,9 +1,11 @@
 package request
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -149,6 +151,8 @@ func FuzzDecode(f *testing.F) {
 		{"application/json", `{"cents":1e400}`},
 		{"application/json", `{"name":"\u0000","flag":null}`},
 		{"application/json", `{"address":null,"address":{"city":[]}}`},
+		{"application/json", `{"firſt_name":"a","name":"Ana"}`},
+		{"application/json", "{\"\u212a\":1,\"NAME\":\"x\",\"address\":{\"City\":\"a\"}}"},
 		{"application/x-www-form-urlencoded", "name=Ana&address.city=Laval&flag=on&cents=-1"},
 		{"application/x-www-form-urlencoded", "%%%&&&==="},
 		{"text/plain", "hello"},
@@ -159,8 +163,13 @@ func FuzzDecode(f *testing.F) {
 	codes := map[string]int{"validation_failed": 400, "bad_request": 400, "payload_too_large": 413, "unsupported_media_type": 415}
 	f.Fuzz(func(t *testing.T, contentType string, payload []byte) {
 		var got body
-		_, err := Decode(post(contentType, string(payload)), &got)
+		kind, err := Decode(post(contentType, string(payload)), &got)
 		if err == nil {
+			if kind == JSON {
+				if key, ok := inexactKey(payload); ok {
+					t.Fatalf("a body with the key %q was read", key)
+				}
+			}
 			return
 		}
 		var e *httpapi.Error
@@ -176,26 +185,114 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func TestDuplicateKey(t *testing.T) {
+// inexactKey finds a key of a JSON body (at the top or in its address object) that is not
+// exactly a field name of body.
+func inexactKey(payload []byte) (string, bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(payload, &top) != nil {
+		return "", false
+	}
+	names := map[string]bool{"name": true, "email": true, "cents": true, "flag": true, "language": true, "address": true}
+	for k := range top {
+		if !names[k] {
+			return k, true
+		}
+	}
+	var nested map[string]json.RawMessage
+	if json.Unmarshal(top["address"], &nested) == nil {
+		for k := range nested {
+			if k != "city" && k != "postal_code" {
+				return "address." + k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// keyed has the shapes keyProblem walks: nested structs, a list of them, a map, an
+// untyped value, an embedded struct and an untagged field.
+type keyed struct {
+	Name  string         `json:"name"`
+	K     int            `json:"k"`
+	Addr  *addr          `json:"address"`
+	List  []addr         `json:"list"`
+	Tags  map[string]int `json:"tags"`
+	Any   any            `json:"any"`
+	Skip  string         `json:"-"`
+	Plain string
+	embedded
+}
+
+type embedded struct {
+	Inner string `json:"inner"`
+}
+
+func TestKeyProblem(t *testing.T) {
 	tests := []struct {
-		body, path string
-		dup        bool
+		name, body, path, key string
 	}{
-		{`{"name":"a","cents":1}`, "", false},
-		{`{"name":"a","name":"b"}`, "name", true},
-		{`{"name":"a","NAME":"b"}`, "NAME", true},
-		{`{"address":{"city":"a","city":"b"}}`, "address.city", true},
-		{`{"address":{"city":"a"},"x":{"city":"b"}}`, "", false},
-		{`{"list":[{"a":1},{"a":2}]}`, "", false},
-		{`{"list":[{"a":1,"a":2}]}`, "list.a", true},
-		{`{"a":{"b":{"c":1,"c":2}}}`, "a.b.c", true},
-		{`{"a":"{\"b\":1,\"b\":2}"}`, "", false},
-		{`not json`, "", false},
+		{"exact keys", `{"name":"a","k":1,"address":{"city":"x","postal_code":"y"},"list":[{"city":"a"},{"city":"b"}],"inner":"i","Plain":"p"}`, "", ""},
+		{"escaped but exact", `{"n\u0061me":"a"}`, "", ""},
+		{"given twice", `{"name":"a","name":"b"}`, "name", "field.duplicate"},
+		{"twice through a case variant", `{"name":"a","NAME":"b"}`, "NAME", "field.unknown"},
+		{"mixed case", `{"Name":"a"}`, "Name", "field.unknown"},
+		{"long s folds to s in encoding/json", `{"firſt_name":"a","name":"b"}`, "firſt_name", "field.unknown"},
+		{"long s in a known name", `{"name":"a","addreſs":{"city":"x"}}`, "addreſs", "field.unknown"},
+		{"Kelvin sign folds to k", "{\"\u212a\":1}", "\u212a", "field.unknown"},
+		{"dotless i", `{"lıst":[]}`, "lıst", "field.unknown"},
+		{"a trailing space", `{"name ":"a"}`, "name ", "field.unknown"},
+		{"a NUL in the key", `{"name\u0000":"a"}`, "name\x00", "field.unknown"},
+		{"nested mixed case", `{"address":{"City":"x"}}`, "address.City", "field.unknown"},
+		{"nested long s", `{"address":{"poſtal_code":"x"}}`, "address.poſtal_code", "field.unknown"},
+		{"nested twice", `{"address":{"city":"a","city":"b"}}`, "address.city", "field.duplicate"},
+		{"in a list's object", `{"list":[{"city":"a"},{"CITY":"b"}]}`, "list.CITY", "field.unknown"},
+		{"twice in a list's object", `{"list":[{"city":"a","city":"b"}]}`, "list.city", "field.duplicate"},
+		{"the same key in two objects", `{"list":[{"city":"a"},{"city":"b"}]}`, "", ""},
+		{"a map takes any key once", `{"tags":{"Ab":1,"ab":2}}`, "", ""},
+		{"a map's key twice", `{"tags":{"a":1,"a":2}}`, "tags.a", "field.duplicate"},
+		{"an untyped value's key twice", `{"any":{"x":{"y":1,"y":2}}}`, "any.x.y", "field.duplicate"},
+		{"a field tagged -", `{"Skip":"x"}`, "Skip", "field.unknown"},
+		{"an untagged field by another case", `{"plain":"x"}`, "plain", "field.unknown"},
+		{"an embedded field by case", `{"INNER":"x"}`, "INNER", "field.unknown"},
+		{"an object for a string is the decoder's to report", `{"name":{"x":1}}`, "", ""},
+		{"a key inside a string", `{"name":"{\"NAME\":1}"}`, "", ""},
+		{"not json", `not json`, "", ""},
+		{"cut short", `{"name":"a","NA`, "", ""},
 	}
 	for _, tt := range tests {
-		path, dup := duplicateKey([]byte(tt.body))
-		if path != tt.path || dup != tt.dup {
-			t.Errorf("duplicateKey(%s) = %q, %v; want %q, %v", tt.body, path, dup, tt.path, tt.dup)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			path, msg, bad := keyProblem([]byte(tt.body), reflect.TypeOf(&keyed{}))
+			if bad != (tt.key != "") || path != tt.path || msg.Key != tt.key {
+				t.Errorf("keyProblem(%s) = %q, %q, %v; want %q, %q", tt.body, path, msg.Key, bad, tt.path, tt.key)
+			}
+		})
+	}
+}
+
+// TestDecodeRefusesFoldedKeys: a key encoding/json would match to a field only by folding
+// case is refused as an unknown field, and the body fills nothing.
+func TestDecodeRefusesFoldedKeys(t *testing.T) {
+	for _, c := range []struct{ payload, field string }{
+		{`{"nAme":"Ana"}`, "nAme"},
+		{`{"name":"Ana","Name":"Bo"}`, "Name"},
+		{`{"name":"Ana","centſ":2500}`, "centſ"},
+		{`{"name":"Ana","emaıl":"ana@example.org"}`, "emaıl"},
+		{`{"name":"Ana","addreſs":{"city":"Laval"}}`, "addreſs"},
+		{`{"name":"Ana","address":{"ci\u0074y":"Laval","CITY":"Lévis"}}`, "address.CITY"},
+	} {
+		t.Run(c.payload, func(t *testing.T) {
+			var got body
+			_, err := Decode(post("application/json", c.payload), &got)
+			var e *httpapi.Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.Code != httpapi.CodeValidation {
+				t.Fatalf("err = %v", err)
+			}
+			if m, ok := e.Fields[c.field]; !ok || m.Key != "field.unknown" || len(e.Fields) != 1 {
+				t.Errorf("fields %v, want %q unknown", e.Fields, c.field)
+			}
+			if got.Name != "" || got.Addr != nil {
+				t.Errorf("a refused body filled %+v", got)
+			}
+		})
 	}
 }

@@ -24,54 +24,84 @@ type Sender struct {
 	BotToken string // the Turnstile widget's token, if any
 }
 
-// Guard decides whether a request may go on, before anything is stored or sent: rate
-// limits per client IP and per email address, a bot check. Its errors are answered in
-// the contract's shape (429 rate_limited with Retry-After, for one).
-type Guard func(ctx context.Context, s Sender) error
-
-// Guards runs guards in order; the first error stops.
-func Guards(gs ...Guard) Guard {
-	return func(ctx context.Context, s Sender) error {
-		for _, g := range gs {
-			if g == nil {
-				continue
-			}
-			if err := g(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+// Guard decides whether a request may go on, before anything is stored or sent, in two
+// phases around validation (docs/api.md, Guards). Client counts every request of the
+// client at ip, whatever it holds (the per-IP limit: what stops a bot); Admit decides on a
+// request that passed validation (the per-address limit, then the bot check), so a person
+// correcting a form is never counted against their own address, and a validation error
+// does not spend the single-use Turnstile token. Their errors are answered in the
+// contract's shape (429 rate_limited with Retry-After, for one).
+type Guard interface {
+	Client(ctx context.Context, ip string) error
+	Admit(ctx context.Context, s Sender) error
 }
 
 // Outcome is what a form endpoint did: the JSON answer, and the page a plain HTML form
-// goes to next.
+// goes to next (Next: a 303 there) or is shown (Message: the message page of that name,
+// with the endpoint's status).
 type Outcome struct {
-	JSON any
-	Next string
+	JSON    any
+	Next    string
+	Message string
 }
 
-// Serve runs a form endpoint: it decodes r into req, picks the language (the body's
-// field, else Accept-Language), asks guard (if any), and answers do's outcome — status with the JSON, or for a
-// plain form a 303 to Next — or do's error in the contract's shape (an HTML page for a
-// form).
-func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, guard Guard, do func(lang i18n.Lang) (Outcome, error)) {
+// Steps are a form endpoint's steps after decoding: Validate checks and normalizes the
+// decoded request (nil: valid; field problems as an *httpapi.Error), Do acts on a valid
+// one. Either may be nil.
+type Steps struct {
+	Validate func(lang i18n.Lang) error
+	Do       func(lang i18n.Lang) (Outcome, error)
+}
+
+// Serve runs a form endpoint, in this order: it decodes r into req and picks the
+// language (the body's field, else Accept-Language); counts the client (guard.Client);
+// validates (f.Validate); admits the sender (guard.Admit); and answers f.Do's outcome —
+// status with the JSON, or for a plain form a 303 to Next or the Message page — or the
+// first error in the contract's shape (an HTML page for a form). guard may be nil.
+func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, guard Guard, f Steps) {
 	body, err := Decode(r, req)
 	lang := i18n.Negotiate(req.AskedLanguage(), r.Header.Get("Accept-Language"))
-	if err == nil && guard != nil {
-		err = guard(r.Context(), Sender{IP: httpapi.ClientIP(r), Email: contact.CanonicalEmail(req.SenderEmail()), BotToken: req.BotToken()})
+	ip := httpapi.ClientIP(r)
+	steps := []func() error{
+		func() error {
+			if guard == nil {
+				return nil
+			}
+			return guard.Client(r.Context(), ip)
+		},
+		func() error {
+			if f.Validate == nil {
+				return nil
+			}
+			return f.Validate(lang)
+		},
+		func() error {
+			if guard == nil {
+				return nil
+			}
+			return guard.Admit(r.Context(), Sender{IP: ip, Email: contact.CanonicalEmail(req.SenderEmail()), BotToken: req.BotToken()})
+		},
+	}
+	for _, step := range steps {
+		if err != nil {
+			break
+		}
+		err = step()
 	}
 	var out Outcome
-	if err == nil {
-		out, err = do(lang)
+	if err == nil && f.Do != nil {
+		out, err = f.Do(lang)
 	}
 	if err != nil {
-		httpapi.WriteError(w, r, lang, body == Form, err)
+		WriteError(w, r, lang, body, req, err) // a plain form's error page shows it again, filled in
 		return
 	}
-	if body == Form {
+	switch {
+	case body == Form && out.Message != "":
+		httpapi.WriteMessage(w, status, lang, out.Message)
+	case body == Form:
 		http.Redirect(w, r, out.Next, http.StatusSeeOther)
-		return
+	default:
+		httpapi.WriteJSON(w, status, out.JSON)
 	}
-	httpapi.WriteJSON(w, status, out.JSON)
 }

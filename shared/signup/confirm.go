@@ -14,8 +14,10 @@ import (
 	"github.com/solidarity/solidarity/shared/token"
 )
 
-// Outcomes of following a confirmation link, each its own page.
+// Outcomes of a confirmation link, each its own page.
 const (
+	// Confirmable is a link that can confirm: following it shows the button that does.
+	Confirmable   = "confirm_ask"
 	Confirmed     = "confirmed"
 	AlreadyActive = "already"
 	LinkUsed      = "link_used"
@@ -30,38 +32,55 @@ type Outcome struct {
 	BranchName string
 }
 
-// Confirm follows a confirmation link: an unknown, used or expired one changes nothing;
-// a good one makes the member active and owes the welcome email and a notice to each of
-// the branch's organizers, all written at once.
-func (s Service) Confirm(ctx context.Context, raw string, from consent.Origin) (Outcome, error) {
-	now := s.Now().UTC()
+// Check reads what a confirmation link would do, and writes nothing: Confirmable if it
+// can confirm, else the outcome it gets (unknown, used, expired, already a member). Mail
+// scanners follow every link, so following one only checks.
+func (s Service) Check(ctx context.Context, raw string) (Outcome, error) {
+	_, _, out, err := s.inspect(ctx, raw, s.Now().UTC())
+	if err == nil && out.Result == "" {
+		out.Result = Confirmable
+	}
+	return out, err
+}
+
+// inspect loads a confirmation link's token and member. An outcome with a Result is the
+// answer of a link that cannot confirm.
+func (s Service) inspect(ctx context.Context, raw string, now time.Time) (token.Token, member.Member, Outcome, error) {
 	if !token.WellFormed(raw) {
-		return Outcome{Result: LinkInvalid}, nil
+		return token.Token{}, member.Member{}, Outcome{Result: LinkInvalid}, nil
 	}
 	tok, err := s.Store.Token(ctx, token.Hash(raw))
 	if errors.Is(err, token.ErrNotFound) || (err == nil && tok.Purpose != token.Confirm) {
-		return Outcome{Result: LinkInvalid}, nil
+		return token.Token{}, member.Member{}, Outcome{Result: LinkInvalid}, nil
 	}
 	if err != nil {
-		return Outcome{}, fmt.Errorf("load token: %w", err)
+		return token.Token{}, member.Member{}, Outcome{}, fmt.Errorf("load token: %w", err)
 	}
 	out := Outcome{Lang: i18n.Negotiate(tok.Language, "")}
 	m, err := s.Store.Member(ctx, tok.Subject)
 	switch {
 	case errors.Is(err, member.ErrNotFound):
 		out.Result = LinkInvalid // the member was erased since
-		return out, nil
 	case err != nil:
-		return Outcome{}, fmt.Errorf("load member: %w", err)
+		return tok, m, Outcome{}, fmt.Errorf("load member: %w", err)
 	case tok.UsedAt != nil:
 		out.Result = LinkUsed
-		return out, nil
 	case m.Status == member.StatusActive: // confirmed by another of the links sent
 		out.Result = AlreadyActive
-		return out, nil
 	case tok.Expired(now):
 		out.Result = LinkExpired
-		return out, nil
+	}
+	return tok, m, out, nil
+}
+
+// Confirm acts on a confirmation link (the button of its page): an unknown, used or
+// expired one changes nothing; a good one makes the member active and owes the welcome
+// email and a notice to each of the branch's organizers, all written at once.
+func (s Service) Confirm(ctx context.Context, raw string, from consent.Origin) (Outcome, error) {
+	now := s.Now().UTC()
+	tok, m, out, err := s.inspect(ctx, raw, now)
+	if err != nil || out.Result != "" {
+		return out, err
 	}
 	dir, err := s.directory(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package signup
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/httpapi"
@@ -9,10 +10,11 @@ import (
 	"github.com/solidarity/solidarity/shared/request"
 )
 
-// Handler answers POST /members, the confirmation link, and the "check your inbox" page.
+// Handler answers POST /members, the confirmation link and its button, and the "check your inbox" page.
 type Handler struct {
 	Service Service
-	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks):
+	// the per-IP limit before validation, the rest after it.
 	Guard request.Guard
 }
 
@@ -24,20 +26,51 @@ type accepted struct {
 // "check your inbox" page for a form), whether the address is new, pending or a member.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusAccepted, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
-		if req.Website == "" { // else a bot: answer the same, do nothing
-			if err := h.Service.Signup(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
-				return request.Outcome{}, err
+	request.Serve(w, r, &req, http.StatusAccepted, h.Guard, request.Steps{
+		Validate: func(i18n.Lang) error {
+			if req.Website != "" {
+				return nil // a bot: nothing will be done, so nothing to check
 			}
-		}
-		return request.Outcome{JSON: accepted{Status: "pending_confirmation"}, Next: "/members/check-email?lang=" + string(lang)}, nil
+			return req.Check().Err()
+		},
+		Do: func(lang i18n.Lang) (request.Outcome, error) {
+			if req.Website == "" { // else a bot: answer the same, do nothing
+				if err := h.Service.Join(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
+					return request.Outcome{}, err
+				}
+			}
+			return request.Outcome{JSON: accepted{Status: "pending_confirmation"}, Next: "/members/check-email?lang=" + string(lang)}, nil
+		},
 	})
 }
 
-// confirm answers GET /members/confirm?token=… with a localized page of what happened.
+// confirmPage answers GET /members/confirm?token=…, the emailed link: the page with the
+// button that confirms, or the page of a link that cannot. It changes nothing, since mail
+// scanners and previews follow every link.
+func (h Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("token")
+	out, err := h.Service.Check(r.Context(), raw)
+	if err == nil && out.Result == Confirmable {
+		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable, httpapi.Action{Path: "confirm", Token: raw})
+		return
+	}
+	h.answer(w, r, out, err)
+}
+
+// confirm answers POST /members/confirm, the page's button (the token in its form): it
+// confirms the membership once, and answers a localized page of what happened.
 func (h Handler) confirm(w http.ResponseWriter, r *http.Request) {
+	raw := httpapi.ActionToken(w, r)
+	from := consent.OriginOf(r)
+	// The Referer is the button's page, whose address holds the link's secret.
+	from.FormURL, _, _ = strings.Cut(from.FormURL, "?")
+	out, err := h.Service.Confirm(r.Context(), raw, from)
+	h.answer(w, r, out, err)
+}
+
+// answer writes the page of a confirmation link's outcome.
+func (h Handler) answer(w http.ResponseWriter, r *http.Request, out Outcome, err error) {
 	noStore(w)
-	out, err := h.Service.Confirm(r.Context(), r.URL.Query().Get("token"), consent.OriginOf(r))
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
 	if out.Lang != "" {
 		lang = out.Lang
@@ -64,6 +97,7 @@ func noStore(w http.ResponseWriter) {
 // Routes mounts the signup function's routes (the same as template.yaml's).
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /members", h)
-	mux.HandleFunc("GET /members/confirm", h.confirm)
+	mux.HandleFunc("GET /members/confirm", h.confirmPage)
+	mux.HandleFunc("POST /members/confirm", h.confirm)
 	mux.Handle("GET /members/check-email", httpapi.MessagePage("joined")) // where a form post lands
 }

@@ -20,15 +20,20 @@ type Service struct {
 	Now   func() time.Time
 }
 
-// Signup handles a valid-or-not request. Whatever the address's state, the caller answers
-// the same: a new address gets a pending member and a confirmation link; a pending one a
-// new link; an active one a "you are already a member" note — the last two at most as
-// often as NextNotice allows. Nothing of an existing member is changed. Validation
-// problems come back as an *httpapi.Error.
+// Signup handles a valid-or-not request: it checks req (Request.Check), then joins
+// (Join). Validation problems come back as an *httpapi.Error.
 func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) error {
 	if err := req.Check().Err(); err != nil {
 		return err
 	}
+	return s.Join(ctx, req, lang, from)
+}
+
+// Join handles a request that Check accepted. Whatever the address's state, the caller
+// answers the same: a new address gets a pending member and a confirmation link; a
+// pending one a new link; an active one a "you are already a member" note — the last two
+// at most as often as NextNotice allows. Nothing of an existing member is changed.
+func (s Service) Join(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) error {
 	email := contact.CanonicalEmail(req.Email)
 	now := s.Now().UTC()
 	existing, err := s.Store.Member(ctx, email)

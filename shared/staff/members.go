@@ -2,7 +2,6 @@ package staff
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -69,14 +68,12 @@ func listBranches(ctx context.Context, store Store, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(out)
-	_ = w.Write(branch.CSVHeader)
+	var rows [][]string
 	for _, b := range branch.NewDirectory(bs).Branches() {
-		_ = w.Write([]string{b.Slug, b.NameEN, b.NameFR, b.City, b.Province, strings.Join(b.Prefixes, " "),
+		rows = append(rows, []string{b.Slug, b.NameEN, b.NameFR, b.City, b.Province, strings.Join(b.Prefixes, " "),
 			strings.Join(b.Organizers, ";"), b.Language, strconv.FormatBool(b.AtLarge)})
 	}
-	w.Flush()
-	return w.Error()
+	return writeCSV(out, branch.CSVHeader, rows)
 }
 
 // MemberColumns are the columns of `members list`.

@@ -3,8 +3,11 @@ package staff
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
@@ -14,47 +17,228 @@ import (
 
 // Privacy is what privacy requests need of the table.
 type Privacy interface {
-	Find(ctx context.Context, email string) (dynamo.Held, error)
-	Erase(ctx context.Context, email string) (dynamo.Erasure, error)
+	Find(ctx context.Context, q dynamo.Query) (dynamo.Held, error)
+	Erase(ctx context.Context, q dynamo.Query, key []byte) (dynamo.Erasure, dynamo.Held, error)
 }
 
-func privacy(ctx context.Context, store Store, action string, args []string, out io.Writer) error {
+// DefaultExportRetentionDays is how long the exports bucket keeps a nightly export when
+// the stack's ExportRetentionDays is left at its default (template.yaml).
+const DefaultExportRetentionDays = 35
+
+// PITRDays is how far back DynamoDB's point-in-time recovery can restore the table.
+const PITRDays = 35
+
+// ErasureKeySetting names the erasure key's settings, for messages: ERASURE_KEY_PARAM
+// (an SSM SecureString's name), or ERASURE_KEY itself locally.
+const ErasureKeySetting = "ERASURE_KEY_PARAM"
+
+// names is a repeatable -name flag.
+type names []string
+
+func (n *names) String() string     { return strings.Join(*n, ", ") }
+func (n *names) Set(v string) error { *n = append(*n, v); return nil }
+
+var _ flag.Value = (*names)(nil)
+
+func privacy(ctx context.Context, store Store, src Sources, action string, args []string, out io.Writer) error {
 	fs := newFlags("privacy " + action)
 	email := fs.String("email", "", "")
 	confirm := fs.Bool("confirm", false, "")
+	var also names
+	fs.Var(&also, "name", "")
 	if err := fs.Parse(args); err != nil || *email == "" {
 		return fmt.Errorf("%w: -email is required", ErrUsage)
 	}
 	addr := contact.CanonicalEmail(*email)
+	if at := strings.LastIndexByte(addr, '@'); at < 1 || at == len(addr)-1 {
+		return fmt.Errorf("%w: -email %q is not an email address", ErrUsage, *email)
+	}
+	q := dynamo.Query{Email: addr, Names: also}
 	switch action {
 	case "find":
-		held, err := store.Find(ctx, addr)
+		held, err := store.Find(ctx, q)
 		if err != nil {
 			return err
 		}
-		items := make([]map[string]any, 0, len(held.Items))
-		for _, it := range held.Items {
-			var m map[string]any
-			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
-				return err
-			}
-			items = append(items, m)
-		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"email": addr, "items": items})
+		return writeHeld(out, held, unreachable(src, held))
 	case "erase":
 		if !*confirm {
 			return fmt.Errorf("%w: erasing cannot be undone; run `staff privacy find` first, then add -confirm", ErrUsage)
 		}
-		er, err := store.Erase(ctx, addr)
+		key, err := erasureKey(ctx, src)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "erased: %d items deleted, %d kept without identity (money records); erasure recorded as %s\n",
-			er.Deleted, er.Anonymized, er.EmailHash[:16])
-		fmt.Fprintln(out, "Stripe keeps its own copy: delete the person's customer in the Stripe dashboard too.")
+		er, held, err := store.Erase(ctx, q, key)
+		var refused *dynamo.RefusedError
+		if errors.As(err, &refused) {
+			return errors.New(RefusalMessage(addr, refused.Refusals))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "erased: %d items deleted, %d kept without identity (money records); erasure recorded under a keyed hash (key %s)\n",
+			er.Deleted, er.Anonymized, er.KeyID)
+		fmt.Fprintln(out, "Not reachable from here — tell the person:")
+		for _, line := range unreachable(src, held) {
+			fmt.Fprintln(out, "  - "+line)
+		}
 		return nil
 	}
 	return fmt.Errorf("%w: privacy find or privacy erase", ErrUsage)
+}
+
+// erasureKey reads the key of the erasure record's hash; without one, erasing refuses.
+func erasureKey(ctx context.Context, src Sources) ([]byte, error) {
+	var key []byte
+	var err error
+	if src.ErasureKey != nil {
+		key, err = src.ErasureKey(ctx)
+	}
+	if err == nil && len(key) >= dynamo.MinErasureKey {
+		return key, nil
+	}
+	why := "it is not set"
+	switch {
+	case err != nil:
+		why = err.Error()
+	case len(key) > 0:
+		why = fmt.Sprintf("it is shorter than %d bytes", dynamo.MinErasureKey)
+	}
+	return nil, fmt.Errorf("nothing was erased: the erasure key is needed (%s). Set %s to the name of the SSM "+
+		"SecureString parameter that holds it (ERASURE_KEY holds the key itself, locally): see the README, Configuration",
+		why, ErasureKeySetting)
+}
+
+// RefusalMessage says why an erasure refused and what staff must do first.
+func RefusalMessage(email string, rs []dynamo.Refusal) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "erasure refused, nothing was changed: %s still has\n", email)
+	recurring, organizer, unknown := false, false, false
+	for _, r := range rs {
+		switch r.Kind {
+		case dynamo.RefuseSubscription:
+			recurring = true
+			fmt.Fprintf(&b, "  - subscription %s (record %s, Stripe %s, status %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
+		case dynamo.RefuseMonthlyGift:
+			recurring = true
+			fmt.Fprintf(&b, "  - monthly gift to %s (record %s, Stripe %s, %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
+		case dynamo.RefuseOrganizer:
+			organizer = true
+			fmt.Fprintf(&b, "  - organizer of branch %s\n", r.Name)
+		default:
+			unknown = true
+			fmt.Fprintf(&b, "  - an item of kind %q (%s) that erasing does not know how to erase\n", r.Name, r.RecordID)
+		}
+	}
+	if recurring {
+		b.WriteString("Cancel each subscription and monthly gift at Stripe first: in Stripe's dashboard (the customer, " +
+			"then the subscription, then Cancel immediately), or by the person in the customer portal. Once Stripe " +
+			"reports it ended (the status above reads canceled), run privacy erase again. This tool does not cancel " +
+			"them itself: cancelling is a money decision with consequences for the person (the paper stops, dues " +
+			"lapse) that staff take knowingly, and an erasure must not silently end income.\n")
+	}
+	if organizer {
+		b.WriteString("For a branch the person organizes: change the branch directory first (edit the branch's row " +
+			"in the branches file, e.g. infra/branches.csv, to another organizer, then `staff branches import -file " +
+			"infra/branches.csv`), then run privacy erase again. Where new members' notices go is staff's decision, " +
+			"and an import from the file would bring the address back.\n")
+	}
+	if unknown {
+		b.WriteString("Ask the developers: this version of the tool does not know that kind of item.\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// unreachable is what holds the person that the table's erasure cannot reach, for
+// staff to tell them.
+func unreachable(src Sources, held dynamo.Held) []string {
+	days := src.ExportRetentionDays
+	if days <= 0 {
+		days = DefaultExportRetentionDays
+	}
+	stripe := "Stripe keeps its own copy (customers, payments, cards): no Stripe customer is recorded here, " +
+		"so search Stripe's dashboard for the address and delete any customer found."
+	if len(held.Customers) > 0 {
+		stripe = fmt.Sprintf("Stripe keeps its own copy of customer %s (name, email, addresses, cards, payments): "+
+			"delete the customer in Stripe's dashboard; Stripe keeps some payment records for its own legal duties.",
+			strings.Join(held.Customers, ", "))
+	}
+	return []string{
+		fmt.Sprintf("Nightly exports of the table hold the person until they expire, %d days after each export "+
+			"(the exports bucket's lifecycle, the stack's ExportRetentionDays).", days),
+		fmt.Sprintf("DynamoDB point-in-time recovery keeps %d days of the table's history: a table restored to a "+
+			"moment before this erasure holds the person again, so erase them again after any restore.", PITRDays),
+		stripe,
+		"Amazon SES and the mail providers keep their own records and copies of the emails sent (the person's " +
+			"mailbox, organizers' mailboxes, SES's sending events if a configuration set sends them somewhere).",
+		"Reports and lists saved from the staff tool are outside the table: delete the copies that name the person.",
+	}
+}
+
+// foundItem is one item of privacy find's output. Every entry has the same fields.
+type foundItem struct {
+	PK      string         `json:"pk"`
+	SK      string         `json:"sk"`
+	Type    string         `json:"type"`
+	Matched string         `json:"matched"`
+	Erase   string         `json:"erase"` // delete, anonymize or refuse
+	Item    map[string]any `json:"item"`
+}
+
+// refusal is a dynamo.Refusal with what to do about it, in privacy find's output.
+type refusal struct {
+	dynamo.Refusal
+	WhatToDo string `json:"what_to_do"`
+}
+
+// writeHeld writes privacy find's output: one JSON object whose fields are always
+// present (empty lists, never null).
+func writeHeld(out io.Writer, held dynamo.Held, notReachable []string) error {
+	items := make([]foundItem, 0, len(held.Items))
+	for _, f := range held.Items {
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(f.Item, &m); err != nil {
+			return err
+		}
+		pk, _ := m["pk"].(string)
+		sk, _ := m["sk"].(string)
+		typ, _ := m["type"].(string)
+		items = append(items, foundItem{PK: pk, SK: sk, Type: typ, Matched: f.Matched, Erase: f.Action, Item: m})
+	}
+	refusals := make([]refusal, 0, len(held.Refusals))
+	for _, r := range held.Refusals {
+		todo := "ask the developers: erasing does not know this kind of item"
+		switch r.Kind {
+		case dynamo.RefuseSubscription, dynamo.RefuseMonthlyGift:
+			todo = "cancel it at Stripe (dashboard, or the person in the customer portal), then erase"
+		case dynamo.RefuseOrganizer:
+			todo = "change the branch's organizers in the branches file and import it, then erase"
+		}
+		refusals = append(refusals, refusal{Refusal: r, WhatToDo: todo})
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Email        string      `json:"email"`
+		Names        []string    `json:"names_searched"`
+		Customers    []string    `json:"stripe_customers"`
+		Items        []foundItem `json:"items"`
+		Refusals     []refusal   `json:"erase_refused_until"`
+		NotReachable []string    `json:"not_reachable"`
+	}{held.Email, nonNil(held.Names), nonNil(held.Customers), items, refusals, notReachable})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

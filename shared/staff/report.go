@@ -26,6 +26,11 @@ type Sources struct {
 	Mailer *mail.Mailer     // for mail redrive
 	Queue  Queue            // for mail redrive -queue
 	Now    func() time.Time // the clock; nil is time.Now
+	// ErasureKey reads the key of the erasure record's hash (privacy erase), or nil.
+	ErasureKey func(context.Context) ([]byte, error)
+	// ExportRetentionDays is how long the exports bucket keeps exports, for privacy
+	// erase's notice; 0 is the stack's default.
+	ExportRetentionDays int
 }
 
 func (s Sources) now() time.Time {

@@ -83,8 +83,11 @@ Email:
   staff mail redrive [-settle 5m] [-queue DLQ_URL]       (send what the outbox still owes, then empty the dead-letter queue)
 
 Privacy requests (live table):
-  staff privacy find -email ADDRESS                     (everything held about the address, JSON)
-  staff privacy erase -email ADDRESS -confirm           (remove or anonymize it; money records stay, without identity)
+  staff privacy find -email ADDRESS [-name NAME]...     (everything held about the address, JSON; -name: other names to look for in notes)
+  staff privacy erase -email ADDRESS [-name NAME]... -confirm
+        (remove or anonymize it; money records stay, without identity. Refuses while a subscription or
+        monthly gift is not ended at Stripe, or the person organizes a branch. Needs the erasure key:
+        ERASURE_KEY_PARAM, an SSM SecureString's name, or ERASURE_KEY locally)
 
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
 The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
@@ -128,7 +131,7 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "export start":
 		return startExport(ctx, store, src, args[2:], out)
 	case "privacy find", "privacy erase":
-		return privacy(ctx, store, args[1], args[2:], out)
+		return privacy(ctx, store, src, args[1], args[2:], out)
 	case "subscriptions lapsing":
 		return lapsing(ctx, store, args[2:], out, now.UTC())
 	}

@@ -59,15 +59,12 @@ func (r *Request) Check(plans plan.Catalogue) httpapi.FieldErrors {
 
 // Store is what subscribing needs of the table.
 type Store interface {
-	// RecurringCustomer is the Stripe customer of a canonical address's subscriptions or
-	// monthly gifts, or "" if none yet.
-	RecurringCustomer(ctx context.Context, email string) (string, error)
 	CreateSubscription(ctx context.Context, s subscription.Subscription, c *consent.Record) error
 }
 
 // Checkout opens the Stripe session.
 type Checkout interface {
-	PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error)
+	PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan) (donation.Session, error)
 }
 
 // Service creates subscriptions.
@@ -78,8 +75,10 @@ type Service struct {
 	Now      func() time.Time
 }
 
-// Create validates req, opens the Checkout session (reusing the person's Stripe customer)
-// and stores the pending subscription — in that order, so a Stripe failure stores nothing.
+// Create validates req, opens the Checkout session and stores the pending subscription —
+// in that order, so a Stripe failure stores nothing. The session never names an existing
+// Stripe customer: this request proves nothing about the address typed, and Checkout
+// would show that customer's name, address and saved card to whoever sent it.
 func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (subscription.Subscription, donation.Session, error) {
 	if err := req.Check(s.Plans).Err(); err != nil {
 		return subscription.Subscription{}, donation.Session{}, err
@@ -91,11 +90,7 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 		FirstName: req.FirstName, LastName: req.LastName, Language: string(lang), Status: subscription.StatusPending,
 		Currency: p.Currency, ConsentUpdates: req.ConsentUpdates, CreatedAt: now,
 	}
-	customer, err := s.Store.RecurringCustomer(ctx, sub.Email)
-	if err != nil {
-		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("look up customer: %w", err)
-	}
-	sess, err := s.Checkout.PlanSession(ctx, sub, p, customer)
+	sess, err := s.Checkout.PlanSession(ctx, sub, p)
 	if err != nil {
 		return subscription.Subscription{}, donation.Session{}, fmt.Errorf("checkout session: %w", err)
 	}
@@ -115,7 +110,8 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 // a plain form post.
 type Handler struct {
 	Service Service
-	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks).
+	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks):
+	// the per-IP limit before validation, the rest after it.
 	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent.
 	ThanksURL string
@@ -129,17 +125,25 @@ type created struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	request.Serve(w, r, &req, http.StatusCreated, h.Guard, func(lang i18n.Lang) (request.Outcome, error) {
-		// A bot (the honeypot filled in) is answered like a payer, and nothing is done.
-		res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
-		if req.Website == "" {
-			sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
-			if err != nil {
-				return request.Outcome{}, err
+	request.Serve(w, r, &req, http.StatusCreated, h.Guard, request.Steps{
+		Validate: func(i18n.Lang) error {
+			if req.Website != "" {
+				return nil // a bot: nothing will be done, so nothing to check
 			}
-			res = created{SubscriptionID: sub.ID, CheckoutURL: sess.URL}
-		}
-		return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+			return req.Check(h.Service.Plans).Err() // Create checks again: cheap, and idempotent
+		},
+		Do: func(lang i18n.Lang) (request.Outcome, error) {
+			// A bot (the honeypot filled in) is answered like a payer, and nothing is done.
+			res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
+			if req.Website == "" {
+				sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
+				if err != nil {
+					return request.Outcome{}, err
+				}
+				res = created{SubscriptionID: sub.ID, CheckoutURL: sess.URL}
+			}
+			return request.Outcome{JSON: res, Next: res.CheckoutURL}, nil
+		},
 	})
 }
 

@@ -21,11 +21,30 @@ func PortalLink(customerID string) outbox.Link {
 		TTLSecs: int64(PortalTTL / time.Second)}
 }
 
+// MaxPortalLinks is how many customers' portals one email links to: one per subscription
+// or monthly gift, since each Checkout makes its own Stripe customer.
+const MaxPortalLinks = 5
+
+// PortalLinks are the links of a portal email to each of customers' portals (the first
+// MaxPortalLinks): portal_url, then portal_2_url, portal_3_url… (an email's links are
+// the data whose keys end in _url).
+func PortalLinks(customers []string) []outbox.Link {
+	var out []outbox.Link
+	for i, c := range customers[:min(len(customers), MaxPortalLinks)] {
+		l := PortalLink(c)
+		if i > 0 {
+			l.Name = "portal_" + strconv.Itoa(i+1) + "_url"
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
 // Email is the email e owes for c, if any. Its id is the event's, so each real event
 // sends its email once, whatever the order of deliveries.
 func Email(e Effect, c Change, p plan.Plan) *outbox.Email {
-	if e.Notify == "" {
-		return nil
+	if e.Notify == "" || e.Subscription.IsErased() {
+		return nil // nothing owed, or no one left to tell
 	}
 	s := e.Subscription
 	lang, _ := i18n.Parse(s.Language)

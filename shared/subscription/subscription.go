@@ -53,7 +53,18 @@ type Subscription struct {
 	CreatedAt      time.Time `dynamodbav:"created_at"`
 	// Rev counts the changes, for optimistic concurrency.
 	Rev int64 `dynamodbav:"rev"`
+	// Erased marks a record whose person was erased (staff privacy erase): it keeps its
+	// ids and money, and no later event gives it back a name, an address or an email
+	// address, nor sends it mail.
+	Erased bool `dynamodbav:"erased,omitempty"`
 }
+
+// ErasedEmail stands for an erased person's address in the records that keep money.
+const ErasedEmail = "erased"
+
+// IsErased reports whether s's person was erased. Records erased before the mark
+// existed carry only the placeholder address.
+func (s Subscription) IsErased() bool { return s.Erased || s.Email == ErasedEmail }
 
 // Shipping is the address the paper is mailed to, as Checkout or the portal collected it.
 type Shipping struct {
@@ -180,6 +191,12 @@ func Apply(s Subscription, c Change) Effect {
 		e.Notify = "lapsed"
 	case ShippingChange:
 		s.setShipping(c)
+	}
+	if s.IsErased() {
+		// The money and the dates still count; nothing personal comes back, and no one
+		// is written to.
+		s.Email, s.FirstName, s.LastName, s.Shipping, s.Erased = ErasedEmail, "", "", nil, true
+		e.Notify = ""
 	}
 	e.Subscription = s
 	return e

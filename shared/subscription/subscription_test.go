@@ -116,3 +116,34 @@ func TestSameInvoiceTwice(t *testing.T) {
 		t.Fatalf("%+v", again)
 	}
 }
+
+// TestErasedStaysErased: every event of a subscription's life, applied to a record whose
+// person was erased (marked, or only the placeholder address of older erasures), still
+// counts the money and follows the status, but restores no name, address or email
+// address and owes no email.
+func TestErasedStaysErased(t *testing.T) {
+	for _, start := range []Subscription{
+		{ID: "sub_ours", Plan: "solidarity-annual", Email: ErasedEmail, Erased: true, Status: StatusPending},
+		{ID: "sub_ours", Plan: "solidarity-annual", Email: ErasedEmail, Status: StatusPending}, // erased before the mark
+	} {
+		s := start
+		p := plan.Default()["solidarity-annual"]
+		for _, c := range lifecycle() {
+			e := Apply(s, c)
+			s = e.Subscription
+			if e.Notify != "" || Email(e, c, p) != nil {
+				t.Fatalf("%s owes %q to an erased person", c.EventID, e.Notify)
+			}
+		}
+		if !s.Erased || s.Email != ErasedEmail || s.FirstName != "" || s.LastName != "" || s.Shipping != nil {
+			t.Fatalf("personal data came back: %+v %+v", s, s.Shipping)
+		}
+		if s.PaidCents != 5*6000 || len(s.Invoices) != 5 || s.Status != StatusCanceled || s.StripeID != "sub_1" {
+			t.Fatalf("the money or the status was lost: %+v", s)
+		}
+	}
+	// A live record is not taken for an erased one.
+	if (Subscription{Email: "ana@example.org"}).IsErased() {
+		t.Fatal("a live record reads as erased")
+	}
+}

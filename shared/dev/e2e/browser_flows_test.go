@@ -63,7 +63,7 @@ func waitText(b *browser, sel, want string) string {
 }
 
 // TestBrowserJoinAndConfirm: join in French with a Montréal postal code, see the French
-// "check your inbox" page, open the emailed link, see the welcome.
+// "check your inbox" page, open the emailed link, press its button, see the welcome.
 func TestBrowserJoinAndConfirm(t *testing.T) {
 	s := newStack(t, true, withWeb)
 	b := newBrowser(t, s, true)
@@ -80,7 +80,10 @@ func TestBrowserJoinAndConfirm(t *testing.T) {
 	}
 	b.shot("join-check-email-fr")
 	b.open(link(t, s.waitEmails("jasper@example.org", 1)[0], "/members/confirm"))
-	if h := b.text("h1"); h != "Bienvenue à Solidarity\u202f!" || !strings.Contains(b.text("main"), "Section de Montréal") {
+	if h := b.text("h1"); h != "Confirmez votre adhésion" {
+		t.Fatalf("the link's page: %q", b.text("main"))
+	}
+	if h := b.clickButton(); h != "Bienvenue à Solidarity\u202f!" || !strings.Contains(b.text("main"), "Section de Montréal") {
 		t.Fatalf("confirmation page: %q", b.text("main"))
 	}
 	b.shot("join-confirmed-fr")

@@ -79,7 +79,7 @@ func TestHostileInput(t *testing.T) {
 	})
 	t.Run("script in a member's message is escaped in the organizer's notice", func(t *testing.T) {
 		s.join(joiner("script-m@example.org", map[string]any{"message": `<a href="https://evil.example">click</a>`, "first_name": "<b>Mallory</b>"}))
-		s.open(http.MethodGet, link(t, s.waitEmails("script-m@example.org", 1)[0], "/members/confirm"))
+		s.press(link(t, s.waitEmails("script-m@example.org", 1)[0], "/members/confirm"))
 		notice := s.waitEmailsAbout("montreal@solidarity.example", "script-m@example.org", 1)[0]
 		if strings.Contains(notice.Body, `<a href="https://evil.example">`) || strings.Contains(notice.Body, "<b>Mallory") ||
 			!strings.Contains(notice.Body, "&lt;a href=") {

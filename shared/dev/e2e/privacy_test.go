@@ -61,7 +61,7 @@ func TestFindAndErase(t *testing.T) {
 	s.deliverUntilOK(localpay.Event("checkout.session.completed", localpay.SessionCompleted(d), time.Now()))
 	s.join(joiner(email, map[string]any{"first_name": "Félicité", "last_name": "Ndiaye", "phone": "514-555-0177",
 		"address": map[string]any{"line1": "88 rue Ontario Est", "city": "Montréal", "province": "QC", "postal_code": "H2L 1N8"}}))
-	s.open("GET", link(t, s.waitEmails(email, 2)[1], "/members/confirm"))
+	s.pressConfirm(link(t, s.waitEmails(email, 2)[1], "/members/confirm"))
 	sub := s.subscribe(email, "solidarity-annual", "fr")
 	s.deliverUntilOK(localpay.Event("checkout.session.completed", localpay.PlanSessionCompleted(sub, &subscription.Shipping{
 		Name: "Félicité Ndiaye", Line1: "12 Cedar Lane", City: "Ottawa", State: "ON", PostalCode: "K1A 0B1", Country: "CA"}), time.Now()))
@@ -73,6 +73,14 @@ func TestFindAndErase(t *testing.T) {
 	}
 	s.postJSON("/portal", map[string]any{"email": email}, nil)
 	s.waitEmailsAbout("montreal@solidarity.example", email, 1)
+
+	// Stripe still charges the subscription: erasing refuses until staff cancel it.
+	out.Reset()
+	if err := staff.Run(ctx, s.sys.Store, erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err == nil ||
+		!strings.Contains(err.Error(), "subscription solidarity-annual") {
+		t.Fatalf("erase of a live subscriber: %v", err)
+	}
+	s.deliverUntilOK(localpay.Event("customer.subscription.deleted", localpay.PlanSubscription(sub, "canceled", false), time.Now()))
 	before := s.campaign()
 
 	out.Reset()
@@ -95,11 +103,15 @@ func TestFindAndErase(t *testing.T) {
 		}
 	}
 
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "erase", "-email", email}, &out); err == nil {
+	if err := staff.Run(ctx, s.sys.Store, erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email}, &out); err == nil {
 		t.Fatal("erase ran without -confirm")
 	}
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err == nil ||
+		!strings.Contains(err.Error(), "ERASURE_KEY_PARAM") {
+		t.Fatalf("erase ran without its key: %v", err)
+	}
 	out.Reset()
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err != nil {
+	if err := staff.Run(ctx, s.sys.Store, erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "erased:") {

@@ -15,7 +15,8 @@ import (
 // TestRateLimitStopsCardTesting: a bot posting 200 donation attempts from one address in
 // a minute gets its configured number through; the rest are 429 rate_limited with
 // Retry-After, and never reach Stripe (no donation, which is stored only after its
-// Checkout session opens).
+// Checkout session opens). Posts that fail validation are counted per IP too
+// (TestCorrectingAFormIsNotLockedOut), but never per address.
 func TestRateLimitStopsCardTesting(t *testing.T) {
 	const perIP = 10
 	s := newStack(t, false, set("RATE_LIMIT_PER_IP", strconv.Itoa(perIP), "RATE_LIMIT_PER_EMAIL", "3", "RATE_LIMIT_WINDOW_MINUTES", "60"))
@@ -102,7 +103,7 @@ func TestTurnstile(t *testing.T) {
 	siteverify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		checked = append(checked, r.FormValue("response"))
 		ok := r.FormValue("secret") == "turnstile-test-secret" && r.FormValue("response") == "XXXX.DUMMY.TOKEN.XXXX"
-		fmt.Fprintf(w, `{"success":%v}`, ok)
+		fmt.Fprintf(w, `{"success":%v,"hostname":"allowed.example"}`, ok) // solved on an allowed origin's page
 	}))
 	t.Cleanup(siteverify.Close)
 	s := newStack(t, false, set("TURNSTILE_SECRET", "turnstile-test-secret", "TURNSTILE_VERIFY_URL", siteverify.URL))

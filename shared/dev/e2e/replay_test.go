@@ -625,7 +625,8 @@ func (r *replayRun) confirm() error {
 		if l == "" {
 			return fmt.Errorf("actor %d: no confirmation email", a.n)
 		}
-		status, body, err := r.request(http.MethodGet, strings.TrimPrefix(l, r.s.url), nil)
+		// The button of the link's page: a post of its token (here in the query, as it may).
+		status, body, err := r.request(http.MethodPost, strings.TrimPrefix(l, r.s.url), nil)
 		if err != nil {
 			return fmt.Errorf("actor %d: %w", a.n, err)
 		}

@@ -102,7 +102,7 @@ func TestReportsFromAMotoExport(t *testing.T) {
 	s.join(joiner("report-m1@example.org", nil))
 	s.join(joiner("report-m2@example.org", nil))
 	s.join(joiner("report-m3@example.org", map[string]any{"address": map[string]any{"city": "Toronto", "province": "ON", "postal_code": "M5V 2T6"}}))
-	if res := s.open(http.MethodGet, link(t, s.waitEmails("report-m1@example.org", 1)[0], "/members/confirm")); res.status != http.StatusOK {
+	if res := s.press(link(t, s.waitEmails("report-m1@example.org", 1)[0], "/members/confirm")); res.status != http.StatusOK {
 		t.Fatalf("confirm: %d", res.status)
 	}
 	// Subscriptions: one active yearly, one ended, one past due.

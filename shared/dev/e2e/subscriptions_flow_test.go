@@ -214,7 +214,7 @@ func TestPortal(t *testing.T) {
 	}
 	s.waitEmails("portal-unknown@example.org", 0)
 	portalURL := link(t, portalMail, "/portal")
-	first := s.open(http.MethodGet, portalURL)
+	first := s.press(portalURL)
 	if first.status != http.StatusSeeOther || !strings.HasPrefix(first.header.Get("Location"), "https://") {
 		t.Fatalf("first use %d %v %s", first.status, first.header, first.body)
 	}

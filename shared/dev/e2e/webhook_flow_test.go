@@ -340,7 +340,7 @@ func TestMonthlyGiftFailsAndEnds(t *testing.T) {
 	if !strings.Contains(strings.Join(subjects, "|"), "Votre don mensuel a pris fin") || failMail.Subject == "" {
 		t.Fatalf("emails %v", subjects)
 	}
-	if res := s.open(http.MethodGet, link(t, failMail, "/portal")); res.status != http.StatusSeeOther {
+	if res := s.press(link(t, failMail, "/portal")); res.status != http.StatusSeeOther {
 		t.Fatalf("the card-fixing link: %d %s", res.status, res.body)
 	}
 	if got := s.donationByID(d.ID); got.MonthlyEndedAt == nil || got.Status != "paid" {

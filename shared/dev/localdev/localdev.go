@@ -167,7 +167,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 		return nil, err
 	}
 	return &System{
-		Handler: httpapi.CORS(c.AllowedOrigins, mux),
+		Handler: env.Sites().Handler(mux),
 		Store:   store,
 		Mailer:  mailer,
 		Poller: &Poller{

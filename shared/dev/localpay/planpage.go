@@ -32,9 +32,11 @@ type PlanPage struct {
 }
 
 var planTmpl = template.Must(template.New("plan").Parse(`<!doctype html>
-<html lang="{{.S.Language}}"><head><meta charset="utf-8"><title>Local checkout — {{.P.NameEN}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-form{display:inline}button{margin:.25rem;padding:.5rem 1rem;font-size:1rem}fieldset{margin:1rem 0}</style></head>
+<html lang="{{.S.Language}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Local checkout — {{.P.NameEN}}</title>
+<style>*{box-sizing:border-box}body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+form{display:inline}button{margin:.25rem;padding:.5rem 1rem;font-size:1rem}fieldset{margin:1rem 0;min-width:0}
+input,select,button{max-width:100%}p,h1{overflow-wrap:anywhere}</style></head>
 <body><main><h1>Local checkout (stands in for Stripe)</h1>
 <p><strong>{{.P.NameEN}}</strong> · {{.P.NameFR}} — {{.S.Email}}</p>
 <p>Status: {{.S.Status}} · paid through: {{if .S.PaidThrough.IsZero}}—{{else}}{{.S.PaidThrough.Format "2006-01-02"}}{{end}} · invoices: {{.Periods}}</p>

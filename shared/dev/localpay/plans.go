@@ -16,8 +16,8 @@ import (
 
 // PlanSession implements the subscribe Checkout: stripe-mock validates the parameters,
 // and the payer goes to the local page of the subscription.
-func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan, customerID string) (donation.Session, error) {
-	if _, err := c.Stripe.PlanSession(ctx, s, p, customerID); err != nil {
+func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan) (donation.Session, error) {
+	if _, err := c.Stripe.PlanSession(ctx, s, p); err != nil {
 		return donation.Session{}, err
 	}
 	return donation.Session{ID: "cs_local_" + s.ID, URL: c.BaseURL + "/_local/plan/" + url.PathEscape(s.ID)}, nil
@@ -26,7 +26,9 @@ func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, 
 // Keys of the Stripe objects of a subscription, made up the same way every time.
 func PlanStripeID(s subscription.Subscription) string { return "sub_local_" + s.ID }
 func PlanCustomerID(s subscription.Subscription) string {
-	sum := sha256.Sum256([]byte(s.Email)) // one customer per person, like Stripe's, with no address in it
+	// A new customer for each Checkout session, as Stripe makes one for a session given
+	// only customer_email; no address in the id.
+	sum := sha256.Sum256([]byte(s.ID))
 	return "cus_local_" + hex.EncodeToString(sum[:8])
 }
 
