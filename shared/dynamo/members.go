@@ -282,54 +282,26 @@ func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 // their member item's copy) to unsubscribed, unless it is already: then nothing is
 // written and it reports false.
 func (s *Store) Withdraw(ctx context.Context, rec consent.Record) (bool, error) {
-	m, err := s.Member(ctx, rec.Email)
-	isMember := err == nil
-	if err != nil && !errors.Is(err, member.ErrNotFound) {
-		return false, err
-	}
-	state, err := item(consent.State{Email: rec.Email, Subscribed: false, ChangedAt: rec.At, Source: rec.Source},
-		personPK(rec.Email), newsSK, TypeNewsState)
-	if err != nil {
-		return false, err
-	}
-	cput, err := s.consentPut(rec)
-	if err != nil {
-		return false, err
-	}
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :yes"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}}}},
-		cput,
-	}
-	if isMember {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
-			UpdateExpression:          aws.String("SET news = :no"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}},
-		}})
-	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
-		return false, nil // unsubscribed already
-	}
-	if err != nil {
-		return false, fmt.Errorf("withdraw consent: %w", err)
-	}
-	return true, nil
+	return s.setNews(ctx, rec, false)
 }
 
 // Resubscribe records a new grant of news consent and sets the person's news state (and
 // an active member's copy) back to subscribed, unless it is already: then nothing is
 // written and it reports false. It undoes Withdraw.
 func (s *Store) Resubscribe(ctx context.Context, rec consent.Record) (bool, error) {
+	return s.setNews(ctx, rec, true)
+}
+
+// setNews writes rec and the news state subscribed, with the member item's copy (an
+// unsubscribe reaches any member; a new grant only an active one, since a pending
+// member's news waits for their confirmation), unless the state is subscribed already.
+func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool) (bool, error) {
 	m, err := s.Member(ctx, rec.Email)
-	active := err == nil && m.Status == member.StatusActive
 	if err != nil && !errors.Is(err, member.ErrNotFound) {
 		return false, err
 	}
-	state, err := item(consent.State{Email: rec.Email, Subscribed: true, ChangedAt: rec.At, Source: rec.Source},
+	touchMember := err == nil && (!subscribed || m.Status == member.StatusActive)
+	state, err := item(consent.State{Email: rec.Email, Subscribed: subscribed, ChangedAt: rec.At, Source: rec.Source},
 		personPK(rec.Email), newsSK, TypeNewsState)
 	if err != nil {
 		return false, err
@@ -340,24 +312,24 @@ func (s *Store) Resubscribe(ctx context.Context, rec consent.Record) (bool, erro
 	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :no"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}}},
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :was"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":was": &types.AttributeValueMemberBOOL{Value: !subscribed}}}},
 		cput,
 	}
-	if active {
+	if touchMember {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
-			UpdateExpression:          aws.String("SET news = :yes"),
+			UpdateExpression:          aws.String("SET news = :now"),
 			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberBOOL{Value: subscribed}},
 		}})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
-		return false, nil // subscribed already
+		return false, nil // in that state already
 	}
 	if err != nil {
-		return false, fmt.Errorf("resubscribe: %w", err)
+		return false, fmt.Errorf("set news consent: %w", err)
 	}
 	return true, nil
 }

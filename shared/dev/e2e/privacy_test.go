@@ -118,24 +118,7 @@ func TestFindAndErase(t *testing.T) {
 		t.Fatalf("%s", out.String())
 	}
 
-	var left []string
-	if err := export.ScanTable(ctx, s.env.DB(), s.table, 2, func(it export.Item) error {
-		var strs []string
-		for k, v := range it {
-			strs = append(strs, k)
-			allStrings(v, &strs)
-		}
-		for _, str := range strs {
-			for _, tr := range traces {
-				if strings.Contains(str, tr) {
-					left = append(left, tr+" in "+it["pk"].(*types.AttributeValueMemberS).Value)
-				}
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	left := s.fullScanTraces(traces...)
 	if len(left) > 0 {
 		t.Fatalf("traces left in the table: %v", left)
 	}
