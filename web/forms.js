@@ -118,10 +118,11 @@
       }).catch(function () {});
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("form[data-enhance]"), function (f) {
+  // Every form posts to the API, enhanced or not (manage.html stays a plain post).
+  Array.prototype.forEach.call(document.querySelectorAll('form[action^="/"]'), function (f) {
     f.setAttribute("data-path", f.getAttribute("action"));
-    if (api) f.setAttribute("action", api + f.getAttribute("action")); // the plain post too
-    enhance(f);
+    if (api) f.setAttribute("action", api + f.getAttribute("action"));
   });
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-enhance]"), enhance);
   Array.prototype.forEach.call(document.querySelectorAll("[data-campaign]"), progress);
 })();

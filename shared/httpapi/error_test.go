@@ -123,7 +123,7 @@ func TestWriteErrorJSON(t *testing.T) {
 		{"not found is 404", httpapi.Fail(http.StatusNotFound, httpapi.CodeNotFound), i18n.EN, 404, "not_found", "Not found."},
 		{"payload too large is 413", httpapi.Fail(http.StatusRequestEntityTooLarge, httpapi.CodePayloadTooLarge), i18n.EN, 413, "payload_too_large", "The request is too large."},
 		{"unsupported media type is 415", httpapi.Fail(http.StatusUnsupportedMediaType, httpapi.CodeUnsupportedMedia), i18n.EN, 415, "unsupported_media_type", "Send the form as JSON or as a regular form post."},
-		{"rate limited is 429", httpapi.Fail(http.StatusTooManyRequests, httpapi.CodeRateLimited), i18n.EN, 429, "rate_limited", "Too many attempts. Please wait a moment and try again."},
+		{"rate limited is 429", httpapi.Fail(http.StatusTooManyRequests, httpapi.CodeRateLimited), i18n.EN, 429, "rate_limited", "Too many attempts. Please try again later."},
 		{"the message is in the request's language", httpapi.Fail(http.StatusNotFound, httpapi.CodeNotFound), i18n.FR, 404, "not_found", "Introuvable."},
 		{"an uncoded error is shown as internal", errors.New("store donation: secret-detail ana@example.org"), i18n.EN, 500, "internal", "Something went wrong on our side. Please try again in a moment."},
 	} {

@@ -83,7 +83,29 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, stat
 	for k, v := range body.Fields {
 		problems = append(problems, fieldProblem{Field: k, Label: fieldLabel(lang, k), Text: v, Anchor: fields.anchor(k)})
 	}
-	sort.Slice(problems, func(i, j int) bool { return problems[i].Field < problems[j].Field })
+	// In the form's order where it is shown, then by name.
+	order := func(p fieldProblem) int {
+		if fields != nil {
+			for i, f := range fields.Fields {
+				if f.Name == p.Field {
+					return i
+				}
+			}
+		}
+		return 1 << 20 // not on the form: after those that are
+	}
+	sort.Slice(problems, func(i, j int) bool {
+		if oi, oj := order(problems[i]), order(problems[j]); oi != oj {
+			return oi < oj
+		}
+		return problems[i].Field < problems[j].Field
+	})
+	// "Please correct the form" only when something in it is wrong; a refusal of another
+	// kind (too many attempts, another site) has its own heading and asks for no change.
+	title, again := "page.errors.title", "page.errors.again"
+	if body.Error != CodeValidation {
+		title, again = "page.refused.title", "page.refused.again"
+	}
 	back, formAction := r.Header.Get("Referer"), "'self'"
 	if form != nil {
 		back = "" // the form is on the page, filled in; a link back leads to an empty one
@@ -95,13 +117,13 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, stat
 	w.Header().Set("Cache-Control", "no-store") // it may hold what was typed
 	writePage(w, status, "errors.html", map[string]any{
 		"Lang":     lang,
-		"Title":    i18n.Text(lang, i18n.M("page.errors.title")),
+		"Title":    i18n.Text(lang, i18n.M(title)),
 		"Message":  body.Message,
 		"Problems": problems,
 		"Back":     back,
 		"BackText": i18n.Text(lang, i18n.M("page.errors.back")),
 		"Form":     fields,
-		"Again":    i18n.Text(lang, i18n.M("page.errors.again")),
+		"Again":    i18n.Text(lang, i18n.M(again)),
 		"Submit":   i18n.Text(lang, i18n.M("page.errors.submit")),
 	}, formAction)
 }

@@ -65,7 +65,8 @@ func TestSitesRefuseOtherSitesPosts(t *testing.T) {
 				t.Errorf("a refusal allows the origin: %v", w.Header())
 			}
 			if strings.HasPrefix(tt.contentType, "application/x-www-form-urlencoded") {
-				if !strings.Contains(w.Header().Get("Content-Type"), "text/html") || !strings.Contains(w.Body.String(), "Ce site ne peut pas utiliser ce formulaire") {
+				if !strings.Contains(w.Header().Get("Content-Type"), "text/html") || !strings.Contains(w.Body.String(), "Ce site ne peut pas utiliser ce formulaire") ||
+					!strings.Contains(w.Body.String(), "<h1>Impossible de poursuivre</h1>") || strings.Contains(w.Body.String(), "corriger") {
 					t.Fatalf("form post refused with %s:\n%s", w.Header().Get("Content-Type"), w.Body)
 				}
 				return

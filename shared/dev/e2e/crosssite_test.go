@@ -1,15 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
 // TestCrossSitePostsRefused: a state-changing post whose Origin (or, without one, Referer)
@@ -118,5 +122,47 @@ func TestBrowserCrossSiteFormRefused(t *testing.T) {
 	b.waitFor("/members/check-email")
 	if n := len(s.items("member")); n != 1 {
 		t.Fatalf("%d members stored from the API's own page, want 1", n)
+	}
+}
+
+// TestBrowserFormsHostedElsewhere: the forms served from another site (the organization's
+// own), with <html data-api> naming the API and that site in ALLOWED_ORIGINS: every form,
+// manage.html's plain one included, posts to the API, and a signup from there goes
+// through (CORS for the JSON post, and the cross-site check lets the allowed site in).
+func TestBrowserFormsHostedElsewhere(t *testing.T) {
+	var apiURL string
+	web := http.FileServer(http.Dir(filepath.Join(emulator.Root(), "web")))
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, ".html") {
+			web.ServeHTTP(w, r)
+			return
+		}
+		page, err := os.ReadFile(filepath.Join(emulator.Root(), "web", filepath.Base(r.URL.Path)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(strings.Replace(string(page), "<html ", `<html data-api="`+apiURL+`" `, 1)))
+	}))
+	t.Cleanup(site.Close)
+	s := newStack(t, false, set("ALLOWED_ORIGINS", site.URL))
+	apiURL = s.url
+	b := newBrowser(t, s, true)
+	for page, path := range map[string]string{"/join.html": "/members", "/manage.html": "/portal", "/subscribe.html": "/subscriptions"} {
+		b.open(site.URL + page)
+		var action string
+		b.run(chromedp.Evaluate(`document.querySelector("form").action`, &action))
+		if action != s.url+path {
+			t.Errorf("%s posts to %q, want %q", page, action, s.url+path)
+		}
+	}
+	b.open(site.URL + "/join.html")
+	b.fill(map[string]string{"#first_name": "Ana", "#last_name": "Ailleurs", "#email": "elsewhere@example.org",
+		"#city": "Montréal", "#postal_code": "H2X 1Y4"})
+	b.run(chromedp.SetValue("#province", "QC", chromedp.ByQuery), chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	b.waitFor("/members/check-email")
+	if _, err := s.sys.Store.Member(context.Background(), "elsewhere@example.org"); err != nil {
+		t.Fatalf("the signup from the organization's site: %v", err)
 	}
 }
