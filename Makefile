@@ -18,7 +18,7 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # -fuzztime can fail spuriously at its deadline with Go 1.26 (golang/go#75804).
 FUZZTIME ?= 1m
 CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=50000x \
-	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x
+	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x FT_ADDRKEY=100000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -56,7 +56,8 @@ unit:
 	$(GO) test -count=1 ./...
 
 # Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup and
-# subscription requests, the postal-code, phone and email normalizers, the export lines).
+# subscription requests, the postal-code, phone and email normalizers, the export lines,
+# the rate limits' address keys).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -69,6 +70,7 @@ fuzz:
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(or $(FT_PHONE),$(FUZZTIME))
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(or $(FT_EMAIL),$(FUZZTIME))
 	$(GO) test ./shared/export -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(or $(FT_EXPORT),$(FUZZTIME))
+	$(GO) test ./shared/guard -run '^$$' -fuzz '^FuzzAddressKey$$' -fuzztime $(or $(FT_ADDRKEY),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them

@@ -70,3 +70,38 @@ func TestTemplateSecurity(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateFormSecrets: the form functions (and only they) may read the rate limits'
+// hashing key, and the CDN's secret only when ClientIpSecretParam is set; the stack
+// refuses ClientIpHeader without that secret, which the functions would refuse too.
+func TestTemplateFormSecrets(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(emulator.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := string(raw)
+	forms := map[string]bool{"DonateFunction": true, "SignupFunction": true, "SubscribeFunction": true, "PortalFunction": true}
+	for _, id := range serverlessFunctions(t) {
+		start := strings.Index(tmpl, "\n  "+id+":\n")
+		end := strings.Index(tmpl[start+1:], "\n\n  ")
+		block := tmpl[start : start+1+end]
+		hashKey := strings.Contains(block, "parameter${HashKeyParam}")
+		cdn := strings.Contains(block, "- HasClientIpSecret\n          - Statement:\n              - Effect: Allow\n"+
+			"                Action: [ssm:GetParameter]\n                Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ClientIpSecretParam}\n"+
+			"          - !Ref AWS::NoValue")
+		if hashKey != forms[id] || cdn != forms[id] || strings.Count(block, "${ClientIpSecretParam}") != map[bool]int{true: 1}[forms[id]] {
+			t.Errorf("%s: reads the hashing key %v, the CDN's secret (conditionally) %v; want %v", id, hashKey, cdn, forms[id])
+		}
+	}
+	for _, want := range []string{
+		"        CLIENT_IP_SECRET_PARAM: !Ref ClientIpSecretParam\n",
+		"        HASH_KEY_PARAM: !Ref HashKeyParam\n",
+		"  HasClientIpSecret: !Not [!Equals [!Ref ClientIpSecretParam, \"\"]]\n",
+		"    RuleCondition: !Not [!Equals [!Ref ClientIpHeader, \"\"]]\n    Assertions:\n      - Assert: !Not [!Equals [!Ref ClientIpSecretParam, \"\"]]\n",
+		"  HashKeyParam:\n    Type: String\n    Default: /solidarity/hash-key\n",
+	} {
+		if !strings.Contains(tmpl, want) {
+			t.Errorf("template.yaml lacks %q", want)
+		}
+	}
+}

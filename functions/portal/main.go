@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/forms"
 	"github.com/solidarity/solidarity/shared/assembly/portalfn"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
@@ -14,5 +15,5 @@ func main() {
 	ctx := context.Background()
 	env := assembly.Boot(ctx)
 	h := assembly.Must(portalfn.New(ctx, env))
-	httpapi.Start(httpapi.Mux(h), env.Sites())
+	httpapi.Start(httpapi.Mux(h), assembly.Must(forms.Sites(ctx, env)))
 }

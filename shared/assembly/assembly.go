@@ -44,9 +44,13 @@ type Sessions interface {
 }
 
 // Sites are the web sites whose pages may post to the functions: the API's own pages
-// and the forms' origins.
+// and the forms' origins. The viewer-address header (CLIENT_IP_HEADER) is believed only
+// with the CDN's secret, given here only as a local value (CLIENT_IP_SECRET): the form
+// functions, which count clients, read it from SSM too (forms.Sites); the others have no
+// use for a client's address and keep the edge's.
 func (e Env) Sites() httpapi.Sites {
-	return httpapi.Sites{Own: e.Config.PublicURL, Allowed: e.Config.AllowedOrigins, ClientIPHeader: e.Config.ClientIPHeader}
+	return httpapi.Sites{Own: e.Config.PublicURL, Allowed: e.Config.AllowedOrigins,
+		ClientIPHeader: e.Config.ClientIPHeader, ClientIPSecret: e.Config.ClientIPSecret}
 }
 
 // Boot is a Lambda's first step: JSON logs, the settings and the SDK configuration, or a

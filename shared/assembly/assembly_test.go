@@ -67,6 +67,7 @@ func base() map[string]string {
 		"STRIPE_SECRET_KEY":     "sk_test_local",
 		"STRIPE_WEBHOOK_SECRET": "whsec_local",
 		"MAIL_FROM":             "Solidarity <news@solidarity.example>",
+		"HASH_KEY":              "assembly-tests-hashing-key-0123456789",
 	}
 }
 

@@ -43,8 +43,16 @@ type Config struct {
 	RateWindowMin int64 // RATE_LIMIT_WINDOW_MINUTES, default 60
 	// ClientIPHeader (CLIENT_IP_HEADER) names the header a CDN or proxy in front of the API
 	// puts the client's address in (CloudFront-Viewer-Address); empty: API Gateway's
-	// source IP. Set it only when the API cannot be reached except through that proxy.
-	ClientIPHeader string
+	// source IP. It is believed only on requests that carry the CDN's secret in
+	// X-Origin-Verify, so it needs the secret (or its SSM parameter) beside it.
+	ClientIPHeader      string
+	ClientIPSecret      string // CLIENT_IP_SECRET (local), else read from…
+	ClientIPSecretParam string // …CLIENT_IP_SECRET_PARAM, an SSM SecureString name
+
+	// The key of the rate-limit counters' HMAC (at least 32 bytes): the table holds no
+	// IP or address, nor a hash a guess could be checked against.
+	HashKey      string // HASH_KEY (local), else read from…
+	HashKeyParam string // …HASH_KEY_PARAM, an SSM SecureString name
 
 	// Cloudflare Turnstile (optional): the secret, or its SSM parameter, and siteverify's
 	// address (a stand-in in tests).
@@ -78,6 +86,10 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		TurnstileSecretParam:     getenv("TURNSTILE_SECRET_PARAM"),
 		TurnstileVerifyURL:       getenv("TURNSTILE_VERIFY_URL"),
 		ClientIPHeader:           strings.TrimSpace(getenv("CLIENT_IP_HEADER")),
+		ClientIPSecret:           getenv("CLIENT_IP_SECRET"),
+		ClientIPSecretParam:      getenv("CLIENT_IP_SECRET_PARAM"),
+		HashKey:                  getenv("HASH_KEY"),
+		HashKeyParam:             getenv("HASH_KEY_PARAM"),
 		TableARN:                 getenv("TABLE_ARN"),
 		ExportBucket:             getenv("EXPORT_BUCKET"),
 	}
@@ -103,8 +115,19 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	if c.Table == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")
 	}
+	if c.ClientIPHeader != "" && c.ClientIPSecret == "" && c.ClientIPSecretParam == "" {
+		return c, fmt.Errorf("CLIENT_IP_HEADER is set without CLIENT_IP_SECRET_PARAM (or CLIENT_IP_SECRET): " +
+			"the header would be believed from anyone who reaches API Gateway directly; " +
+			"give the secret the CDN sends in X-Origin-Verify, or unset CLIENT_IP_HEADER")
+	}
+	if c.ClientIPSecret != "" && len(c.ClientIPSecret) < MinClientIPSecret {
+		return c, fmt.Errorf("CLIENT_IP_SECRET must be at least %d characters", MinClientIPSecret)
+	}
 	return c, nil
 }
+
+// MinClientIPSecret is the shortest CDN secret (CLIENT_IP_SECRET) accepted.
+const MinClientIPSecret = 16
 
 func intEnv(getenv func(string) string, name string, def, lo, hi int64) (int64, error) {
 	v := getenv(name)

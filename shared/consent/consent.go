@@ -47,6 +47,7 @@ type State struct {
 	Subscribed bool      `dynamodbav:"subscribed"`
 	ChangedAt  time.Time `dynamodbav:"changed_at"`
 	Source     string    `dynamodbav:"source"`
+	SourceID   string    `dynamodbav:"source_id,omitempty"` // the last Record's: an unsubscribe link's hash prefix
 }
 
 // Origin is where a consent was given, for its Record: the form's page and the browser.

@@ -20,8 +20,8 @@ type Request struct {
 	Campaign       string           `json:"campaign" validate:"required,max=100"`
 	AmountCents    int64            `json:"amount_cents"`
 	Frequency      string           `json:"frequency" validate:"required,oneof=once monthly"`
-	FirstName      string           `json:"first_name" validate:"required,max=100,singleline"`
-	LastName       string           `json:"last_name" validate:"required,max=100,singleline"`
+	FirstName      string           `json:"first_name" validate:"required,max=100,singleline,personname"`
+	LastName       string           `json:"last_name" validate:"required,max=100,singleline,personname"`
 	Email          string           `json:"email" validate:"required,max=254,email"`
 	Language       string           `json:"language" validate:"omitempty,oneof=en fr"`
 	CoverFees      bool             `json:"cover_fees"`

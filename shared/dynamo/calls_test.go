@@ -172,17 +172,24 @@ func TestDynamoDBCallsOfMembership(t *testing.T) {
 	if err := svc.Signup(ctx, req, i18n.EN, consent.Origin{}); err != nil {
 		t.Fatal(err)
 	}
-	c.expect(t, "membership: signup again, too soon for an email", map[string]int{"GetItem": 1})
+	c.expect(t, "membership: signup again, too soon for an email", map[string]int{"GetItem": 1, "Query": 2})
 
-	// The link the mailer would mint.
+	// The link the mailer would mint, for the signup's application.
+	m, err := c.store.Member(ctx, "calls@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.reset()
 	raw, tok := token.Mint(token.Confirm, "calls@example.org", "en", time.Now(), token.ConfirmTTL)
+	tok.Ref = m.Application
 	if err := dynamo.New(env.DB(), table).PutToken(ctx, tok); err != nil { // past the counter
 		t.Fatal(err)
 	}
 	if out, err := svc.Confirm(ctx, raw, consent.Origin{}); err != nil || out.Result != signup.Confirmed {
 		t.Fatal(out, err)
 	}
-	c.expect(t, "membership: confirmation", map[string]int{"GetItem": 2, "Query": 1, "TransactWriteItems": 1})
+	// Then the address's other applications are looked for, to drop them.
+	c.expect(t, "membership: confirmation", map[string]int{"GetItem": 3, "Query": 2, "TransactWriteItems": 1})
 	if out, _ := svc.Confirm(ctx, raw, consent.Origin{}); out.Result != signup.LinkUsed {
 		t.Fatal(out)
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // CreateDonation stores a pending donation and, when the donor agreed to news, the
-// consent record, in one transaction.
+// consent record, in one transaction; with, for an address that opted out of news, the
+// email asking to confirm (see createAsking).
 func (s *Store) CreateDonation(ctx context.Context, d donation.Donation, c *consent.Record) error {
 	put, err := s.put(d, donationPK(d.ID), metaSK, TypeDonation)
 	if err != nil {
@@ -31,7 +32,7 @@ func (s *Store) CreateDonation(ctx context.Context, d donation.Donation, c *cons
 		}
 		items = append(items, types.TransactWriteItem{Put: cput})
 	}
-	err = s.create(ctx, items)
+	err = s.createAsking(ctx, items, c) // for an address that opted out, asks by email instead
 	if err != nil {
 		return fmt.Errorf("create donation: %w", err)
 	}

@@ -236,7 +236,14 @@ func (s *Store) LinkSubscription(ctx context.Context, ev donation.Event, donatio
 // its meaning: a failed event condition is a duplicate, any other failed condition is
 // secondFailed.
 func ackCancelled(err error, secondFailed error) error {
-	failed, isCancel := cancelled(err, 1)
+	// Every item's reason counts: sized to the first alone, a failure of any other item
+	// would read as no failed condition at all.
+	n := 1
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		n = max(n, len(tce.CancellationReasons))
+	}
+	failed, isCancel := cancelled(err, n)
 	switch {
 	case !isCancel && err != nil:
 		return fmt.Errorf("transaction: %w", err)
@@ -250,40 +257,56 @@ func ackCancelled(err error, secondFailed error) error {
 }
 
 // FailDonation marks a pending donation failed (its delayed payment was declined) and
-// tells the donor. A donation that is no longer pending is left as it is.
+// tells the donor. A donation that is no longer pending is left as it is. The notice is
+// written only if the donation is still not erased when written (an erasure between
+// the read and the write would otherwise leave an email with the donor's name and
+// address): if it was erased meanwhile, the donation is read again and marked failed,
+// telling no one.
 func (s *Store) FailDonation(ctx context.Context, ev donation.Event, donationID string) error {
-	d, err := s.Donation(ctx, donationID)
-	if err != nil {
-		return err
-	}
-	evPut, err := s.eventPut(ev)
-	if err != nil {
-		return err
-	}
-	// A failed gift was never paid: it keeps its TTL and goes with it.
-	items := []types.TransactWriteItem{
-		evPut,
-		{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
-			UpdateExpression:          aws.String("SET #s = :failed"),
-			ConditionExpression:       aws.String("#s = :pending"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":failed": str(donation.StatusFailed), ":pending": str(donation.StatusPending)},
-		}},
-	}
-	if !d.IsErased() {
-		notice, err := s.emailPut(donation.FailedEmail(d))
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		d, err := s.Donation(ctx, donationID)
 		if err != nil {
 			return err
 		}
-		items = append(items, notice)
-	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	err = ackCancelled(err, errNotPending)
-	if errors.Is(err, errNotPending) {
+		evPut, err := s.eventPut(ev)
+		if err != nil {
+			return err
+		}
+		// A failed gift was never paid: it keeps its TTL and goes with it.
+		cond := "#s = :pending"
+		if !d.IsErased() {
+			cond += " AND attribute_not_exists(erased)"
+		}
+		items := []types.TransactWriteItem{
+			evPut,
+			{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
+				UpdateExpression:          aws.String("SET #s = :failed"),
+				ConditionExpression:       aws.String(cond),
+				ExpressionAttributeNames:  map[string]string{"#s": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":failed": str(donation.StatusFailed), ":pending": str(donation.StatusPending)},
+			}},
+		}
+		if !d.IsErased() {
+			notice, err := s.emailPut(donation.FailedEmail(d))
+			if err != nil {
+				return err
+			}
+			items = append(items, notice)
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		err = ackCancelled(err, errNotPending)
+		if !errors.Is(err, errNotPending) {
+			return err
+		}
+		if !d.IsErased() {
+			if now, rerr := s.Donation(ctx, d.ID); rerr == nil && now.IsErased() && now.Status == donation.StatusPending {
+				continue // erased meanwhile: mark it failed, and tell no one
+			}
+		}
 		return nil // paid or failed already: nothing to change, nothing to tell
 	}
-	return err
+	return fmt.Errorf("fail donation %s: too much contention", donationID)
 }
 
 var errNotPending = errors.New("donation not pending")
@@ -387,38 +410,66 @@ func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
 
 // MonthlyGiftNotice tells a monthly donor that a month's payment failed (with a link to
 // fix their card in the customer portal) or that their gift has ended, which it records.
-// Each event sends its email once; an unknown donation is not ours to tell about.
+// Each event sends its email once; an unknown donation is not ours to tell about. The
+// email is written only if the donation is still not erased when written: if it was
+// erased since it was read, it is read again, and only the end (if that is the notice)
+// is recorded.
 func (s *Store) MonthlyGiftNotice(ctx context.Context, ev donation.Event, donationID, notice string) error {
-	d, err := s.Donation(ctx, donationID)
-	if errors.Is(err, donation.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	evPut, err := s.eventPut(ev)
-	if err != nil {
-		return err
-	}
-	items := []types.TransactWriteItem{evPut}
-	if !d.IsErased() { // an erased donor is not written to; the end is still recorded
-		mail, err := s.emailPut(donation.MonthlyNoticeEmail(d, ev.ID, notice))
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		d, err := s.Donation(ctx, donationID)
+		if errors.Is(err, donation.ErrNotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		items = append(items, mail)
-	}
-	if notice == donation.NoticeEnded {
-		at, err := attributevalue.Marshal(s.Now().UTC())
+		evPut, err := s.eventPut(ev)
 		if err != nil {
 			return err
 		}
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
-			UpdateExpression:          aws.String("SET monthly_ended_at = if_not_exists(monthly_ended_at, :at)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
-		}})
+		items := []types.TransactWriteItem{evPut}
+		// Unless it was read erased, the donation must still not be when written.
+		var cond *string
+		if !d.IsErased() { // an erased donor is not written to; the end is still recorded
+			mail, err := s.emailPut(donation.MonthlyNoticeEmail(d, ev.ID, notice))
+			if err != nil {
+				return err
+			}
+			items = append(items, mail)
+			cond = aws.String("attribute_exists(pk) AND attribute_not_exists(erased)")
+		}
+		checked := -1 // the item holding that condition
+		if notice == donation.NoticeEnded {
+			at, err := attributevalue.Marshal(s.Now().UTC())
+			if err != nil {
+				return err
+			}
+			checked = len(items)
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
+				UpdateExpression:          aws.String("SET monthly_ended_at = if_not_exists(monthly_ended_at, :at)"),
+				ConditionExpression:       cond,
+				ExpressionAttributeValues: map[string]types.AttributeValue{":at": at},
+			}})
+		} else if cond != nil {
+			checked = len(items)
+			items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+				TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK), ConditionExpression: cond,
+			}})
+		}
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		failed, isCancel := cancelled(err, len(items))
+		switch {
+		case !isCancel && err != nil:
+			return fmt.Errorf("transaction: %w", err)
+		case !isCancel:
+			return nil
+		case failed[0]:
+			return donation.ErrDuplicate
+		case checked >= 0 && failed[checked]:
+			continue // erased (or deleted) since it was read: read it again
+		}
+		return donation.ErrDuplicate // its email exists: sent for this event already
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	return ackCancelled(err, donation.ErrDuplicate)
+	return fmt.Errorf("monthly gift notice %s: too much contention", donationID)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
@@ -27,6 +29,61 @@ const (
 	newsSK         = "NEWS"
 	branchesGSI1PK = "BRANCHES"
 )
+
+// TypeApplication is a membership application (member.Application): what one signup post
+// asked for, kept under its person beside the member, until the address is confirmed or
+// the TTL takes it.
+const TypeApplication = "member_application"
+
+const applicationPrefix = "APPLICATION#"
+
+func applicationSK(id string) string { return applicationPrefix + id }
+
+// applicationPut is an application's item: replaced whole when its link is sent again,
+// and kept PendingRetention after that newest link.
+func (s *Store) applicationPut(a member.Application) (types.TransactWriteItem, error) {
+	it, err := item(a, personPK(a.Email), applicationSK(a.ID), TypeApplication)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	it[TTLAttribute] = num(a.SentAt.Add(member.PendingRetention).Unix())
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: it}}, nil
+}
+
+// Application reads one of an address's applications, or member.ErrNotFound.
+func (s *Store) Application(ctx context.Context, email, id string) (member.Application, error) {
+	var a member.Application
+	found, err := s.get(ctx, personPK(email), applicationSK(id), &a)
+	if err == nil && !found {
+		err = member.ErrNotFound
+	}
+	return a, err
+}
+
+// Applications lists the applications an address holds, oldest first.
+func (s *Store) Applications(ctx context.Context, email string) ([]member.Application, error) {
+	var out []member.Application
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :app)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(personPK(email)), ":app": str(applicationPrefix)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query applications: %w", err)
+		}
+		for _, it := range page.Items {
+			var a member.Application
+			if err := attributevalue.UnmarshalMap(it, &a); err != nil {
+				return nil, fmt.Errorf("decode application: %w", err)
+			}
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SubmittedAt.Before(out[j].SubmittedAt) })
+	return out, nil
+}
 
 func branchPK(slug string) string { return "BRANCH#" + slug }
 
@@ -123,8 +180,9 @@ func (s *Store) consentPut(c consent.Record) (types.TransactWriteItem, error) {
 	return types.TransactWriteItem{Put: put}, err
 }
 
-// CreateMember stores a new pending member, the confirmation email it owes and the
-// consent record, if any, in one transaction; member.ErrExists if the address is taken.
+// CreateMember stores a new pending member, its first application (the member's fields,
+// when m.Application names it), the confirmation email it owes and the consent record,
+// if any, in one transaction; member.ErrExists if the address is taken.
 func (s *Store) CreateMember(ctx context.Context, m member.Member, e outbox.Email, c *consent.Record) error {
 	put, err := s.memberPut(m)
 	if err != nil {
@@ -135,6 +193,13 @@ func (s *Store) CreateMember(ctx context.Context, m member.Member, e outbox.Emai
 		return err
 	}
 	items := []types.TransactWriteItem{{Put: put}, mail}
+	if m.Application != "" {
+		app, err := s.applicationPut(member.ApplicationOf(m, m.Application))
+		if err != nil {
+			return err
+		}
+		items = append(items, app)
+	}
 	if c != nil {
 		cput, err := s.consentPut(*c)
 		if err != nil {
@@ -189,6 +254,48 @@ func (s *Store) Renotify(ctx context.Context, m member.Member, prevSentAt time.T
 	return nil
 }
 
+// Reapply stores the application a (new, or one whose link is sent again), the pending
+// member m as it becomes (holding a, with one more notice), the email of a's link and
+// the consent record, if any, in one transaction, if the member is still the same
+// pending one and its last notice still prevSentAt; else member.ErrConflict.
+func (s *Store) Reapply(ctx context.Context, m member.Member, prevSentAt time.Time, a member.Application, e outbox.Email, c *consent.Record) error {
+	put, err := s.memberPut(m)
+	if err != nil {
+		return err
+	}
+	prev, err := attributevalue.Marshal(prevSentAt)
+	if err != nil {
+		return err
+	}
+	put.ConditionExpression = aws.String("#s = :pending AND id = :id AND notice_sent_at = :prev")
+	put.ExpressionAttributeNames = map[string]string{"#s": "status"}
+	put.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": str(member.StatusPending), ":id": str(m.ID), ":prev": prev}
+	app, err := s.applicationPut(a)
+	if err != nil {
+		return err
+	}
+	mail, err := s.emailPut(e)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: put}, app, mail}
+	if c != nil {
+		cput, err := s.consentPut(*c)
+		if err != nil {
+			return err
+		}
+		items = append(items, cput)
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
+		return member.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("reapply member: %w", err)
+	}
+	return nil
+}
+
 // Token reads a stored token by hash, or token.ErrNotFound.
 func (s *Store) Token(ctx context.Context, hash string) (token.Token, error) {
 	var t token.Token
@@ -199,49 +306,35 @@ func (s *Store) Token(ctx context.Context, hash string) (token.Token, error) {
 	return t, err
 }
 
-// Confirm spends the token, makes the member active, and writes the emails it owes and
-// the confirmed news consent, in one transaction.
+// Confirm spends the token and makes the member active as c.Member (the confirmed
+// application's details, replacing whatever the pending member held), deletes that
+// application, and writes the emails it owes and the confirmed news consent, in one
+// transaction: member.ErrLinkUsed if the token was spent or expired meanwhile,
+// member.ErrNotFound if the application is gone (erased, expired), member.ErrAlreadyActive
+// if the member is no longer the same pending one. Then the address's other
+// applications, void now, are deleted (what a failure leaves, the TTL takes).
 func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 	m := c.Member
-	av, err := attributevalue.MarshalMap(struct {
-		Now         time.Time `dynamodbav:":now"`
-		Epoch       int64     `dynamodbav:":epoch"`
-		Active      string    `dynamodbav:":active"`
-		Pending     string    `dynamodbav:":pending"`
-		Branch      string    `dynamodbav:":branch"`
-		RoutedBy    string    `dynamodbav:":routed"`
-		News        bool      `dynamodbav:":news"`
-		GSI1PK      string    `dynamodbav:":g1pk"`
-		GSI1SK      string    `dynamodbav:":g1sk"`
-		ConfirmedAt time.Time `dynamodbav:":confirmed"`
-	}{Now: s.Now().UTC(), Epoch: s.Now().Unix(), Active: member.StatusActive, Pending: member.StatusPending,
-		Branch: m.Branch, RoutedBy: m.RoutedBy, News: m.News, ConfirmedAt: *m.ConfirmedAt})
+	put, err := s.memberPut(m)
 	if err != nil {
 		return err
 	}
-	g1pk, g1sk := memberGSI1(m)
-	av[":g1pk"], av[":g1sk"] = str(g1pk), str(g1sk)
-	pick := func(names ...string) map[string]types.AttributeValue {
-		out := make(map[string]types.AttributeValue, len(names))
-		for _, n := range names {
-			out[n] = av[n]
-		}
-		return out
-	}
+	put.ConditionExpression = aws.String("#s = :pending AND id = :id")
+	put.ExpressionAttributeNames = map[string]string{"#s": "status"}
+	put.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": str(member.StatusPending), ":id": str(m.ID)}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(s.Table), Key: key(tokenPK(c.TokenHash), metaSK),
-			UpdateExpression:          aws.String("SET used_at = :now"),
-			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :epoch"),
-			ExpressionAttributeValues: pick(":now", ":epoch"),
+			UpdateExpression:    aws.String("SET used_at = :now"),
+			ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :epoch"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": mustTime(s.Now().UTC()), ":epoch": num(s.Now().Unix()),
+			},
 		}},
-		{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
-			UpdateExpression: aws.String("SET #s = :active, confirmed_at = :confirmed, branch = :branch, routed_by = :routed, " +
-				"news = :news, gsi1pk = :g1pk, gsi1sk = :g1sk REMOVE #exp"),
-			ConditionExpression:       aws.String("#s = :pending"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status", "#exp": TTLAttribute},
-			ExpressionAttributeValues: pick(":active", ":confirmed", ":branch", ":routed", ":news", ":g1pk", ":g1sk", ":pending"),
+		{Put: put},
+		{Delete: &types.Delete{
+			TableName: aws.String(s.Table), Key: key(personPK(m.Email), applicationSK(c.Application)),
+			ConditionExpression: aws.String("attribute_exists(pk)"),
 		}},
 	}
 	for _, e := range c.Emails {
@@ -268,6 +361,8 @@ func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 		switch {
 		case failed[0]:
 			return member.ErrLinkUsed
+		case failed[2]:
+			return member.ErrNotFound
 		case failed[1]:
 			return member.ErrAlreadyActive
 		}
@@ -275,33 +370,71 @@ func (s *Store) Confirm(ctx context.Context, c member.Confirmation) error {
 	if err != nil {
 		return fmt.Errorf("confirm member: %w", err)
 	}
+	s.dropApplications(ctx, m.Email)
 	return nil
 }
+
+// dropApplications deletes what applications an address still holds: once it is
+// confirmed they confirm nothing, and the details strangers may have typed are not ours
+// to keep. It is best effort: what it leaves, the TTL takes.
+func (s *Store) dropApplications(ctx context.Context, email string) {
+	apps, err := s.Applications(ctx, email)
+	if err != nil {
+		slog.Warn("list applications to drop", "err", redact.Error(err))
+		return
+	}
+	for _, a := range apps {
+		if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table),
+			Key: key(personPK(email), applicationSK(a.ID))}); err != nil {
+			slog.Warn("drop application", "err", redact.Error(err))
+			return
+		}
+	}
+}
+
+// mustTime is t as an attribute (a time always marshals).
+func mustTime(t time.Time) types.AttributeValue {
+	av, _ := attributevalue.Marshal(t)
+	return av
+}
+
+// News reads a person's news state; ok is false when they have none.
+func (s *Store) News(ctx context.Context, email string) (consent.State, bool, error) {
+	var st consent.State
+	ok, err := s.get(ctx, personPK(email), newsSK, &st)
+	return st, ok, err
+}
+
+// NewsKey is the key of the item that holds a person's news state: for tests that age a
+// withdrawal.
+func NewsKey(email string) map[string]types.AttributeValue { return key(personPK(email), newsSK) }
 
 // Withdraw records a withdrawal of news consent and sets the person's news state (and
 // their member item's copy) to unsubscribed, unless it is already: then nothing is
 // written and it reports false.
 func (s *Store) Withdraw(ctx context.Context, rec consent.Record) (bool, error) {
-	return s.setNews(ctx, rec, false)
+	return s.setNews(ctx, rec, false, nil)
 }
 
 // Resubscribe records a new grant of news consent and sets the person's news state (and
-// an active member's copy) back to subscribed, unless it is already: then nothing is
-// written and it reports false. It undoes Withdraw.
-func (s *Store) Resubscribe(ctx context.Context, rec consent.Record) (bool, error) {
-	return s.setNews(ctx, rec, true)
+// an active member's copy) back to subscribed, only if the state is still undo, the
+// withdrawal it undoes (unsubscribed, from the same source, at the same instant): else
+// nothing is written and it reports false.
+func (s *Store) Resubscribe(ctx context.Context, rec consent.Record, undo consent.State) (bool, error) {
+	return s.setNews(ctx, rec, true, &undo)
 }
 
 // setNews writes rec and the news state subscribed, with the member item's copy (an
 // unsubscribe reaches any member; a new grant only an active one, since a pending
-// member's news waits for their confirmation), unless the state is subscribed already.
-func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool) (bool, error) {
+// member's news waits for their confirmation), unless the state is subscribed already,
+// or, given from, unless the state is no longer exactly from.
+func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool, from *consent.State) (bool, error) {
 	m, err := s.Member(ctx, rec.Email)
 	if err != nil && !errors.Is(err, member.ErrNotFound) {
 		return false, err
 	}
 	touchMember := err == nil && (!subscribed || m.Status == member.StatusActive)
-	state, err := item(consent.State{Email: rec.Email, Subscribed: subscribed, ChangedAt: rec.At, Source: rec.Source},
+	state, err := item(consent.State{Email: rec.Email, Subscribed: subscribed, ChangedAt: rec.At, Source: rec.Source, SourceID: rec.SourceID},
 		personPK(rec.Email), newsSK, TypeNewsState)
 	if err != nil {
 		return false, err
@@ -310,10 +443,20 @@ func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool
 	if err != nil {
 		return false, err
 	}
+	cond, values := "attribute_not_exists(pk) OR subscribed = :was", map[string]types.AttributeValue{
+		":was": &types.AttributeValueMemberBOOL{Value: !subscribed}}
+	if from != nil {
+		at, err := attributevalue.Marshal(from.ChangedAt)
+		if err != nil {
+			return false, err
+		}
+		cond = "subscribed = :was AND source_id = :sid AND changed_at = :at"
+		values[":was"] = &types.AttributeValueMemberBOOL{Value: from.Subscribed}
+		values[":sid"], values[":at"] = str(from.SourceID), at
+	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :was"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":was": &types.AttributeValueMemberBOOL{Value: !subscribed}}}},
+			ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}},
 		cput,
 	}
 	if touchMember {
@@ -326,7 +469,7 @@ func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
-		return false, nil // in that state already
+		return false, nil // in that state already, or no longer in from
 	}
 	if err != nil {
 		return false, fmt.Errorf("set news consent: %w", err)

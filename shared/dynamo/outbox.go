@@ -106,6 +106,8 @@ func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID strin
 		Key:       outboxItemKey(k),
 		UpdateExpression: aws.String("SET #s = :sent, sent_at = :now, ses_message_id = :mid, #exp = :exp " +
 			"REMOVE claimed_at, claimant"),
+		// An email erased while it was being sent stays erased: no husk is written back.
+		ConditionExpression:      aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#exp": TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sent": str(outbox.StatusSent),
@@ -114,6 +116,10 @@ func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID strin
 			":exp":  num(at.Add(SentRetention).Unix()),
 		},
 	})
+	var gone *types.ConditionalCheckFailedException
+	if errors.As(err, &gone) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("mark email sent: %w", err)
 	}

@@ -153,3 +153,31 @@ func TestRateCounterAndExportRecord(t *testing.T) {
 		t.Fatalf("items by type: %v", kinds)
 	}
 }
+
+// TestMarkSentAfterErasure: an email erased while it was being sent is not written back
+// as a husk when the send completes, and that is not an error.
+func TestMarkSentAfterErasure(t *testing.T) {
+	c := newCounted(t)
+	ctx, store := context.Background(), c.store
+	e := outbox.Email{ID: "portal_erased_mid_send", Template: outbox.PortalLink, Language: "en", To: "erased.mid.send@example.org"}
+	if sent, err := store.RequestPortal(ctx, e.To, e); err != nil || !sent {
+		t.Fatalf("write email: %v %v", sent, err)
+	}
+	k := dynamo.EmailKey(e.ID)
+	at := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+	if got, err := store.ClaimEmail(ctx, k, "a", at, at.Add(-5*time.Minute)); err != nil || got != outbox.ClaimTaken {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	if _, err := store.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(store.Table),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k.Partition}, "sk": &types.AttributeValueMemberS{Value: k.Sort}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkEmailSent(ctx, k, "ses-1", at); err != nil {
+		t.Fatalf("mark sent after erasure: %v", err)
+	}
+	out, err := store.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(store.Table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k.Partition}, "sk": &types.AttributeValueMemberS{Value: k.Sort}}})
+	if err != nil || len(out.Item) != 0 {
+		t.Fatalf("the erased email came back: %v %v", out.Item, err)
+	}
+}

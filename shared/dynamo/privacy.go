@@ -46,15 +46,33 @@ type Found struct {
 
 // Refusal is something that must change before the person can be erased, and is not
 // the erasure's to change: a subscription or monthly gift Stripe still charges (ending
-// it is a money decision), or a branch the person organizes (the branch directory is
-// staff's, imported from a file).
+// it is a money decision), a gift or subscription whose Checkout can still be paid (the
+// payment would start what nothing here could then find or cancel), or a branch the
+// person organizes (the branch directory is staff's, imported from a file).
 type Refusal struct {
 	Kind     string `json:"kind"`      // one of the Refuse… kinds
 	Name     string `json:"name"`      // the plan, the campaign or the branch
 	RecordID string `json:"record_id"` // our record
 	StripeID string `json:"stripe_id,omitempty"`
 	Status   string `json:"status,omitempty"`
+	// For a Checkout still open: when it opened, and Until, when it can no longer be
+	// paid (CheckoutPayableFor later), after which erasing is possible; Wait is how long
+	// that is from the moment Find read the table, by the store's clock.
+	Opened time.Time     `json:"checkout_opened_at,omitzero"`
+	Until  time.Time     `json:"erasable_after,omitzero"`
+	Wait   time.Duration `json:"-"`
 }
+
+// OpenCheckout reports whether r stands for a Checkout that can still be paid.
+func (r Refusal) OpenCheckout() bool { return !r.Until.IsZero() }
+
+// CheckoutPayableFor is how long after a donation or subscription was created its Stripe
+// Checkout can still be paid: Stripe expires a session 24 hours after it opens unless it
+// sets expires_at, which package payment's sessions do not. A quarter of an hour more
+// covers the moments between our record and Stripe's session, and the clocks' drift.
+// Until then, erasing the person refuses: their payment would start a subscription or a
+// gift that has no address, no link to them, and nothing staff or the portal can find.
+const CheckoutPayableFor = 24*time.Hour + 15*time.Minute
 
 // Held is everything the table holds about one person, read in one strongly consistent
 // scan of the whole table.
@@ -73,6 +91,7 @@ type Held struct {
 const (
 	RefuseSubscription = "subscription"
 	RefuseMonthlyGift  = "monthly_gift"
+	RefuseDonation     = "donation" // a one-time gift whose Checkout is still open
 	RefuseOrganizer    = "branch_organizer"
 	RefuseUnknown      = "unknown_item" // an item of a kind erasing does not know holds the address
 )
@@ -88,6 +107,29 @@ func (e *RefusedError) Error() string {
 }
 func (e *RefusedError) Unwrap() error { return ErrRefused }
 
+// ErrIncomplete means an erasure ran but, after ErasePasses passes, the table still
+// holds something of the person (written while it ran, or of a kind erasing does not
+// remove): an *IncompleteError says what.
+var ErrIncomplete = errors.New("erasure incomplete")
+
+// IncompleteError is an erasure that left something: Left is what a last Find found.
+// What the passes did erase stays erased, and the erasure is recorded.
+type IncompleteError struct {
+	Passes int
+	Left   Held
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("%v: after %d passes, %d items still hold the person (%d refused)", ErrIncomplete, e.Passes,
+		len(e.Left.Items), len(e.Left.Refusals))
+}
+func (e *IncompleteError) Unwrap() error { return ErrIncomplete }
+
+// ErasePasses bounds how many times Erase erases what Find finds: what was written
+// between a Find and the writes (a new link to a Stripe customer, a token minted by a
+// send under way) is found by the next Find and erased in turn.
+const ErasePasses = 3
+
 // ErrNoErasureKey means the key of the erasure record's hash is missing or too short.
 var ErrNoErasureKey = errors.New("no erasure key")
 
@@ -95,15 +137,23 @@ var ErrNoErasureKey = errors.New("no erasure key")
 const MinErasureKey = 32
 
 // Find gathers everything the table holds about a person: their own partition
-// (membership, consent, news state, Stripe customer, portal requests), every item that
-// names their address in any attribute (donations, subscriptions, emails to or about
+// (membership and its applications, consent, news state, Stripe customer, portal and news
+// requests), every item that names their address in any attribute (donations, subscriptions, emails to or about
 // them, links, offline gifts, Stripe customer links), their distinct-donor markers, the
 // portal links of their Stripe customers, the offline gifts whose note names them, and
 // the branches they organize. It scans the whole table with strongly consistent reads,
-// page by page, so what it finds is what erasing acts on.
+// page by page, so what it finds is what erasing acts on. What erasing must not change
+// by itself (see Refusal) it reports in Held.Refusals, judged by the store's clock.
 func (s *Store) Find(ctx context.Context, q Query) (Held, error) {
+	return s.find(ctx, q, nil)
+}
+
+// find is Find, also reaching the portal links of the Stripe customers known already
+// (an erasure's later passes: the records that named them are anonymized by then).
+func (s *Store) find(ctx context.Context, q Query, knownCustomers []string) (Held, error) {
 	email := strings.ToLower(strings.TrimSpace(q.Email))
 	held := Held{Email: email}
+	now := s.Now()
 	var portalTokens, notes []map[string]types.AttributeValue
 	found := map[string]bool{}
 	add := func(it map[string]types.AttributeValue, matched string) {
@@ -136,6 +186,9 @@ func (s *Store) Find(ctx context.Context, q Query) (Held, error) {
 	}
 	// What the person's records tell: their Stripe customers and their names.
 	customers := map[string]bool{}
+	for _, id := range knownCustomers {
+		customers[id] = true
+	}
 	names := map[string]string{}
 	addName := func(n string, minWords int) {
 		if f := foldWords(n); len(f) >= minWords {
@@ -193,7 +246,7 @@ func (s *Store) Find(ctx context.Context, q Query) (Held, error) {
 		return text(a, "pk")+"\x00"+text(a, "sk") < text(b, "pk")+"\x00"+text(b, "sk")
 	})
 	for i, f := range held.Items {
-		if r, ok := refusalOf(f.Item); ok {
+		if r, ok := refusalOf(f.Item, now); ok {
 			held.Items[i].Action = ActionRefuse
 			held.Refusals = append(held.Refusals, r)
 		}
@@ -265,7 +318,8 @@ func actionOf(it map[string]types.AttributeValue, email string) string {
 			return ActionDelete
 		}
 		return ActionAnonymize // CUSTOMER#<id>: the money's link stays
-	case TypeMember, TypeConsent, TypeNewsState, TypeEmail, TypeToken, TypePortalRequest, TypeDonor:
+	case TypeMember, TypeApplication, TypeConsent, TypeNewsState, TypeEmail, TypeToken, TypePortalRequest, TypeDonor,
+		TypeNewsRequest:
 		return ActionDelete
 	}
 	if text(it, "pk") == personPK(email) {
@@ -274,23 +328,48 @@ func actionOf(it map[string]types.AttributeValue, email string) string {
 	return ActionRefuse
 }
 
-// Statuses after which Stripe charges a subscription no more.
-var ended = map[string]bool{subscription.StatusPending: true, subscription.StatusCanceled: true, "incomplete_expired": true}
+// Statuses after which Stripe charges a subscription no more. (A pending one, whose
+// Checkout never completed, is judged by its age: see openCheckout.)
+var ended = map[string]bool{subscription.StatusCanceled: true, "incomplete_expired": true}
 
-// refusalOf is what, about an item found, erasing must not change by itself.
-func refusalOf(it map[string]types.AttributeValue) (Refusal, bool) {
+// refusalOf is what, about an item found, erasing must not change by itself, at now.
+func refusalOf(it map[string]types.AttributeValue, now time.Time) (Refusal, bool) {
+	erased := text(it, "email") == Erased
+	if b, ok := it["erased"].(*types.AttributeValueMemberBOOL); ok && b.Value {
+		erased = true
+	}
 	switch ItemType(it) {
 	case TypeSubscription:
-		if st := text(it, "status"); !ended[st] && text(it, "email") != subscription.ErasedEmail {
-			return Refusal{Kind: RefuseSubscription, Name: text(it, "plan"), RecordID: text(it, "id"),
-				StripeID: text(it, "stripe_subscription_id"), Status: st}, true
+		st := text(it, "status")
+		r := Refusal{Kind: RefuseSubscription, Name: text(it, "plan"), RecordID: text(it, "id"),
+			StripeID: text(it, "stripe_subscription_id"), Status: st}
+		switch {
+		case erased || ended[st]:
+		case st == subscription.StatusPending:
+			if openCheckout(it, now, &r) {
+				return r, true
+			}
+		default:
+			return r, true
 		}
 	case TypeDonation:
 		_, endedAt := it["monthly_ended_at"]
-		if text(it, "frequency") == donation.Monthly && text(it, "stripe_subscription_id") != "" && !endedAt &&
-			text(it, "email") != donation.ErasedEmail {
+		monthly, linked := text(it, "frequency") == donation.Monthly, text(it, "stripe_subscription_id") != ""
+		switch {
+		case erased:
+		case monthly && linked && !endedAt:
 			return Refusal{Kind: RefuseMonthlyGift, Name: text(it, "campaign"), RecordID: text(it, "id"),
 				StripeID: text(it, "stripe_subscription_id"), Status: "not ended"}, true
+		case text(it, "status") == donation.StatusPending && !linked:
+			// Its Checkout may still be paid: a one-time gift would then be paid with no
+			// one to tell, a monthly one start a Stripe subscription nothing here knows.
+			r := Refusal{Kind: RefuseDonation, Name: text(it, "campaign"), RecordID: text(it, "id"), Status: donation.StatusPending}
+			if monthly {
+				r.Kind = RefuseMonthlyGift
+			}
+			if openCheckout(it, now, &r) {
+				return r, true
+			}
 		}
 	case TypeBranch:
 		return Refusal{Kind: RefuseOrganizer, Name: text(it, "slug"), RecordID: text(it, "pk")}, true
@@ -299,6 +378,23 @@ func refusalOf(it map[string]types.AttributeValue) (Refusal, bool) {
 		return Refusal{Kind: RefuseUnknown, Name: ItemType(it), RecordID: keyKind(text(it, "pk"))}, true
 	}
 	return Refusal{}, false
+}
+
+// openCheckout reports whether the Checkout of a record created at its created_at can
+// still be paid at now, and if so sets when it opened, when it can no longer be, and how
+// long until then. A record without a readable creation time is taken as long closed:
+// every record is written with one.
+func openCheckout(it map[string]types.AttributeValue, now time.Time, r *Refusal) bool {
+	opened, err := time.Parse(time.RFC3339Nano, text(it, "created_at"))
+	if err != nil {
+		return false
+	}
+	until := opened.Add(CheckoutPayableFor)
+	if !now.Before(until) {
+		return false
+	}
+	r.Opened, r.Until, r.Wait = opened.UTC(), until.UTC(), until.Sub(now)
+	return true
 }
 
 // Erasure is the record an erasure leaves: who (as a keyed hash of the address, which
@@ -336,6 +432,13 @@ func erasureKeyID(key []byte) string {
 // refusals (a *RefusedError), and without a key of at least MinErasureKey bytes for the
 // record's hash (ErrNoErasureKey). The erasure itself is recorded under a keyed hash of
 // the address.
+//
+// A scan and the writes that follow it are not one transaction: what is written between
+// them (a link to a Stripe customer, a token a send under way mints, an email) would
+// survive. So after erasing, Erase finds again and erases what is new, up to ErasePasses
+// passes; if the table still holds something of the person then, or something new
+// refuses, it stops with an *IncompleteError saying what (ErrIncomplete), having recorded
+// what it did.
 func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, error) {
 	if len(key) < MinErasureKey {
 		return Erasure{}, Held{}, ErrNoErasureKey
@@ -348,17 +451,57 @@ func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, 
 		return Erasure{}, held, &RefusedError{Refusals: held.Refusals}
 	}
 	er := Erasure{EmailHMAC: ErasureHash(key, held.Email), Hash: "hmac-sha256", KeyID: erasureKeyID(key), At: s.Now().UTC()}
-	at, err := attrTime(er.At)
+	// The later passes look for the names and Stripe customers the first one learnt, as
+	// the records that told them are anonymized by then.
+	again := Query{Email: held.Email, Names: append(slices.Clone(q.Names), held.Names...)}
+	items := held.Items
+	var incomplete error
+	for pass := 1; ; pass++ {
+		if err := s.eraseItems(ctx, items, &er); err != nil {
+			return er, held, err
+		}
+		left, err := s.find(ctx, again, held.Customers)
+		if err != nil {
+			return er, held, fmt.Errorf("erase, pass %d: %w", pass, err)
+		}
+		held.Customers = union(held.Customers, left.Customers)
+		held.Names = union(held.Names, left.Names)
+		if len(left.Items) == 0 {
+			break
+		}
+		held.Items = append(held.Items, left.Items...)
+		held.Refusals = append(held.Refusals, left.Refusals...)
+		if len(left.Refusals) > 0 || pass == ErasePasses {
+			incomplete = &IncompleteError{Passes: pass, Left: left}
+			break
+		}
+		items = left.Items
+	}
+	rec, err := item(er, "ERASURE#"+er.EmailHMAC, er.At.Format(time.RFC3339Nano), TypeErasure)
 	if err != nil {
 		return er, held, err
 	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: rec}); err != nil {
+		return er, held, fmt.Errorf("record erasure: %w", err)
+	}
+	return er, held, incomplete
+}
+
+// eraseItems deletes or anonymizes each item found, counting in er.
+func (s *Store) eraseItems(ctx context.Context, found []Found, er *Erasure) error {
+	at, err := attrTime(er.At)
+	if err != nil {
+		return err
+	}
 	yes := &types.AttributeValueMemberBOOL{Value: true}
 	exists := aws.String("attribute_exists(pk)")
-	for _, f := range held.Items {
+	for _, f := range found {
 		it := f.Item
 		k := key2(it)
 		var err error
 		switch {
+		case f.Action == ActionRefuse:
+			continue // never reached: a refusal stops the erasure first
 		case f.Action == ActionDelete:
 			_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k})
 			er.Deleted++
@@ -373,6 +516,9 @@ func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, 
 			})
 			er.Anonymized++
 		case ItemType(it) == TypeDonation:
+			// The mark is what the ledger's writes that owe the donor an email are
+			// conditional on (attribute_not_exists(erased)), so one that read the
+			// donation before this cannot queue its email after.
 			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
 				UpdateExpression: aws.String("SET email = :erased, erased = :yes, erased_at = :at " +
@@ -400,17 +546,17 @@ func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, 
 			err = nil // deleted meanwhile (its TTL): nothing left to erase, and no stub is made
 		}
 		if err != nil {
-			return er, held, fmt.Errorf("erase %s: %w", ItemType(it), err)
+			return fmt.Errorf("erase %s: %w", ItemType(it), err)
 		}
 	}
-	rec, err := item(er, "ERASURE#"+er.EmailHMAC, er.At.Format(time.RFC3339Nano), TypeErasure)
-	if err != nil {
-		return er, held, err
-	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: rec}); err != nil {
-		return er, held, fmt.Errorf("record erasure: %w", err)
-	}
-	return er, held, nil
+	return nil
+}
+
+// union is a and b's strings, each once, sorted.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func key2(it map[string]types.AttributeValue) map[string]types.AttributeValue {

@@ -51,7 +51,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscri
 		}
 		items = append(items, cput)
 	}
-	if err := s.create(ctx, items); err != nil {
+	if err := s.createAsking(ctx, items, c); err != nil { // for an address that opted out, asks by email instead
 		return fmt.Errorf("create subscription: %w", err)
 	}
 	return nil

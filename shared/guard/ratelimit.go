@@ -1,15 +1,22 @@
 // Rate limits count requests per client in the table, so every Lambda instance shares the
 // counts: a fixed window per key, one counted hit per check, and the table's TTL clears
 // old windows. The form endpoints are limited per client IP (every request) and per email
-// address (valid requests only), which keeps a card-testing bot from reaching Stripe more
-// than a few times and a person correcting their form from being locked out.
+// address (valid requests that Turnstile, when configured, let through), which keeps a
+// card-testing bot from reaching Stripe more than a few times, a person correcting their
+// form from being locked out, and a bot from locking a named person out with junk tokens.
+//
+// The table holds no IP or address, nor a bare hash of one (a guessed address could be
+// confirmed against it, and an IPv4 address recovered by trying them all): each key is
+// an HMAC-SHA256 under the stack's hashing key (HASH_KEY_PARAM).
 
 package guard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -33,11 +40,20 @@ type Rule struct {
 	Window time.Duration
 }
 
+// MinHashKey is the shortest hashing key accepted, in bytes.
+const MinHashKey = 32
+
 // Limiter counts requests.
 type Limiter struct {
 	Counter Counter
 	Now     func() time.Time
+	// Key is the secret the keys are hashed with (at least MinHashKey bytes); a Limiter
+	// without one counts nothing and answers an error, rather than store guessable hashes.
+	Key []byte
 }
+
+// ErrNoHashKey means a limit is configured but no hashing key was given.
+var ErrNoHashKey = errors.New("no hashing key")
 
 // Limited is the answer to a request over a limit: 429 rate_limited (its Unwrap is the
 // contract's error), and how long until the window ends.
@@ -56,15 +72,19 @@ func (l *Limited) Unwrap() error {
 }
 
 // Allow counts one request for key under rule, or returns *Limited when the key has used
-// its window's allowance. Keys are hashed: the table never holds an IP or an address.
+// its window's allowance. Keys are hashed with l.Key: the table never holds an IP or an
+// address, nor anything a guess could be checked against without the key.
 func (l Limiter) Allow(ctx context.Context, key string, rule Rule) error {
 	if rule.Limit <= 0 || rule.Window <= 0 {
 		return nil // no limit configured
 	}
+	if len(l.Key) < MinHashKey {
+		return fmt.Errorf("rate limit: %w", ErrNoHashKey)
+	}
 	now := l.Now()
 	start := now.Truncate(rule.Window)
 	// Kept a window past its end, so the TTL never deletes a count still in use.
-	allowed, err := l.Counter.Hit(ctx, hashKey(key), start, rule.Limit, start.Add(2*rule.Window))
+	allowed, err := l.Counter.Hit(ctx, CounterKey(l.Key, key), start, rule.Limit, start.Add(2*rule.Window))
 	if err != nil {
 		return fmt.Errorf("rate limit: %w", err)
 	}
@@ -74,11 +94,21 @@ func (l Limiter) Allow(ctx context.Context, key string, rule Rule) error {
 	return nil
 }
 
-// hashKey is what the counter is given of a key: 96 bits of its SHA-256, enough to keep
-// clients apart, and no IP or address for the table to hold.
-func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:12])
+// hashDomain separates the rate limits' use of the hashing key from any other (the staff
+// tool's erasure records may use the same key): the counters' HMAC is keyed with
+// HMAC(key, hashDomain), never with the key itself. Its NUL byte keeps it from being
+// anything another use could be given to hash (an address, a command-line argument).
+const hashDomain = "\x00solidarity/rate-limit/v1"
+
+// CounterKey is what the counter is given of a key: 96 bits of its HMAC-SHA256 under a key
+// derived from secret, enough to keep clients apart, and nothing that names an IP or an
+// address to whoever reads the table or an export without the secret.
+func CounterKey(secret []byte, key string) string {
+	derive := hmac.New(sha256.New, secret)
+	derive.Write([]byte(hashDomain))
+	m := hmac.New(sha256.New, derive.Sum(nil))
+	m.Write([]byte(key))
+	return hex.EncodeToString(m.Sum(nil)[:12])
 }
 
 // RateLimit limits a form endpoint per client IP and per email address.
@@ -94,12 +124,36 @@ func (g RateLimit) Client(ctx context.Context, ip string) error {
 	return g.Limiter.Allow(ctx, g.Endpoint+"|ip|"+ClientKey(ip), g.PerIP)
 }
 
-// Address counts one request for email (canonical); an empty one is not counted.
+// Address counts one request for email (canonical) by its AddressKey; an empty one is
+// not counted.
 func (g RateLimit) Address(ctx context.Context, email string) error {
 	if email == "" {
 		return nil
 	}
-	return g.Limiter.Allow(ctx, g.Endpoint+"|email|"+email, g.PerEmail)
+	return g.Limiter.Allow(ctx, g.Endpoint+"|email|"+AddressKey(email), g.PerEmail)
+}
+
+// AddressKey is what a canonical address is counted by: one mailbox, however a bot spells
+// it. A "+tag" after the local part is dropped (ana+1@ and ana+2@ reach ana@ at most
+// providers), and at Gmail, which ignores dots, so are the local part's dots, with
+// googlemail.com as gmail.com. Only the count uses it: the address stored and written to
+// is the one typed.
+func AddressKey(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return email
+	}
+	local, domain := email[:at], email[at+1:]
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	if domain == "googlemail.com" {
+		domain = "gmail.com"
+	}
+	if domain == "gmail.com" {
+		local = strings.ReplaceAll(local, ".", "")
+	}
+	return local + "@" + domain
 }
 
 // Check counts one request from ip for email (which may be empty): Client, then Address.
@@ -129,8 +183,9 @@ func ClientKey(ip string) string {
 }
 
 // NewRateLimit is the rate limit of one endpoint: at most perIP requests from one client
-// IP and perEmail for one email address in each window (0 turns a limit off).
-func NewRateLimit(counter Counter, endpoint string, perIP, perEmail int, window time.Duration) RateLimit {
-	return RateLimit{Limiter: Limiter{Counter: counter, Now: time.Now}, Endpoint: endpoint,
+// IP and perEmail for one email address in each window (0 turns a limit off), counted
+// under keys hashed with key (see Limiter.Key).
+func NewRateLimit(counter Counter, key []byte, endpoint string, perIP, perEmail int, window time.Duration) RateLimit {
+	return RateLimit{Limiter: Limiter{Counter: counter, Now: time.Now, Key: key}, Endpoint: endpoint,
 		PerIP: Rule{Limit: perIP, Window: window}, PerEmail: Rule{Limit: perEmail, Window: window}}
 }

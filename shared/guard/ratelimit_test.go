@@ -2,6 +2,9 @@ package guard
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/netip"
@@ -11,6 +14,9 @@ import (
 
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
+
+// testKey is the tests' hashing key.
+var testKey = []byte("guard-tests-hashing-key-0123456789abcdef")
 
 // hit is one call to the counter.
 type hit struct {
@@ -43,7 +49,7 @@ func (f *fakeCounter) Hit(_ context.Context, key string, start time.Time, limit 
 func TestRateLimitRules(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 34, 56, 0, time.UTC)
 	hour := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	ipKey, emailKey := hashKey("donations|ip|203.0.113.7"), hashKey("donations|email|ana@example.org")
+	ipKey, emailKey := CounterKey(testKey, "donations|ip|203.0.113.7"), CounterKey(testKey, "donations|email|ana@example.org")
 	tests := []struct {
 		name            string
 		perIP, perEmail int
@@ -87,7 +93,7 @@ func TestRateLimitRules(t *testing.T) {
 			for k, n := range tt.before {
 				counter.counts[k+"@"+start.String()] = n
 			}
-			g := NewRateLimit(counter, "donations", tt.perIP, tt.perEmail, tt.window)
+			g := NewRateLimit(counter, testKey, "donations", tt.perIP, tt.perEmail, tt.window)
 			g.Limiter.Now = func() time.Time { return now }
 			err := g.Check(context.Background(), "203.0.113.7", tt.email)
 
@@ -130,7 +136,7 @@ func TestRateLimitRules(t *testing.T) {
 func TestRateLimitKeysAreAnonymous(t *testing.T) {
 	counter := &fakeCounter{counts: map[string]int{}}
 	for _, endpoint := range []string{"donations", "members"} {
-		g := NewRateLimit(counter, endpoint, 10, 10, time.Hour)
+		g := NewRateLimit(counter, testKey, endpoint, 10, 10, time.Hour)
 		if err := g.Check(context.Background(), "203.0.113.7", "ana@example.org"); err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +211,126 @@ func FuzzClientKey(f *testing.F) {
 		}
 		if ClientKey(k) != "unparsed" {
 			t.Fatalf("ClientKey(%q) = %q, itself read as an address", ip, k)
+		}
+	})
+}
+
+// TestCounterKeysAreKeyed: a counter's key is an HMAC under the hashing key, so the table
+// (or an export) cannot confirm a guessed address or IP without the key: it is neither
+// the bare SHA-256 of the key string nor the same under another hashing key, and a
+// Limiter without a hashing key counts nothing and says why.
+func TestCounterKeysAreKeyed(t *testing.T) {
+	const plain = "members|email|ana@example.org"
+	bare := sha256.Sum256([]byte(plain))
+	k := CounterKey(testKey, plain)
+	if len(k) != 24 || strings.Trim(k, "0123456789abcdef") != "" {
+		t.Fatalf("CounterKey = %q, want 24 hex digits", k)
+	}
+	if k == hex.EncodeToString(bare[:12]) {
+		t.Fatal("the counter key is the bare SHA-256 of the address's key")
+	}
+	// HMAC under the hashing key itself (not the derived one) is not it either: the staff
+	// tool's erasure records may share the key.
+	direct := hmac.New(sha256.New, testKey)
+	direct.Write([]byte(plain))
+	if k == hex.EncodeToString(direct.Sum(nil)[:12]) {
+		t.Fatal("the counter key is keyed with the hashing key itself, not a key of its own")
+	}
+	other := []byte("another-stack-hashing-key-0123456789abcd")
+	if CounterKey(other, plain) == k || CounterKey(testKey, plain) != k || CounterKey(testKey, plain+"x") == k {
+		t.Fatal("the counter key does not follow the hashing key and the key string alone")
+	}
+
+	for _, key := range [][]byte{nil, []byte("short")} {
+		counter := &fakeCounter{counts: map[string]int{}}
+		g := NewRateLimit(counter, key, "members", 5, 5, time.Hour)
+		err := g.Check(context.Background(), "203.0.113.7", "ana@example.org")
+		if !errors.Is(err, ErrNoHashKey) || len(counter.hits) != 0 {
+			t.Errorf("key %q: err %v, %d hits; want ErrNoHashKey and nothing counted", key, err, len(counter.hits))
+		}
+		off := NewRateLimit(counter, key, "members", 0, 0, time.Hour)
+		if err := off.Check(context.Background(), "203.0.113.7", "ana@example.org"); err != nil {
+			t.Errorf("key %q, limits off: %v", key, err)
+		}
+	}
+}
+
+// TestAddressKey: plus-addressing and Gmail's dots do not make a fresh address of each
+// post; other addresses count as they are.
+func TestAddressKey(t *testing.T) {
+	tests := []struct{ email, want string }{
+		{"ana@example.org", "ana@example.org"},
+		{"ana+1@example.org", "ana@example.org"},
+		{"ana+news+2@example.org", "ana@example.org"},
+		{"ana+@example.org", "ana@example.org"},
+		{"a.na@example.org", "a.na@example.org"}, // dots matter outside Gmail
+		{"a.n.a@gmail.com", "ana@gmail.com"},
+		{"a.n.a+spam@gmail.com", "ana@gmail.com"},
+		{"an.a@googlemail.com", "ana@gmail.com"},
+		{"ana@googlemail.com", "ana@gmail.com"},
+		{"ana@gmail.com.evil.example", "ana@gmail.com.evil.example"},
+		{"ana@notgmail.com", "ana@notgmail.com"},
+		{"a.na@sub.gmail.com", "a.na@sub.gmail.com"},
+		{"+tag@example.org", "@example.org"},
+		{"x@y+z@example.org", "x@y@example.org"}, // the last @ splits, as CanonicalEmail does
+		{"no-at-sign", "no-at-sign"},
+		{"", ""},
+		{"jean-luc@example.org", "jean-luc@example.org"},
+	}
+	for _, tt := range tests {
+		if got := AddressKey(tt.email); got != tt.want {
+			t.Errorf("AddressKey(%q) = %q, want %q", tt.email, got, tt.want)
+		}
+	}
+	// Counted as one: a bot's spellings of one Gmail mailbox share its allowance.
+	counter := &fakeCounter{counts: map[string]int{}}
+	g := NewRateLimit(counter, testKey, "members", 0, 2, time.Hour)
+	g.Limiter.Now = func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+	var errs []error
+	for _, e := range []string{"victim@gmail.com", "v.ictim+1@gmail.com", "vi.c.tim@googlemail.com"} {
+		errs = append(errs, g.Address(context.Background(), e))
+	}
+	var limited *Limited
+	if errs[0] != nil || errs[1] != nil || !errors.As(errs[2], &limited) {
+		t.Fatalf("three spellings of one mailbox, limit 2: %v", errs)
+	}
+}
+
+// FuzzAddressKey: the key is stable (a key is its own key), keeps no "+tag", no dot in a
+// Gmail local part, the domain of any other address, and is never longer than the address.
+func FuzzAddressKey(f *testing.F) {
+	for _, s := range []string{"ana@example.org", "a.n.a+x@gmail.com", "b@googlemail.com", "+@x", "a@b@c", "", "@", "..@gmail.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, email string) {
+		k := AddressKey(email)
+		if AddressKey(k) != k {
+			t.Fatalf("AddressKey(%q) = %q, whose key is %q", email, k, AddressKey(k))
+		}
+		if len(k) > len(email) {
+			t.Fatalf("AddressKey(%q) = %q, longer", email, k)
+		}
+		at := strings.LastIndexByte(email, '@')
+		if at < 0 {
+			if k != email {
+				t.Fatalf("AddressKey(%q) = %q: no @, yet changed", email, k)
+			}
+			return
+		}
+		kat := strings.LastIndexByte(k, '@')
+		local, domain := k[:kat], k[kat+1:]
+		if strings.Contains(local, "+") {
+			t.Fatalf("AddressKey(%q) = %q keeps a tag", email, k)
+		}
+		switch d := email[at+1:]; d {
+		case "gmail.com", "googlemail.com":
+			if domain != "gmail.com" || strings.Contains(local, ".") {
+				t.Fatalf("AddressKey(%q) = %q", email, k)
+			}
+		default:
+			if domain != d {
+				t.Fatalf("AddressKey(%q) = %q changed the domain", email, k)
+			}
 		}
 	})
 }

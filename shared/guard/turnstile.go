@@ -4,14 +4,16 @@
 // Optional: with no secret configured, every request passes, and the rate limits remain
 // the only guard.
 //
-// When siteverify cannot be reached (a network error, a timeout, an answer that is not
-// siteverify's, or its own internal-error), the endpoints that email an address nobody
+// When siteverify cannot be reached (a network error, a timeout, a 5xx, an answer that is
+// not siteverify's, or its own internal-error), the endpoints that email an address nobody
 // has proven (members, portal) refuse the request: they would otherwise relay a bot's
 // choice of recipient through our domain. Donations and subscriptions let it pass: Stripe
 // Checkout has its own bot defences, the rate limits still count, and refusing money
 // whenever Cloudflare is down would hurt the appeal. Either way the outage is logged as a
 // warning with alarm=turnstile_unreachable (and the endpoint, no personal data). A token
-// siteverify refuses, or one solved on another site, is refused everywhere.
+// siteverify refuses, one solved on another site, or any other answer of Cloudflare's
+// that is not a 200 or a 5xx (a 4xx refuses the request itself: it is no outage, and a
+// bot must not pass by provoking one), is refused everywhere.
 
 package guard
 
@@ -73,7 +75,11 @@ func (v Turnstile) Verify(ctx context.Context, token, ip string) error {
 		return nil
 	}
 	if !out.Success {
-		slog.InfoContext(ctx, "turnstile refused a token", "endpoint", v.Endpoint, "codes", strings.Join(out.ErrorCodes, ","))
+		level := slog.LevelInfo
+		if len(out.ErrorCodes) == 1 && strings.HasPrefix(out.ErrorCodes[0], "http-") {
+			level = slog.LevelWarn // siteverify refused the request itself: worth a look
+		}
+		slog.Log(ctx, level, "turnstile refused a token", "endpoint", v.Endpoint, "codes", clip(strings.Join(out.ErrorCodes, ","), 200))
 		return fieldError("field.turnstile")
 	}
 	if !v.ours(out.Hostname) {
@@ -116,8 +122,12 @@ func (v Turnstile) siteverify(ctx context.Context, token, ip string) (answer, er
 	}
 	defer res.Body.Close()
 	var out answer
-	if res.StatusCode != http.StatusOK {
+	switch {
+	case res.StatusCode >= 500:
 		return answer{}, fmt.Errorf("status %d", res.StatusCode)
+	case res.StatusCode != http.StatusOK:
+		// Cloudflare refused the request (a 4xx): a refusal, not an outage.
+		return answer{ErrorCodes: []string{fmt.Sprintf("http-%d", res.StatusCode)}}, nil
 	}
 	if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&out) != nil {
 		return answer{}, fmt.Errorf("unreadable answer")

@@ -82,6 +82,28 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyRefusedRequest: a 4xx from siteverify refuses the request itself; it is no
+// outage, so every endpoint refuses it, failing open or not, and raises no alarm.
+func TestVerifyRefusedRequest(t *testing.T) {
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	for _, status := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
+		http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests} {
+		url := fixed(t, status, `{"success":true,"hostname":"api.example.org"}`)
+		for _, closed := range []bool{false, true} {
+			v := Turnstile{Secret: "secret-1", URL: url, FailClosed: closed, Endpoint: "donations", Hostnames: []string{"api.example.org"}}
+			if k := fieldKey(v.Verify(context.Background(), "TOKEN-abc", "203.0.113.7")); k != "field.turnstile" {
+				t.Errorf("status %d, fail closed %v: %s, want refused", status, closed, k)
+			}
+		}
+	}
+	if out := logs.String(); strings.Contains(out, Alarm) || !strings.Contains(out, `"codes":"http-400"`) || strings.Contains(out, "TOKEN-abc") {
+		t.Errorf("logs:\n%s", out)
+	}
+}
+
 // TestVerifyHostname: a good token solved on someone else's site is refused.
 func TestVerifyHostname(t *testing.T) {
 	ours := []string{"api.example.org", "forms.example.org"}
@@ -124,6 +146,7 @@ func TestVerifyUnreachable(t *testing.T) {
 		"no server":      {URL: "http://127.0.0.1:1"},
 		"timeout":        {URL: slow.URL, Client: &http.Client{Timeout: 50 * time.Millisecond}},
 		"500":            {URL: fixed(t, http.StatusInternalServerError, `{"success":true}`)},
+		"503":            {URL: fixed(t, http.StatusServiceUnavailable, `{"success":true}`)},
 		"not JSON":       {URL: fixed(t, http.StatusOK, `<html>maintenance</html>`)},
 		"internal-error": {URL: fixed(t, http.StatusOK, `{"success":false,"error-codes":["internal-error"]}`)},
 	}
@@ -151,17 +174,18 @@ func TestVerifyUnreachable(t *testing.T) {
 	}
 }
 
-// TestFormPhases: Client counts only the IP; Admit counts the address, then asks
-// Turnstile; a limited address never reaches Turnstile.
+// TestFormPhases: Client counts only the IP; Admit asks Turnstile, then counts the
+// address; a post Turnstile refuses costs the address nothing, so a bot sending junk
+// tokens in a person's name cannot lock that person out.
 func TestFormPhases(t *testing.T) {
 	var seen []string
 	srv := standIn(t, &seen, "api.example.org")
 	counter := &fakeCounter{counts: map[string]int{}}
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	g := New(counter, "portal", Settings{PerIP: 100, PerEmail: 2, Window: time.Hour, TurnstileSecret: "secret-1",
-		TurnstileURL: srv.URL, Hostnames: []string{"api.example.org"}, Now: func() time.Time { return now }})
+		TurnstileURL: srv.URL, Hostnames: []string{"api.example.org"}, Now: func() time.Time { return now }, HashKey: testKey})
 	ctx := context.Background()
-	ip, email := hashKey("portal|ip|203.0.113.7"), hashKey("portal|email|ana@example.org")
+	ip, email := CounterKey(testKey, "portal|ip|203.0.113.7"), CounterKey(testKey, "portal|email|ana@example.org")
 	for i := 0; i < 5; i++ {
 		if err := g.Client(ctx, "203.0.113.7"); err != nil {
 			t.Fatal(err)
@@ -170,17 +194,28 @@ func TestFormPhases(t *testing.T) {
 	if len(counter.hits) != 5 || counter.hits[4].key != ip || len(seen) != 0 {
 		t.Fatalf("Client counted %+v, asked siteverify %v", counter.hits, seen)
 	}
+	// A bot: ten posts in Ana's name with junk tokens (and spellings of her address).
+	for i, addr := range []string{"ana@example.org", "ana+1@example.org", "ana+2@example.org", "ana@example.org", "ana@example.org",
+		"ana@example.org", "ana+x@example.org", "ana@example.org", "ana@example.org", "ana@example.org"} {
+		junk := request.Sender{IP: "198.51.100.9", Email: addr, BotToken: "junk-" + string(rune('a'+i))}
+		if k := fieldKey(g.Admit(ctx, junk)); k != "field.turnstile" {
+			t.Fatalf("junk token %d: %s", i, k)
+		}
+	}
+	if n := counter.counts[email+"@"+now.String()]; n != 0 || len(counter.hits) != 5 {
+		t.Fatalf("refused tokens counted against the address: %d (hits %+v)", n, counter.hits)
+	}
 	s := request.Sender{IP: "203.0.113.7", Email: "ana@example.org", BotToken: "XXXX.DUMMY.TOKEN.XXXX"}
 	for i := 0; i < 2; i++ {
 		if err := g.Admit(ctx, s); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Ana, after the bot, admission %d: %v", i+1, err)
 		}
 	}
 	var limited *Limited
 	if err := g.Admit(ctx, s); !errors.As(err, &limited) {
 		t.Fatalf("third admission of the address: %v, want limited", err)
 	}
-	if len(seen) != 2 || counter.counts[email+"@"+now.String()] != 2 || counter.counts[ip+"@"+now.String()] != 5 {
+	if len(seen) != 13 || counter.counts[email+"@"+now.String()] != 2 || counter.counts[ip+"@"+now.String()] != 5 {
 		t.Fatalf("siteverify asked %d times, counts %v", len(seen), counter.counts)
 	}
 }

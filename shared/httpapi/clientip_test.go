@@ -67,17 +67,40 @@ func FuzzParseViewerAddress(f *testing.F) {
 	})
 }
 
-// TestViewerAddress: the named header replaces the edge's address; an unusable one, or
-// no header configured, leaves it.
+// TestViewerAddress: the named header replaces the edge's address only on a request that
+// carries the CDN's secret in X-Origin-Verify; without it (anyone can reach API
+// Gateway's own endpoint and write the header), with a wrong secret, an unusable value,
+// or no header or secret configured, the edge's address stays. The secret's header
+// never reaches the handler.
 func TestViewerAddress(t *testing.T) {
+	const secret = "cdn-origin-secret-0123456789"
 	var seen string
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = ClientIP(r) })
-	for _, tt := range []struct{ header, value, want string }{
-		{CloudFrontViewerAddress, "2001:db8::7:1234", "2001:db8::7"},
-		{"cloudfront-viewer-address", "198.51.100.9:80", "198.51.100.9"},
-		{"True-Client-IP", "198.51.100.9", "198.51.100.9"},
-		{CloudFrontViewerAddress, "nonsense", "203.0.113.1"},
-		{"", "198.51.100.9", "203.0.113.1"},
+	var proof []string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, proof = ClientIP(r), r.Header.Values(OriginVerifyHeader)
+	})
+	for _, tt := range []struct {
+		header, value string
+		configured    string   // the secret configured
+		sent          []string // X-Origin-Verify's values
+		want          string
+	}{
+		{CloudFrontViewerAddress, "2001:db8::7:1234", secret, []string{secret}, "2001:db8::7"},
+		{"cloudfront-viewer-address", "198.51.100.9:80", secret, []string{secret}, "198.51.100.9"},
+		{"True-Client-IP", "198.51.100.9", secret, []string{secret}, "198.51.100.9"},
+		{CloudFrontViewerAddress, "nonsense", secret, []string{secret}, "203.0.113.1"},
+		{"", "198.51.100.9", secret, []string{secret}, "203.0.113.1"},
+		// Straight to API Gateway: a forged viewer header without the CDN's secret.
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, nil, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{""}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{"guess"}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{secret[:len(secret)-1]}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{secret + "x"}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{" " + secret}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", secret, []string{"guess", secret}, "203.0.113.1"},
+		// No secret configured: the header is never believed.
+		{CloudFrontViewerAddress, "198.51.100.9:80", "", []string{""}, "203.0.113.1"},
+		{CloudFrontViewerAddress, "198.51.100.9:80", "", nil, "203.0.113.1"},
 	} {
 		r := httptest.NewRequest(http.MethodPost, "/members", nil)
 		r.RemoteAddr = "203.0.113.1:5000"
@@ -85,9 +108,16 @@ func TestViewerAddress(t *testing.T) {
 			r.Header.Set(tt.header, tt.value)
 		}
 		r.Header.Set(CloudFrontViewerAddress, tt.value)
-		ViewerAddress(tt.header, h).ServeHTTP(httptest.NewRecorder(), r)
+		for _, v := range tt.sent {
+			r.Header.Add(OriginVerifyHeader, v)
+		}
+		seen, proof = "", nil
+		ViewerAddress(tt.header, tt.configured, h).ServeHTTP(httptest.NewRecorder(), r)
 		if seen != tt.want {
-			t.Errorf("%s: %q: client %q, want %q", tt.header, tt.value, seen, tt.want)
+			t.Errorf("%s: %q with %q (secret %q): client %q, want %q", tt.header, tt.value, tt.sent, tt.configured, seen, tt.want)
+		}
+		if tt.header != "" && tt.configured != "" && len(proof) != 0 {
+			t.Errorf("%s with %q: the handler saw X-Origin-Verify %q", tt.header, tt.sent, proof)
 		}
 	}
 }

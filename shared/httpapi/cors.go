@@ -8,18 +8,19 @@ import (
 
 // CORS lets browsers on the allowed origins call h, and answers their preflights. Other
 // origins get no CORS headers, so their browsers refuse the response; a preflight from one
-// is answered 403.
+// is answered 403. Origins compare without case, as Sites does (a browser sends the host
+// in lower case, a deployer may not have written it so).
 func CORS(allowed []string, h http.Handler) http.Handler {
 	set := make(map[string]bool, len(allowed))
 	for _, o := range allowed {
-		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+		if o = strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/")); o != "" {
 			set[o] = true
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		w.Header().Add("Vary", "Origin")
-		ok := origin != "" && set[origin]
+		ok := origin != "" && set[strings.ToLower(origin)]
 		if ok {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
 		}

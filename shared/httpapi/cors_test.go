@@ -19,7 +19,7 @@ func (h *reached) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 func TestCORS(t *testing.T) {
-	allowed := []string{"https://solidarity.example", " https://dons.solidarity.example/ ", ""}
+	allowed := []string{"https://solidarity.example", " https://dons.solidarity.example/ ", "", "https://Forms.Solidarity.example"}
 	preflight := func(origin string) *http.Request {
 		r := httptest.NewRequest(http.MethodOptions, "/donations", nil)
 		if origin != "" {
@@ -47,6 +47,10 @@ func TestCORS(t *testing.T) {
 			post("https://solidarity.example"), http.StatusOK, "https://solidarity.example", false, true},
 		{"allowed origins are listed without spaces or trailing slash",
 			post("https://dons.solidarity.example"), http.StatusOK, "https://dons.solidarity.example", false, true},
+		{"an allowed origin written in capitals is matched without case, as Sites matches it",
+			post("https://forms.solidarity.example"), http.StatusOK, "https://forms.solidarity.example", false, true},
+		{"a preflight too, and the origin is echoed as the browser sent it",
+			preflight("HTTPS://Solidarity.Example"), http.StatusNoContent, "HTTPS://Solidarity.Example", true, false},
 		{"request from an unlisted origin reaches the handler without CORS headers",
 			post("https://evil.example"), http.StatusOK, "", false, true},
 		{"an origin is matched whole, not by prefix",

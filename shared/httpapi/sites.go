@@ -24,8 +24,10 @@ var NotBrowserForms = []string{"/webhooks/stripe", "/unsubscribe"}
 type Sites struct {
 	Own     string   // the API's public base URL; its origin is ours
 	Allowed []string // origins of the pages that host the forms
-	// ClientIPHeader, if set, is the proxy's header of the client's address (ViewerAddress).
+	// ClientIPHeader, if set, is the proxy's header of the client's address, believed only
+	// on a request carrying ClientIPSecret in OriginVerifyHeader (ViewerAddress).
 	ClientIPHeader string
+	ClientIPSecret string
 }
 
 // Handler runs h behind CORS for the allowed origins, and refuses any state-changing
@@ -42,7 +44,7 @@ func (s Sites) Handler(h http.Handler) http.Handler {
 			ours[o] = true
 		}
 	}
-	next := CORS(s.Allowed, ViewerAddress(s.ClientIPHeader, h))
+	next := CORS(s.Allowed, ViewerAddress(s.ClientIPHeader, s.ClientIPSecret, h))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:

@@ -18,6 +18,7 @@ var catalogue = map[Lang]map[string]string{
 		"field.email":          "Enter a valid email address.",
 		"field.max":            "Use at most %d characters.",
 		"field.singleline":     "Use a single line of text without control characters.",
+		"field.personname":     "Use letters only, with spaces, hyphens, apostrophes, or a period after an initial or abbreviation.",
 		"field.frequency":      "Choose once or monthly.",
 		"field.language":       "Choose en (English) or fr (French).",
 		"field.unknown":        "This field is not recognized.",
@@ -95,7 +96,8 @@ var catalogue = map[Lang]map[string]string{
 
 		// The pages of an emailed link: following it (GET) only shows the button that acts.
 		"page.confirm_ask.title":   "Confirm your membership",
-		"page.confirm_ask.body":    "Press the button to confirm that you want to join Solidarity. Nothing happens until you press it.",
+		"page.confirm_ask.body":    "Press the button to confirm your membership of Solidarity, in this branch: %s. Nothing happens until you press it.",
+		"page.confirm_ask.note":    "Not the branch you chose, or you did not sign up? Then this link is of a form someone else sent with your email address: leave this page. If you sign up yourself, the link in the email of your own form confirms your own details.",
 		"page.confirm_ask.button":  "Confirm my membership",
 		"page.unsub_ask.title":     "Unsubscribe from our news?",
 		"page.unsub_ask.body":      "Press the button to stop receiving news from Solidarity by email. Receipts and emails about your membership or donations will still reach you.",
@@ -108,6 +110,22 @@ var catalogue = map[Lang]map[string]string{
 		"page.portal_ask.body":     "Press the button to open Stripe’s secure page, where you can manage your subscription or monthly donation: your card, your address, or cancelling. The link works once.",
 		"page.portal_ask.button":   "Open the management page",
 		"mail.unsubscribe":         "You receive news from Solidarity because you agreed to it. To stop, unsubscribe here: %s",
+
+		// The way back is closed: an hour after a withdrawal by the link (consent.UndoWindow).
+		"page.unsubscribed_closed.title": "You are unsubscribed",
+		"page.unsubscribed_closed.body":  "You no longer receive news from Solidarity by email. To receive it again, tick the news box the next time you fill in one of our forms.",
+		"page.resubscribe_closed.title":  "This link can no longer subscribe you again",
+		"page.resubscribe_closed.body":   "The button to subscribe again works only within an hour of unsubscribing with this link. To receive our news again, tick the news box the next time you fill in one of our forms.",
+
+		// The link of the email that asks a person who unsubscribed to confirm they want news again.
+		"page.news_confirm_ask.title":     "Receive our news again?",
+		"page.news_confirm_ask.body":      "Press the button to receive news and calls to action from Solidarity by email again. Every news email has a link to unsubscribe. Nothing happens until you press it.",
+		"page.news_confirm_ask.note":      "Did you not ask for our news? Then someone else typed your address in one of our forms: leave this page, and you will stay unsubscribed.",
+		"page.news_confirm_ask.button":    "Yes, send me your news",
+		"page.news_confirm_used.title":    "This link has already been used",
+		"page.news_confirm_used.body":     "Each link to receive our news again works once. To receive it again, tick the news box the next time you fill in one of our forms, and confirm with the link we then email you.",
+		"page.news_confirm_invalid.title": "This link is not valid",
+		"page.news_confirm_invalid.body":  "Check that you copied the whole link from the email. Links to receive our news again work for 7 days: to get a new one, tick the news box the next time you fill in one of our forms.",
 
 		"label.phone":                 "Phone",
 		"label.branch":                "Branch",
@@ -143,6 +161,7 @@ var catalogue = map[Lang]map[string]string{
 		"field.email":          "Entrez une adresse courriel valide.",
 		"field.max":            "Utilisez au plus %d caractères.",
 		"field.singleline":     "Utilisez une seule ligne de texte, sans caractères de contrôle.",
+		"field.personname":     "Utilisez seulement des lettres, avec des espaces, des traits d’union, des apostrophes, ou un point après une initiale ou une abréviation.",
 		"field.frequency":      "Choisissez « une fois » (once) ou « mensuel » (monthly).",
 		"field.language":       "Choisissez en (anglais) ou fr (français).",
 		"field.unknown":        "Ce champ n’est pas reconnu.",
@@ -218,7 +237,8 @@ var catalogue = map[Lang]map[string]string{
 		"page.unsub_invalid.body":  "Vérifiez que vous avez copié le lien au complet, ou répondez à l’un de nos courriels et nous vous désabonnerons à la main.",
 
 		"page.confirm_ask.title":   "Confirmez votre adhésion",
-		"page.confirm_ask.body":    "Appuyez sur le bouton pour confirmer que vous voulez adhérer à Solidarity. Rien ne se fait tant que vous n’appuyez pas dessus.",
+		"page.confirm_ask.body":    "Appuyez sur le bouton pour confirmer votre adhésion à Solidarity, dans cette section : %s. Rien ne se fait tant que vous n’appuyez pas dessus.",
+		"page.confirm_ask.note":    "Ce n’est pas la section que vous avez choisie, ou vous ne vous êtes pas inscrit·e ? Ce lien vient alors d’un formulaire que quelqu’un d’autre a envoyé avec votre adresse courriel : quittez cette page. Si vous vous inscrivez vous-même, le lien du courriel de votre propre formulaire confirme vos propres renseignements.",
 		"page.confirm_ask.button":  "Confirmer mon adhésion",
 		"page.unsub_ask.title":     "Vous désabonner de nos nouvelles\u202f?",
 		"page.unsub_ask.body":      "Appuyez sur le bouton pour ne plus recevoir les nouvelles de Solidarity par courriel. Les reçus et les courriels au sujet de votre adhésion ou de vos dons vous parviendront toujours.",
@@ -231,6 +251,22 @@ var catalogue = map[Lang]map[string]string{
 		"page.portal_ask.body":     "Appuyez sur le bouton pour ouvrir la page sécurisée de Stripe, où vous pouvez gérer votre abonnement ou votre don mensuel : votre carte, votre adresse ou l’annulation. Le lien ne fonctionne qu’une fois.",
 		"page.portal_ask.button":   "Ouvrir la page de gestion",
 		"mail.unsubscribe":         "Vous recevez les nouvelles de Solidarity parce que vous l’avez accepté. Pour ne plus les recevoir, désabonnez-vous ici : %s",
+
+		// The way back is closed: an hour after a withdrawal by the link (consent.UndoWindow).
+		"page.unsubscribed_closed.title": "Vous êtes désabonné·e",
+		"page.unsubscribed_closed.body":  "Vous ne recevez plus les nouvelles de Solidarity par courriel. Pour les recevoir de nouveau, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires.",
+		"page.resubscribe_closed.title":  "Ce lien ne peut plus vous réabonner",
+		"page.resubscribe_closed.body":   "Le bouton pour vous réabonner ne fonctionne que dans l’heure qui suit le désabonnement fait avec ce lien. Pour recevoir de nouveau nos nouvelles, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires.",
+
+		// Le lien du courriel qui demande à une personne désabonnée de confirmer qu’elle veut de nouveau nos nouvelles.
+		"page.news_confirm_ask.title":     "Recevoir de nouveau nos nouvelles\u202f?",
+		"page.news_confirm_ask.body":      "Appuyez sur le bouton pour recevoir de nouveau les nouvelles et les appels à l’action de Solidarity par courriel. Chaque courriel de nouvelles contient un lien pour vous désabonner. Rien ne se fait tant que vous n’appuyez pas dessus.",
+		"page.news_confirm_ask.note":      "Vous n’avez pas demandé nos nouvelles\u202f? Quelqu’un d’autre a alors tapé votre adresse dans l’un de nos formulaires : quittez cette page, et vous resterez désabonné·e.",
+		"page.news_confirm_ask.button":    "Oui, envoyez-moi vos nouvelles",
+		"page.news_confirm_used.title":    "Ce lien a déjà servi",
+		"page.news_confirm_used.body":     "Chaque lien pour recevoir de nouveau nos nouvelles ne fonctionne qu’une fois. Pour les recevoir de nouveau, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires, et confirmez avec le lien que nous vous enverrons alors par courriel.",
+		"page.news_confirm_invalid.title": "Ce lien n’est pas valide",
+		"page.news_confirm_invalid.body":  "Vérifiez que vous avez copié le lien au complet. Les liens pour recevoir de nouveau nos nouvelles fonctionnent 7 jours : pour en obtenir un nouveau, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires.",
 
 		"label.phone":                 "Téléphone",
 		"label.branch":                "Section",

@@ -210,6 +210,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, err
 
 func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, error) {
 	raw, tok := token.Mint(l.Purpose, l.Subject, lang, m.Now(), time.Duration(l.TTLSecs)*time.Second)
+	tok.Ref = l.Ref // the link acts on that record only (a membership application)
 	if err := m.Outbox.PutToken(ctx, tok); err != nil {
 		return "", fmt.Errorf("store %s token: %w", l.Purpose, err)
 	}

@@ -290,6 +290,7 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		outbox.PlanLapsed: planData, outbox.PortalLink: planData,
 		outbox.DonationPaymentFailed: {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "1000", "portal_url": "https://x.example/portal?token=y"},
 		outbox.DonationEnded:         {"first_name": "Ana", "campaign_title": "Appeal", "amount_cents": "1000"},
+		outbox.NewsConfirm:           {"confirm_url": "https://api.example.org/news/confirm?token=x"},
 	}
 	for name, data := range cases {
 		for _, lang := range []string{"en", "fr"} {

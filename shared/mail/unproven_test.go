@@ -3,15 +3,19 @@ package mail
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/branch"
+	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/token"
 )
 
 // TestUnprovenAddressesGetNoTypedText: the emails that go to an address nobody has
-// proven (the membership confirmation, the portal link, a failed payment's notice) carry only the organization's
+// proven (the membership confirmation, the portal link, a failed payment's notice, the
+// request to confirm news after an opt-out) carry only the organization's
 // words and the link, in the subject, the text and the HTML: never a name or message a
 // stranger typed, even when the data handed to the template holds one.
 func TestUnprovenAddressesGetNoTypedText(t *testing.T) {
@@ -29,6 +33,12 @@ func TestUnprovenAddressesGetNoTypedText(t *testing.T) {
 			}
 		}
 		confirm.Data["confirm_url"] = "https://api.example.org/members/confirm?token=x"
+		newsAgain := consent.AgainEmail(consent.Grant(m.Email, lang, "donation_form", "don_1",
+			consent.Origin{FormURL: "https://evil.example/form", UserAgent: "Mallet"}, time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), "CONSENT#x")
+		if len(newsAgain.Data) != 0 || len(newsAgain.Links) != 1 || newsAgain.Links[0].Purpose != token.NewsConfirm {
+			t.Errorf("%s: the news confirmation is %+v", lang, newsAgain)
+		}
+		newsAgain.Data = map[string]string{"confirm_url": "https://api.example.org/news/confirm?token=x"}
 		// What a template could reach if it asked for more than it is given.
 		hostile := map[string]string{"first_name": m.FirstName, "last_name": m.LastName, "message": m.Message,
 			"portal_url": "https://api.example.org/portal?token=y"}
@@ -37,6 +47,9 @@ func TestUnprovenAddressesGetNoTypedText(t *testing.T) {
 			"confirmation, handed typed data": {Template: outbox.MemberConfirm, Language: lang,
 				Data: merge(confirm.Data, hostile)},
 			"portal link, handed typed data": {Template: outbox.PortalLink, Language: lang, Data: hostile},
+			// A form asked news for an address that opted out: the address is unproven.
+			"news confirmation":                    newsAgain,
+			"news confirmation, handed typed data": {Template: outbox.NewsConfirm, Language: lang, Data: merge(newsAgain.Data, hostile)},
 			// A delayed payment that fails charged nothing: the address is as unproven as
 			// the form's.
 			"failed donation, handed typed data": {Template: outbox.DonationFailed, Language: lang,

@@ -12,7 +12,8 @@ import (
 	"github.com/solidarity/solidarity/shared/token"
 )
 
-// ConfirmEmail is the double opt-in email: its link is minted by the mailer. It goes to
+// ConfirmEmail is the double opt-in email: its link is minted by the mailer, and
+// confirms m's application m.Application (the link's Ref), nothing else. It goes to
 // an address nobody has proven, so it carries only the organization's own words (the
 // branch's name is the directory's) and the link: nothing anyone typed, which would make
 // our signed domain a relay for a stranger's text and links.
@@ -22,7 +23,7 @@ func ConfirmEmail(m Member, b branch.Branch) outbox.Email {
 		Language: m.Language, To: m.Email,
 		Data: map[string]string{"branch_name": b.Name(m.lang())},
 		Links: []outbox.Link{{Name: "confirm_url", Purpose: token.Confirm, Path: "/members/confirm",
-			Subject: m.Email, TTLSecs: int64(token.ConfirmTTL / time.Second)}},
+			Subject: m.Email, Ref: m.Application, TTLSecs: int64(token.ConfirmTTL / time.Second)}},
 	}
 }
 

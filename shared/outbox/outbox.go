@@ -51,6 +51,9 @@ const (
 	PlanRenewalReminder = "plan_renewal_reminder" // before a yearly renewal
 	PlanLapsed          = "plan_lapsed"           // Stripe ended the subscription
 	PortalLink          = "portal_link"           // a single-use link to the customer portal
+	// NewsConfirm asks a person who opted out of news, and whose address a form asked
+	// news for, to confirm with its link (token.NewsConfirm) that they want it again.
+	NewsConfirm = "news_confirm"
 )
 
 // Email is one outbox item: what to send to whom, in which language. The body is
@@ -79,5 +82,8 @@ type Link struct {
 	Purpose string `dynamodbav:"purpose"` // a token purpose (package token)
 	Path    string `dynamodbav:"path"`    // the API path the link opens, e.g. /members/confirm
 	Subject string `dynamodbav:"subject"` // the canonical email address it acts for
+	// Ref, if set, names the record of the subject's that the link acts on (a membership
+	// application): the token keeps it, so the link acts on that record only.
+	Ref     string `dynamodbav:"ref,omitempty"`
 	TTLSecs int64  `dynamodbav:"ttl_seconds"`
 }

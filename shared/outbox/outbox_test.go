@@ -82,7 +82,8 @@ func TestStatuses(t *testing.T) {
 func TestTemplates(t *testing.T) {
 	all := []string{outbox.DonationReceipt, outbox.DonationFailed, outbox.DonationPaymentFailed, outbox.DonationEnded,
 		outbox.MemberConfirm, outbox.MemberWelcome, outbox.MemberAlready, outbox.BranchNotice, outbox.PlanWelcome,
-		outbox.PlanReceipt, outbox.PlanPaymentFailed, outbox.PlanRenewalReminder, outbox.PlanLapsed, outbox.PortalLink}
+		outbox.PlanReceipt, outbox.PlanPaymentFailed, outbox.PlanRenewalReminder, outbox.PlanLapsed, outbox.PortalLink,
+		outbox.NewsConfirm}
 
 	t.Run("every template has its own name", func(t *testing.T) {
 		seen := map[string]bool{}

@@ -27,10 +27,11 @@ type Sender struct {
 // Guard decides whether a request may go on, before anything is stored or sent, in two
 // phases around validation (docs/api.md, Guards). Client counts every request of the
 // client at ip, whatever it holds (the per-IP limit: what stops a bot); Admit decides on a
-// request that passed validation (the per-address limit, then the bot check), so a person
-// correcting a form is never counted against their own address, and a validation error
-// does not spend the single-use Turnstile token. Their errors are answered in the
-// contract's shape (429 rate_limited with Retry-After, for one).
+// request that passed validation (the bot check, then the per-address limit), so neither
+// a person correcting a form nor a bot sending junk tokens in their name is counted
+// against their address, and a validation error does not spend the single-use Turnstile
+// token. Their errors are answered in the contract's shape (429 rate_limited with
+// Retry-After, for one).
 type Guard interface {
 	Client(ctx context.Context, ip string) error
 	Admit(ctx context.Context, s Sender) error

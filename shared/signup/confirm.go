@@ -33,28 +33,42 @@ type Outcome struct {
 }
 
 // Check reads what a confirmation link would do, and writes nothing: Confirmable if it
-// can confirm, else the outcome it gets (unknown, used, expired, already a member). Mail
-// scanners follow every link, so following one only checks.
+// can confirm (with the branch of the application it confirms, for the page to name), else
+// the outcome it gets (unknown, used, expired, already a member). Mail scanners follow
+// every link, so following one only checks.
 func (s Service) Check(ctx context.Context, raw string) (Outcome, error) {
-	_, _, out, err := s.inspect(ctx, raw, s.Now().UTC())
-	if err == nil && out.Result == "" {
-		out.Result = Confirmable
+	l, out, err := s.inspect(ctx, raw, s.Now().UTC())
+	if err != nil || out.Result != "" {
+		return out, err
 	}
-	return out, err
+	out.Result, out.BranchName = Confirmable, l.branch.Name(out.Lang)
+	return out, nil
 }
 
-// inspect loads a confirmation link's token and member. An outcome with a Result is the
-// answer of a link that cannot confirm.
-func (s Service) inspect(ctx context.Context, raw string, now time.Time) (token.Token, member.Member, Outcome, error) {
+// link is what a confirmation link that can confirm would confirm: the pending member as
+// it would become (its application's details) and the application's branch.
+type link struct {
+	tok    token.Token
+	app    member.Application
+	member member.Member
+	branch branch.Branch
+}
+
+// inspect loads a confirmation link's token, member and application. An outcome with a
+// Result is the answer of a link that cannot confirm. A link confirms the application of
+// the post that sent it (its token's Ref), never another's: one without (sent before
+// applications were) or whose application is gone (erased, expired, or dropped when the
+// address was confirmed) is not valid.
+func (s Service) inspect(ctx context.Context, raw string, now time.Time) (link, Outcome, error) {
 	if !token.WellFormed(raw) {
-		return token.Token{}, member.Member{}, Outcome{Result: LinkInvalid}, nil
+		return link{}, Outcome{Result: LinkInvalid}, nil
 	}
 	tok, err := s.Store.Token(ctx, token.Hash(raw))
 	if errors.Is(err, token.ErrNotFound) || (err == nil && tok.Purpose != token.Confirm) {
-		return token.Token{}, member.Member{}, Outcome{Result: LinkInvalid}, nil
+		return link{}, Outcome{Result: LinkInvalid}, nil
 	}
 	if err != nil {
-		return token.Token{}, member.Member{}, Outcome{}, fmt.Errorf("load token: %w", err)
+		return link{}, Outcome{}, fmt.Errorf("load token: %w", err)
 	}
 	out := Outcome{Lang: i18n.Negotiate(tok.Language, "")}
 	m, err := s.Store.Member(ctx, tok.Subject)
@@ -62,39 +76,56 @@ func (s Service) inspect(ctx context.Context, raw string, now time.Time) (token.
 	case errors.Is(err, member.ErrNotFound):
 		out.Result = LinkInvalid // the member was erased since
 	case err != nil:
-		return tok, m, Outcome{}, fmt.Errorf("load member: %w", err)
+		return link{}, Outcome{}, fmt.Errorf("load member: %w", err)
 	case tok.UsedAt != nil:
 		out.Result = LinkUsed
 	case m.Status == member.StatusActive: // confirmed by another of the links sent
 		out.Result = AlreadyActive
 	case tok.Expired(now):
 		out.Result = LinkExpired
+	case tok.Ref == "":
+		out.Result = LinkInvalid
 	}
-	return tok, m, out, nil
-}
-
-// Confirm acts on a confirmation link (the button of its page): an unknown, used or
-// expired one changes nothing; a good one makes the member active and owes the welcome
-// email and a notice to each of the branch's organizers, all written at once.
-func (s Service) Confirm(ctx context.Context, raw string, from consent.Origin) (Outcome, error) {
-	now := s.Now().UTC()
-	tok, m, out, err := s.inspect(ctx, raw, now)
-	if err != nil || out.Result != "" {
-		return out, err
+	if out.Result != "" {
+		return link{}, out, nil
+	}
+	app, err := s.Store.Application(ctx, tok.Subject, tok.Ref)
+	if errors.Is(err, member.ErrNotFound) {
+		return link{}, Outcome{Lang: out.Lang, Result: LinkInvalid}, nil
+	}
+	if err != nil {
+		return link{}, Outcome{}, fmt.Errorf("load application: %w", err)
 	}
 	dir, err := s.directory(ctx)
 	if err != nil {
-		return Outcome{}, err
+		return link{}, Outcome{}, err
 	}
+	m = m.With(app)
 	b, ok := dir.Get(m.Branch)
 	if !ok { // the branch was closed since the signup
 		if b, m.RoutedBy, err = dir.Route(branch.Where{City: m.Address.City, Province: m.Address.Province, PostalCode: m.Address.PostalCode}); err != nil {
-			return Outcome{}, err
+			return link{}, Outcome{}, err
 		}
 		m.Branch = b.Slug
 	}
-	m.Status, m.ConfirmedAt, m.News = member.StatusActive, &now, m.NewsRequested
-	c := member.Confirmation{TokenHash: tok.Hash, Member: m, Emails: append([]outbox.Email{member.Welcome(m, b)}, member.Notices(m, b, time.Time{})...)}
+	return link{tok: tok, app: app, member: m, branch: b}, out, nil
+}
+
+// Confirm acts on a confirmation link (the button of its page): an unknown, used or
+// expired one changes nothing; a good one makes the member active with exactly the
+// details of the application the link was sent for, and owes the welcome email and a
+// notice to each of that branch's organizers, all written at once. The address's other
+// applications then go: their links confirm nothing any more.
+func (s Service) Confirm(ctx context.Context, raw string, from consent.Origin) (Outcome, error) {
+	now := s.Now().UTC()
+	l, out, err := s.inspect(ctx, raw, now)
+	if err != nil || out.Result != "" {
+		return out, err
+	}
+	m, b := l.member, l.branch
+	m.Status, m.ConfirmedAt, m.News, m.Application = member.StatusActive, &now, m.NewsRequested, ""
+	c := member.Confirmation{TokenHash: l.tok.Hash, Application: l.app.ID, Member: m,
+		Emails: append([]outbox.Email{member.Welcome(m, b)}, member.Notices(m, b, time.Time{})...)}
 	if m.NewsRequested {
 		rec := consent.Grant(m.Email, m.Language, "membership_confirmation", m.ID, from, now)
 		c.Consent = &rec
@@ -104,6 +135,8 @@ func (s Service) Confirm(ctx context.Context, raw string, from consent.Origin) (
 		out.Result = LinkUsed
 	case errors.Is(err, member.ErrAlreadyActive):
 		out.Result = AlreadyActive
+	case errors.Is(err, member.ErrNotFound):
+		out.Result = LinkInvalid
 	case err != nil:
 		return Outcome{}, fmt.Errorf("confirm member: %w", err)
 	default:

@@ -51,7 +51,10 @@ func (h Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("token")
 	out, err := h.Service.Check(r.Context(), raw)
 	if err == nil && out.Result == Confirmable {
-		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable, httpapi.Action{Path: "confirm", Token: raw})
+		// The page names the branch of the application it confirms (the directory's words,
+		// nothing anyone typed): a person who did not choose it can tell that the link is of
+		// someone else's post with their address, and leave it.
+		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable, httpapi.Action{Path: "confirm", Token: raw}, out.BranchName)
 		return
 	}
 	h.answer(w, r, out, err)

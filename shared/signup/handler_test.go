@@ -29,6 +29,12 @@ func (tb *linkTable) store() *fakeStore {
 			}
 			return tb.m, nil
 		},
+		ApplicationFn: func(email, id string) (member.Application, error) {
+			if email != tb.m.Email || id != "app_1" || tb.m.Status != member.StatusPending {
+				return member.Application{}, member.ErrNotFound
+			}
+			return member.ApplicationOf(tb.m, id), nil
+		},
 		TokenFn: func(hash string) (token.Token, error) {
 			tok, ok := tb.tokens[hash]
 			if !ok {
@@ -67,6 +73,7 @@ func TestConfirmLink(t *testing.T) {
 			Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}}, mux: http.NewServeMux()}
 		mint := func(purpose, lang string, at time.Time) string {
 			raw, tok := token.Mint(purpose, "ana@example.org", lang, at, token.ConfirmTTL)
+			tok.Ref = "app_1"
 			f.tb.tokens[tok.Hash] = tok
 			return raw
 		}
@@ -113,7 +120,12 @@ func TestConfirmLink(t *testing.T) {
 		w := do(f, http.MethodGet, "/members/confirm?token="+f.fr, nil)
 		expect(t, w, http.StatusOK, "fr", "Confirmez votre adhésion", "confirm")
 		if !strings.Contains(w.Body.String(), `<input type="hidden" name="token" value="`+f.fr+`">`) ||
-			!strings.Contains(w.Body.String(), "Confirmer mon adhésion") {
+			!strings.Contains(w.Body.String(), "Confirmer mon adhésion") ||
+			!strings.Contains(w.Body.String(), "dans cette section : Section de Montréal.") { // what it confirms
+			t.Fatalf("the button:\n%s", w.Body)
+		}
+		if w := do(f, http.MethodGet, "/members/confirm?token="+f.en, nil); !strings.Contains(w.Body.String(), "in this branch: Montreal branch.") ||
+			!strings.Contains(w.Body.String(), "Not the branch you chose") {
 			t.Fatalf("the button:\n%s", w.Body)
 		}
 		expect(t, do(f, http.MethodGet, "/members/confirm?lang=fr&token="+f.en, nil), http.StatusOK, "en", "Confirm your membership", "confirm")

@@ -15,8 +15,8 @@ import (
 
 // Request is the body of POST /members (docs/api.md).
 type Request struct {
-	FirstName      string           `json:"first_name" validate:"required,max=100,singleline"`
-	LastName       string           `json:"last_name" validate:"required,max=100,singleline"`
+	FirstName      string           `json:"first_name" validate:"required,max=100,singleline,personname"`
+	LastName       string           `json:"last_name" validate:"required,max=100,singleline,personname"`
 	Email          string           `json:"email" validate:"required,max=254,email"`
 	Phone          string           `json:"phone" validate:"max=40,singleline"`
 	Address        *address.Address `json:"address"`

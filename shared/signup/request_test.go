@@ -34,6 +34,7 @@ func FuzzSignupRequest(f *testing.F) {
 		{"application/json", `{"address":null,"phone":5145550199,"message":"\u0000"}`},
 		{"application/x-www-form-urlencoded", "first_name=A&last_name=B&email=a%40b.ca&address.city=x&address.province=ON&address.postal_code=M5V2T6&consent_updates=on"},
 		{"application/x-www-form-urlencoded", "address.postal_code=%00&phone=%2B&branch=" + strings.Repeat("x", 70)},
+		{"application/x-www-form-urlencoded", "first_name=Visit+https%3A%2F%2Fevil.example&last_name=Nguy%E1%BB%85n+Th%E1%BB%8B&email=a%40b.ca&address.city=x&address.province=ON&address.postal_code=M5V2T6"},
 	}
 	for _, s := range seeds {
 		f.Add(s.ct, s.body)
@@ -69,6 +70,9 @@ func FuzzSignupRequest(f *testing.F) {
 			if strings.ContainsAny(s, "\r\n") {
 				t.Fatalf("accepted a line break in %q", s)
 			}
+		}
+		if !request.PersonName(req.FirstName) || !request.PersonName(req.LastName) || strings.ContainsAny(req.FirstName+req.LastName, "/:@<") {
+			t.Fatalf("accepted the names %q %q", req.FirstName, req.LastName)
 		}
 	})
 }

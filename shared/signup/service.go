@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/branch"
@@ -30,27 +31,76 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 }
 
 // Join handles a request that Check accepted. Whatever the address's state, the caller
-// answers the same: a new address gets a pending member and a confirmation link; a
-// pending one a new link; an active one a "you are already a member" note — the last two
-// at most as often as NextNotice allows. Nothing of an existing member is changed.
+// answers the same. Each post is an application of its own, bound to its own link:
+//   - a new address gets a pending member holding the application, and its link;
+//   - a pending address with a new application (details no earlier post of it gave) gets
+//     the application stored and its own link at once, whatever the resend pace, since
+//     the owner of the address may be signing up after a stranger typed it: the older
+//     links still confirm only their own posts' details, and the newest is the pending
+//     member's. (How often an address can be sent to is then the per-address rate limit.)
+//   - a pending address posting an application it has already gets that application's
+//     link again, at most as often as NextNotice allows (its earlier link confirms the
+//     very same details meanwhile);
+//   - an active address gets a "you are already a member" note, at most as often as
+//     NextNotice allows, and nothing of the member changes.
 func (s Service) Join(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) error {
 	email := contact.CanonicalEmail(req.Email)
+	// A concurrent post for the same address makes a write fail its condition: read again
+	// and decide again, so that neither post's application is lost.
+	for attempt := 1; ; attempt++ {
+		err := s.join(ctx, req, email, lang, from)
+		if !errors.Is(err, member.ErrConflict) && !errors.Is(err, member.ErrExists) {
+			return err
+		}
+		if attempt == joinAttempts {
+			return fmt.Errorf("join: the address kept changing: %w", err)
+		}
+	}
+}
+
+// joinAttempts bounds the reads and writes of one Join racing other posts of the address.
+const joinAttempts = 4
+
+func (s Service) join(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin) error {
 	now := s.Now().UTC()
 	existing, err := s.Store.Member(ctx, email)
 	switch {
 	case errors.Is(err, member.ErrNotFound):
-		err = s.create(ctx, req, email, lang, from, now)
-		if !errors.Is(err, member.ErrExists) {
-			return err
-		}
-		// Another request created it a moment ago; it sent the email.
-		return nil
+		return s.create(ctx, req, email, lang, from, now)
 	case err != nil:
 		return fmt.Errorf("load member: %w", err)
-	case now.Before(existing.NextNotice()):
-		return nil // asked again too soon: the last email is still fresh
+	case existing.Status == member.StatusActive:
+		if now.Before(existing.NextNotice()) {
+			return nil // asked again too soon: the last email is still fresh
+		}
+		return s.already(ctx, existing, now)
 	}
-	return s.renotify(ctx, existing, now)
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return err
+	}
+	app, b, err := application(req, email, lang, dir, now)
+	if err != nil {
+		return err
+	}
+	apps, err := s.Store.Applications(ctx, email)
+	if err != nil {
+		return fmt.Errorf("load applications: %w", err)
+	}
+	var rec *consent.Record
+	if i := slices.IndexFunc(apps, app.Same); i >= 0 {
+		if now.Before(existing.NextNotice()) {
+			return nil // its link went out a moment ago, and confirms exactly this
+		}
+		app.ID, app.SubmittedAt = apps[i].ID, apps[i].SubmittedAt
+	} else if req.ConsentUpdates {
+		r := consent.Grant(email, app.Language, "membership_form", existing.ID, from, now)
+		rec = &r
+	}
+	prev := existing.NoticeSentAt
+	m := existing.With(app)
+	m.NoticeSentAt, m.Notices = now, existing.Notices+1
+	return s.Store.Reapply(ctx, m, prev, app, member.ConfirmEmail(m, b), rec)
 }
 
 func (s Service) directory(ctx context.Context) (*branch.Directory, error) {
@@ -61,22 +111,30 @@ func (s Service) directory(ctx context.Context) (*branch.Directory, error) {
 	return branch.NewDirectory(bs), nil
 }
 
+// application is what req asks for, routed to its branch, as a new application.
+func application(req Request, email string, lang i18n.Lang, dir *branch.Directory, now time.Time) (member.Application, branch.Branch, error) {
+	a := *req.Address
+	b, how, err := dir.Route(branch.Where{Choice: req.Branch, City: a.City, Province: a.Province, PostalCode: a.PostalCode})
+	if err != nil {
+		return member.Application{}, b, err
+	}
+	return member.Application{
+		ID: ids.New("app"), Email: email, FirstName: req.FirstName, LastName: req.LastName, Phone: req.Phone,
+		Address: a, Branch: b.Slug, RoutedBy: how, Language: string(lang), Message: req.Message,
+		NewsRequested: req.ConsentUpdates, SubmittedAt: now, SentAt: now,
+	}, b, nil
+}
+
 func (s Service) create(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time) error {
 	dir, err := s.directory(ctx)
 	if err != nil {
 		return err
 	}
-	a := *req.Address
-	b, how, err := dir.Route(branch.Where{Choice: req.Branch, City: a.City, Province: a.Province, PostalCode: a.PostalCode})
+	app, b, err := application(req, email, lang, dir, now)
 	if err != nil {
 		return err
 	}
-	m := member.Member{
-		ID: ids.New("mem"), Email: email, FirstName: req.FirstName, LastName: req.LastName,
-		Phone: req.Phone, Address: a, Branch: b.Slug, RoutedBy: how, Language: string(lang),
-		Message: req.Message, NewsRequested: req.ConsentUpdates, Status: member.StatusPending,
-		CreatedAt: now, NoticeSentAt: now, Notices: 1,
-	}
+	m := member.Member{ID: ids.New("mem"), Email: email, Status: member.StatusPending, CreatedAt: now, NoticeSentAt: now, Notices: 1}.With(app)
 	var rec *consent.Record
 	if req.ConsentUpdates {
 		r := consent.Grant(email, m.Language, "membership_form", m.ID, from, now)
@@ -85,7 +143,8 @@ func (s Service) create(ctx context.Context, req Request, email string, lang i18
 	return s.Store.CreateMember(ctx, m, member.ConfirmEmail(m, b), rec)
 }
 
-func (s Service) renotify(ctx context.Context, m member.Member, now time.Time) error {
+// already sends an active member the note that they are one; nothing of theirs changes.
+func (s Service) already(ctx context.Context, m member.Member, now time.Time) error {
 	dir, err := s.directory(ctx)
 	if err != nil {
 		return err
@@ -96,11 +155,7 @@ func (s Service) renotify(ctx context.Context, m member.Member, now time.Time) e
 	}
 	prev := m.NoticeSentAt
 	m.NoticeSentAt, m.Notices = now, m.Notices+1
-	e := member.ConfirmEmail(m, b)
-	if m.Status == member.StatusActive {
-		e = member.Already(m, b)
-	}
-	err = s.Store.Renotify(ctx, m, prev, e)
+	err = s.Store.Renotify(ctx, m, prev, member.Already(m, b))
 	if errors.Is(err, member.ErrConflict) {
 		return nil // another signup of the same address just sent one
 	}

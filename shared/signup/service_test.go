@@ -3,6 +3,7 @@ package signup
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,9 @@ type fakeStore struct {
 	MemberFn       func(email string) (member.Member, error)
 	CreateMemberFn func(m member.Member, e outbox.Email, c *consent.Record) error
 	RenotifyFn     func(m member.Member, prev time.Time, e outbox.Email) error
+	ReapplyFn      func(m member.Member, prev time.Time, a member.Application, e outbox.Email, c *consent.Record) error
+	ApplicationsFn func(email string) ([]member.Application, error)
+	ApplicationFn  func(email, id string) (member.Application, error)
 	TokenFn        func(hash string) (token.Token, error)
 	ConfirmFn      func(c member.Confirmation) error
 }
@@ -41,6 +45,15 @@ func (f *fakeStore) CreateMember(_ context.Context, m member.Member, e outbox.Em
 }
 func (f *fakeStore) Renotify(_ context.Context, m member.Member, prev time.Time, e outbox.Email) error {
 	return f.RenotifyFn(m, prev, e)
+}
+func (f *fakeStore) Reapply(_ context.Context, m member.Member, prev time.Time, a member.Application, e outbox.Email, c *consent.Record) error {
+	return f.ReapplyFn(m, prev, a, e, c)
+}
+func (f *fakeStore) Applications(_ context.Context, email string) ([]member.Application, error) {
+	return f.ApplicationsFn(email)
+}
+func (f *fakeStore) Application(_ context.Context, email, id string) (member.Application, error) {
+	return f.ApplicationFn(email, id)
 }
 func (f *fakeStore) Token(_ context.Context, hash string) (token.Token, error) {
 	return f.TokenFn(hash)
@@ -72,7 +85,10 @@ func TestSignup(t *testing.T) {
 		if got.Email != "ana@example.org" || got.Status != member.StatusPending || got.Branch != "montreal" || got.Notices != 1 || !got.NewsRequested || got.News {
 			t.Fatalf("member %+v", got)
 		}
-		if mail.Template != outbox.MemberConfirm || mail.To != "ana@example.org" || len(mail.Links) != 1 ||
+		if !strings.HasPrefix(got.Application, "app_") || got.FirstName != "Ana" {
+			t.Fatalf("member %+v holds no application", got)
+		}
+		if mail.Template != outbox.MemberConfirm || mail.To != "ana@example.org" || len(mail.Links) != 1 || mail.Links[0].Ref != got.Application ||
 			mail.Links[0].Purpose != token.Confirm || mail.Links[0].TTLSecs != 7*24*3600 || mail.Data["branch_name"] != "Section de Montréal" {
 			t.Fatalf("email %+v", mail)
 		}
@@ -80,13 +96,36 @@ func TestSignup(t *testing.T) {
 			t.Fatalf("consent %+v", rec)
 		}
 	})
-	t.Run("created meanwhile by another request: the same answer", func(t *testing.T) {
+	t.Run("created meanwhile by another post with other details: this post's application is stored too", func(t *testing.T) {
+		other := member.Member{ID: "mem_1", Email: "ana@example.org", FirstName: "Mallory", Branch: "at-large", Status: member.StatusPending,
+			Language: "en", CreatedAt: now, NoticeSentAt: now, Notices: 1, Application: "app_other"}
+		created := false
+		var got member.Member
+		var app member.Application
+		var mail outbox.Email
 		s := Service{Now: func() time.Time { return now }, Store: &fakeStore{
-			MemberFn:       func(string) (member.Member, error) { return member.Member{}, member.ErrNotFound },
-			CreateMemberFn: func(member.Member, outbox.Email, *consent.Record) error { return member.ErrExists },
+			MemberFn: func(string) (member.Member, error) {
+				if !created {
+					return member.Member{}, member.ErrNotFound
+				}
+				return other, nil
+			},
+			CreateMemberFn: func(member.Member, outbox.Email, *consent.Record) error { created = true; return member.ErrExists },
+			ApplicationsFn: func(string) ([]member.Application, error) {
+				return []member.Application{member.ApplicationOf(other, other.Application)}, nil
+			},
+			ReapplyFn: func(m member.Member, prev time.Time, a member.Application, e outbox.Email, _ *consent.Record) error {
+				got, app, mail = m, a, e
+				return nil
+			},
 		}}
 		if err := s.Signup(context.Background(), valid(), i18n.EN, consent.Origin{}); err != nil {
 			t.Fatal(err)
+		}
+		// Within the resend pace, yet a new application: its own link goes at once.
+		if app.FirstName != "Ana" || app.Branch != "montreal" || app.ID == other.Application || got.Application != app.ID ||
+			got.FirstName != "Ana" || got.Notices != 2 || got.ID != "mem_1" || len(mail.Links) != 1 || mail.Links[0].Ref != app.ID {
+			t.Fatalf("reapplied %+v %+v %+v", got, app, mail)
 		}
 	})
 	t.Run("renotified meanwhile by another request: the same answer", func(t *testing.T) {
@@ -120,16 +159,20 @@ func TestSignup(t *testing.T) {
 
 func TestConfirmRaces(t *testing.T) {
 	raw, tok := token.Mint(token.Confirm, "ana@example.org", "fr", now, token.ConfirmTTL)
+	tok.Ref = "app_1"
 	pending := member.Member{ID: "mem_1", Email: "ana@example.org", FirstName: "Ana", Branch: "closed-branch", Status: member.StatusPending,
-		Language: "fr", NewsRequested: true, Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}
+		Language: "fr", NewsRequested: true, Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}, Application: "app_1"}
 	for _, tt := range []struct {
 		storeErr error
 		want     string
-	}{{nil, Confirmed}, {member.ErrLinkUsed, LinkUsed}, {member.ErrAlreadyActive, AlreadyActive}} {
+	}{{nil, Confirmed}, {member.ErrLinkUsed, LinkUsed}, {member.ErrAlreadyActive, AlreadyActive}, {member.ErrNotFound, LinkInvalid}} {
 		var c member.Confirmation
 		s := Service{Now: func() time.Time { return now.Add(time.Hour) }, Store: &fakeStore{
-			TokenFn:   func(string) (token.Token, error) { return tok, nil },
-			MemberFn:  func(string) (member.Member, error) { return pending, nil },
+			TokenFn:  func(string) (token.Token, error) { return tok, nil },
+			MemberFn: func(string) (member.Member, error) { return pending, nil },
+			ApplicationFn: func(_, id string) (member.Application, error) {
+				return member.ApplicationOf(pending, id), nil
+			},
 			ConfirmFn: func(got member.Confirmation) error { c = got; return tt.storeErr },
 		}}
 		out, err := s.Confirm(context.Background(), raw, consent.Origin{})
@@ -138,7 +181,8 @@ func TestConfirmRaces(t *testing.T) {
 		}
 		// The member's branch was closed since: routed again, by postal code.
 		m := c.Member
-		if m.Branch != "montreal" || m.Status != member.StatusActive || !m.News || c.TokenHash != tok.Hash || c.Consent == nil ||
+		if m.Branch != "montreal" || m.Status != member.StatusActive || !m.News || c.TokenHash != tok.Hash || c.Application != "app_1" ||
+			m.Application != "" || c.Consent == nil ||
 			c.Consent.Source != "membership_confirmation" || len(c.Emails) != 3 || c.Emails[0].Template != outbox.MemberWelcome ||
 			!c.Emails[0].News || c.Emails[1].To != "mtl@example.org" || c.Emails[2].To != "mtl2@example.org" {
 			t.Fatalf("confirmation %+v", c)

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
@@ -74,11 +76,15 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 		if errors.As(err, &refused) {
 			return errors.New(RefusalMessage(addr, refused.Refusals))
 		}
-		if err != nil {
+		var incomplete *dynamo.IncompleteError
+		if err != nil && !errors.As(err, &incomplete) {
 			return err
 		}
 		fmt.Fprintf(out, "erased: %d items deleted, %d kept without identity (money records); erasure recorded under a keyed hash (key %s)\n",
 			er.Deleted, er.Anonymized, er.KeyID)
+		if incomplete != nil {
+			return errors.New(IncompleteMessage(addr, incomplete))
+		}
 		fmt.Fprintln(out, "Not reachable from here — tell the person:")
 		for _, line := range unreachable(src, held) {
 			fmt.Fprintln(out, "  - "+line)
@@ -114,22 +120,93 @@ func erasureKey(ctx context.Context, src Sources) ([]byte, error) {
 func RefusalMessage(email string, rs []dynamo.Refusal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "erasure refused, nothing was changed: %s still has\n", email)
+	writeRefusals(&b, rs)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// IncompleteMessage says what an erasure left, and what to do.
+func IncompleteMessage(email string, e *dynamo.IncompleteError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "erasure incomplete: what was found of %s is erased, but after %d passes the table still holds these "+
+		"items of theirs (%d), written while the erasure ran:\n", email, e.Passes, len(e.Left.Items))
+	for _, f := range e.Left.Items {
+		fmt.Fprintf(&b, "  - %s %s (%s)\n", dynamo.ItemType(f.Item), keyOf(f.Item), f.Matched)
+	}
+	if len(e.Left.Refusals) > 0 {
+		b.WriteString("Of these, erasing must not change by itself:\n")
+		writeRefusals(&b, e.Left.Refusals)
+	} else {
+		b.WriteString("Run privacy erase again. If it stops here again, something keeps writing the person's data: " +
+			"ask the developers.\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func keyOf(it map[string]types.AttributeValue) string {
+	pk, _ := it["pk"].(*types.AttributeValueMemberS)
+	sk, _ := it["sk"].(*types.AttributeValueMemberS)
+	if pk == nil || sk == nil {
+		return "?"
+	}
+	return pk.Value + " " + sk.Value
+}
+
+// LocalTime is how the staff tool shows a moment: in the local time of the machine it
+// runs on, with the zone.
+func LocalTime(t time.Time) string { return t.In(time.Local).Format("2006-01-02 15:04 MST") }
+
+// inHours says how long d is, rounded up, in hours (or minutes, under one).
+func inHours(d time.Duration) string {
+	switch h := int64((d + time.Hour - 1) / time.Hour); {
+	case d < time.Hour:
+		m := max(int64((d+time.Minute-1)/time.Minute), 1)
+		if m == 1 {
+			return "in 1 minute"
+		}
+		return fmt.Sprintf("in %d minutes", m)
+	case h == 1:
+		return "in 1 hour"
+	default:
+		return fmt.Sprintf("in %d hours", h)
+	}
+}
+
+// writeRefusals lists rs, then what to do about each kind.
+func writeRefusals(b *strings.Builder, rs []dynamo.Refusal) {
 	recurring, organizer, unknown := false, false, false
+	var open *dynamo.Refusal // the open Checkout that closes last
 	for _, r := range rs {
+		if r.OpenCheckout() {
+			what := map[string]string{dynamo.RefuseSubscription: "subscription " + r.Name,
+				dynamo.RefuseMonthlyGift: "monthly gift to " + r.Name, dynamo.RefuseDonation: "gift to " + r.Name}[r.Kind]
+			fmt.Fprintf(b, "  - %s (record %s, status %s), whose Checkout, opened %s, can still be paid: erasing is possible after %s, %s\n",
+				what, r.RecordID, r.Status, LocalTime(r.Opened), LocalTime(r.Until), inHours(r.Wait))
+			if open == nil || r.Until.After(open.Until) {
+				open = &r
+			}
+			continue
+		}
 		switch r.Kind {
 		case dynamo.RefuseSubscription:
 			recurring = true
-			fmt.Fprintf(&b, "  - subscription %s (record %s, Stripe %s, status %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
+			fmt.Fprintf(b, "  - subscription %s (record %s, Stripe %s, status %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
 		case dynamo.RefuseMonthlyGift:
 			recurring = true
-			fmt.Fprintf(&b, "  - monthly gift to %s (record %s, Stripe %s, %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
+			fmt.Fprintf(b, "  - monthly gift to %s (record %s, Stripe %s, %s)\n", r.Name, r.RecordID, orNone(r.StripeID), r.Status)
 		case dynamo.RefuseOrganizer:
 			organizer = true
-			fmt.Fprintf(&b, "  - organizer of branch %s\n", r.Name)
+			fmt.Fprintf(b, "  - organizer of branch %s\n", r.Name)
 		default:
 			unknown = true
-			fmt.Fprintf(&b, "  - an item of kind %q (%s) that erasing does not know how to erase\n", r.Name, r.RecordID)
+			fmt.Fprintf(b, "  - an item of kind %q (%s) that erasing does not know how to erase\n", r.Name, r.RecordID)
 		}
+	}
+	if open != nil {
+		fmt.Fprintf(b, "A Checkout still open can be paid at any moment, and what it starts (a gift, a subscription that charges "+
+			"every period) would then have no address, no link to the person, and nothing staff or the customer portal could "+
+			"find or cancel. Stripe ends a Checkout 24 hours after it opens: run privacy erase again after %s (staff's local "+
+			"time), %s. If the person pays meanwhile, a subscription or monthly gift it starts must then be cancelled at Stripe "+
+			"first.\n", LocalTime(open.Until), inHours(open.Wait))
 	}
 	if recurring {
 		b.WriteString("Cancel each subscription and monthly gift at Stripe first: in Stripe's dashboard (the customer, " +
@@ -147,7 +224,6 @@ func RefusalMessage(email string, rs []dynamo.Refusal) string {
 	if unknown {
 		b.WriteString("Ask the developers: this version of the tool does not know that kind of item.\n")
 	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 func orNone(s string) string {
@@ -216,10 +292,13 @@ func writeHeld(out io.Writer, held dynamo.Held, notReachable []string) error {
 	refusals := make([]refusal, 0, len(held.Refusals))
 	for _, r := range held.Refusals {
 		todo := "ask the developers: erasing does not know this kind of item"
-		switch r.Kind {
-		case dynamo.RefuseSubscription, dynamo.RefuseMonthlyGift:
+		switch {
+		case r.OpenCheckout():
+			todo = fmt.Sprintf("wait: its Checkout can be paid until %s (erasable_after, UTC; %s staff's local time, %s); erase after that",
+				r.Until.Format(time.RFC3339), LocalTime(r.Until), inHours(r.Wait))
+		case r.Kind == dynamo.RefuseSubscription, r.Kind == dynamo.RefuseMonthlyGift:
 			todo = "cancel it at Stripe (dashboard, or the person in the customer portal), then erase"
-		case dynamo.RefuseOrganizer:
+		case r.Kind == dynamo.RefuseOrganizer:
 			todo = "change the branch's organizers in the branches file and import it, then erase"
 		}
 		refusals = append(refusals, refusal{Refusal: r, WhatToDo: todo})

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/donation"
@@ -185,5 +187,98 @@ func TestPrivacyEraseSaysWhatItCannotReach(t *testing.T) {
 	}
 	if s, _ := store.Subscription(ctx, sub.ID); !s.Erased || s.Shipping != nil || s.FirstName != "" {
 		t.Fatalf("the record keeps its identity: %+v", s)
+	}
+}
+
+// TestPrivacyEraseWaitsForOpenCheckout: while a subscription's Checkout can still be
+// paid, erasing refuses, naming it and saying when erasing will be possible (in staff's
+// local time, and in how many hours, by the store's clock), and find says to wait; a day
+// and an hour after it opened, the erasure goes through.
+func TestPrivacyEraseWaitsForOpenCheckout(t *testing.T) {
+	store, _ := onTable(t)
+	ctx := context.Background()
+	created := time.Date(2026, 12, 3, 9, 30, 0, 0, time.UTC)
+	sub := subscription.Subscription{ID: "subs_open", Plan: "solidarity-monthly", Kind: plan.KindSubscription, Email: "ines@example.org",
+		FirstName: "Inès", LastName: "Gagnon", Language: "fr", Status: subscription.StatusPending, CreatedAt: created}
+	if err := store.CreateSubscription(ctx, sub, nil); err != nil {
+		t.Fatal(err)
+	}
+	run := func(now time.Time, args ...string) (string, error) {
+		at := *store
+		at.Now = func() time.Time { return now }
+		var out bytes.Buffer
+		err := Run(ctx, &at, withKey(Sources{}), args, &out)
+		return out.String(), err
+	}
+	until := created.Add(24*time.Hour + 15*time.Minute)
+	_, err := run(created.Add(2*time.Hour), "privacy", "erase", "-email", "ines@example.org", "-confirm")
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	for _, want := range []string{"erasure refused, nothing was changed",
+		"subscription solidarity-monthly (record subs_open, status pending), whose Checkout, opened " + LocalTime(created) + ", can still be paid",
+		"erasing is possible after " + LocalTime(until) + ", in 23 hours",
+		"run privacy erase again after " + LocalTime(until) + " (staff's local time), in 23 hours",
+		"Stripe ends a Checkout 24 hours after it opens"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal does not say %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "Cancel each") {
+		t.Errorf("the refusal asks to cancel a subscription that does not exist yet:\n%s", msg)
+	}
+	if s, err := store.Subscription(ctx, sub.ID); err != nil || s.FirstName != "Inès" || s.IsErased() {
+		t.Fatalf("a refused erasure changed the record: %+v %v", s, err)
+	}
+	out, err := run(until.Add(-30*time.Minute), "privacy", "find", "-email", "ines@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found struct {
+		Refused []map[string]any `json:"erase_refused_until"`
+	}
+	if err := json.Unmarshal([]byte(out), &found); err != nil || len(found.Refused) != 1 {
+		t.Fatalf("find: %v\n%s", err, out)
+	}
+	if r := found.Refused[0]; r["erasable_after"] != until.Format(time.RFC3339) || r["checkout_opened_at"] != created.Format(time.RFC3339) ||
+		!strings.HasPrefix(r["what_to_do"].(string), "wait") || !strings.Contains(r["what_to_do"].(string), "in 30 minutes") {
+		t.Fatalf("refusal %v", r)
+	}
+
+	if out, err := run(created.Add(25*time.Hour), "privacy", "erase", "-email", "ines@example.org", "-confirm"); err != nil || !strings.Contains(out, "erased:") {
+		t.Fatalf("erase once the Checkout closed: %v\n%s", err, out)
+	}
+	if s, err := store.Subscription(ctx, sub.ID); err != nil || !s.IsErased() || s.FirstName != "" {
+		t.Fatalf("the record after the erasure: %+v %v", s, err)
+	}
+}
+
+func TestInHours(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "in 1 minute"}, {30 * time.Second, "in 1 minute"}, {90 * time.Second, "in 2 minutes"}, {59 * time.Minute, "in 59 minutes"},
+		{time.Hour, "in 1 hour"}, {time.Hour + time.Second, "in 2 hours"}, {22*time.Hour + 15*time.Minute, "in 23 hours"},
+	} {
+		if got := inHours(tt.d); got != tt.want {
+			t.Errorf("inHours(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+// TestIncompleteMessage: an erasure that left something says what, and what to do.
+func TestIncompleteMessage(t *testing.T) {
+	item := func(pk, sk, typ string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk},
+			"type": &types.AttributeValueMemberS{Value: typ}}
+	}
+	msg := IncompleteMessage("ines@example.org", &dynamo.IncompleteError{Passes: 3, Left: dynamo.Held{Items: []dynamo.Found{
+		{Item: item("EMAIL#x", "META", "email"), Matched: "email", Action: dynamo.ActionDelete}}}})
+	for _, want := range []string{"erasure incomplete", "after 3 passes", "items of theirs (1)", "email EMAIL#x META (email)", "Run privacy erase again", "ask the developers"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q not in:\n%s", want, msg)
+		}
 	}
 }

@@ -23,8 +23,8 @@ import (
 // Request is the body of POST /subscriptions (docs/api.md).
 type Request struct {
 	Plan           string `json:"plan" validate:"required,max=60"`
-	FirstName      string `json:"first_name" validate:"required,max=100,singleline"`
-	LastName       string `json:"last_name" validate:"required,max=100,singleline"`
+	FirstName      string `json:"first_name" validate:"required,max=100,singleline,personname"`
+	LastName       string `json:"last_name" validate:"required,max=100,singleline,personname"`
 	Email          string `json:"email" validate:"required,max=254,email"`
 	Language       string `json:"language" validate:"omitempty,oneof=en fr"`
 	ConsentUpdates bool   `json:"consent_updates"`

@@ -53,6 +53,7 @@ func FuzzSubscribeRequest(f *testing.F) {
 	f.Add("application/json", `{"plan":"SOLIDARITY-ANNUAL","first_name":"A","last_name":"B","email":"a@b.ca","language":"FR"}`)
 	f.Add("application/x-www-form-urlencoded", "plan=dues-monthly&first_name=A&last_name=B&email=a%40b.ca&consent_updates=on")
 	f.Add("application/json", `{"plan":null,"email":["x"]}`)
+	f.Add("application/json", `{"plan":"solidarity-annual","first_name":"Visit https://evil.example/login","last_name":"O’Brien","email":"a@b.ca"}`)
 	plans := plan.Default()
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/subscriptions", strings.NewReader(body))
@@ -66,6 +67,9 @@ func FuzzSubscribeRequest(f *testing.F) {
 		}
 		if _, ok := plans[req.Plan]; !ok || req.FirstName == "" || req.Email == "" || strings.ContainsAny(req.LastName, "\r\n") {
 			t.Fatalf("accepted %+v", req)
+		}
+		if !request.PersonName(req.FirstName) || !request.PersonName(req.LastName) || strings.ContainsAny(req.FirstName+req.LastName, "/:@<") {
+			t.Fatalf("accepted the names %q %q", req.FirstName, req.LastName)
 		}
 	})
 }

@@ -16,19 +16,24 @@ const (
 	Confirm     = "member_confirm"
 	Unsubscribe = "unsubscribe"
 	Portal      = "portal" // a customer-portal session for a Stripe customer
+	// NewsConfirm confirms, after an opt-out, that the person wants news again (a
+	// form asked for it, and a form proves nothing about the address).
+	NewsConfirm = "news_confirm"
 )
 
 // Lifetimes of the links.
 const (
 	ConfirmTTL     = 7 * 24 * time.Hour
 	UnsubscribeTTL = 400 * 24 * time.Hour // a news email may be opened long after it was sent
+	NewsConfirmTTL = 7 * 24 * time.Hour
 )
 
 // Token is the stored side of a link: never the secret itself.
 type Token struct {
 	Hash      string     `dynamodbav:"token_hash"`
 	Purpose   string     `dynamodbav:"purpose"`
-	Subject   string     `dynamodbav:"subject"` // the canonical email address it acts for
+	Subject   string     `dynamodbav:"subject"`       // the canonical email address it acts for
+	Ref       string     `dynamodbav:"ref,omitempty"` // the subject's record it acts on, if any (outbox.Link.Ref)
 	Language  string     `dynamodbav:"language"`
 	CreatedAt time.Time  `dynamodbav:"created_at"`
 	ExpiresAt int64      `dynamodbav:"expires_at"` // epoch seconds, also the table's TTL

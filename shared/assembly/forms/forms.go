@@ -1,9 +1,11 @@
-// Package forms builds what the public form functions share: a form endpoint's guard,
-// its rate limits then Turnstile when configured.
+// Package forms builds what the public form functions share: a form endpoint's guard
+// (its rate limits, keyed by the stack's hashing key, and Turnstile when configured) and
+// the sites in front of it (with the CDN's secret, when a viewer-address header is named).
 package forms
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,6 +14,7 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/guard"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/request"
 )
 
@@ -20,12 +23,23 @@ import (
 var emailsUnproven = map[string]bool{"members": true, "portal": true}
 
 // Guard is the guard of endpoint ("donations", "members", "subscriptions", "portal"): its
-// rate limits counted through db, then Turnstile when a secret is configured.
+// rate limits counted through db under the hashing key (HASH_KEY, or HASH_KEY_PARAM's
+// SecureString; needed whenever a limit is on), and Turnstile when a secret is configured.
 func Guard(ctx context.Context, e assembly.Env, db *dynamodb.Client, endpoint string) (request.Guard, error) {
 	c := e.Config
 	perIP, perEmail, window := c.RateLimits()
 	s := guard.Settings{PerIP: perIP, PerEmail: perEmail, Window: window, TurnstileURL: c.TurnstileVerifyURL,
 		Hostnames: Hostnames(c), FailClosed: emailsUnproven[endpoint], Now: e.Clock()}
+	if perIP > 0 || perEmail > 0 {
+		key, err := secret.Value(ctx, e, "HASH_KEY", c.HashKey, c.HashKeyParam)
+		if err != nil {
+			return nil, err
+		}
+		if len(key) < guard.MinHashKey {
+			return nil, fmt.Errorf("the hashing key (HASH_KEY or HASH_KEY_PARAM) must be at least %d bytes", guard.MinHashKey)
+		}
+		s.HashKey = []byte(key)
+	}
 	if c.TurnstileSecret != "" || c.TurnstileSecretParam != "" {
 		ts, err := secret.Value(ctx, e, "TURNSTILE_SECRET", c.TurnstileSecret, c.TurnstileSecretParam)
 		if err != nil {
@@ -46,4 +60,25 @@ func Hostnames(c config.Config) []string {
 		}
 	}
 	return out
+}
+
+// Sites are the sites in front of a form function (assembly.Env.Sites), with the CDN's
+// secret when CLIENT_IP_HEADER is set: CLIENT_IP_SECRET, else the SecureString that
+// CLIENT_IP_SECRET_PARAM names, read once here. The viewer-address header is believed
+// only on requests that carry that secret in X-Origin-Verify.
+func Sites(ctx context.Context, e assembly.Env) (httpapi.Sites, error) {
+	s := e.Sites()
+	c := e.Config
+	if c.ClientIPHeader == "" {
+		return s, nil
+	}
+	v, err := secret.Value(ctx, e, "CLIENT_IP_SECRET", c.ClientIPSecret, c.ClientIPSecretParam)
+	if err != nil {
+		return s, err
+	}
+	if len(v) < config.MinClientIPSecret {
+		return s, fmt.Errorf("the CDN's secret (CLIENT_IP_SECRET or CLIENT_IP_SECRET_PARAM) must be at least %d characters", config.MinClientIPSecret)
+	}
+	s.ClientIPSecret = v
+	return s, nil
 }

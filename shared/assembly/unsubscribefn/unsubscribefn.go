@@ -11,5 +11,6 @@ import (
 
 // New is the unsubscribe function's handler.
 func New(_ context.Context, e assembly.Env) (consent.Unsubscribe, error) {
-	return consent.Unsubscribe{Store: e.Store(e.DB()), Now: e.Clock()}, nil
+	store := e.Store(e.DB())
+	return consent.Unsubscribe{Store: store, Now: e.Clock(), Again: store}, nil
 }

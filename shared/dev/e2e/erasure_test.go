@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -290,5 +291,132 @@ func TestPendingAndSentExpire(t *testing.T) {
 			t.Fatalf("%d sent emails, %d with their expiry", sentItems, withTTL)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// tableAt is every item of the table, by key.
+func (s *stack) tableAt() map[string]export.Item {
+	s.t.Helper()
+	out := map[string]export.Item{}
+	if err := export.ScanTable(context.Background(), s.env.DB(), s.table, 2, func(it export.Item) error {
+		out[it["pk"].(*types.AttributeValueMemberS).Value+" "+it["sk"].(*types.AttributeValueMemberS).Value] = it
+		return nil
+	}); err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+// storeAt is the stack's store with its clock at now, as staff would run the tool then.
+func (s *stack) storeAt(now time.Time) *dynamo.Store {
+	st := *s.sys.Store
+	st.Now = func() time.Time { return now }
+	return &st
+}
+
+// TestErasedOnlyOnceCheckoutsClose: a person who just opened the Checkout of a
+// subscription, of a monthly gift and of a one-time gift cannot be erased while any could
+// still be paid (what it started would charge them with nothing here to find it by): the
+// refusal names each, says when erasing will be possible, and changes nothing. Once the
+// store's clock is 25 hours on, the erasure goes through and leaves no trace.
+func TestErasedOnlyOnceCheckoutsClose(t *testing.T) {
+	s := newStack(t, false)
+	ctx := context.Background()
+	const email = "open-checkout@example.org"
+	sub := s.subscribe(email, "solidarity-annual", "en")
+	monthly := s.donate(map[string]any{"frequency": "monthly", "amount_cents": 1000, "language": "en", "email": email,
+		"first_name": "Nora", "last_name": "Kasongo"})
+	once := s.donate(map[string]any{"email": email, "first_name": "Nora", "last_name": "Kasongo", "language": "en"})
+	latest := once.CreatedAt
+	for _, c := range []time.Time{sub.CreatedAt, monthly.CreatedAt} {
+		if c.After(latest) {
+			latest = c
+		}
+	}
+	before := s.tableAt()
+
+	var out bytes.Buffer
+	err := staff.Run(ctx, s.storeAt(latest.Add(2*time.Hour)), erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email, "-confirm"}, &out)
+	if err == nil {
+		t.Fatal("erased while Checkouts could still be paid")
+	}
+	until := func(created time.Time) string { return staff.LocalTime(created.Add(24*time.Hour + 15*time.Minute)) }
+	for _, want := range []string{"erasure refused, nothing was changed",
+		"subscription solidarity-annual (record " + sub.ID + ", status pending), whose Checkout, opened " + staff.LocalTime(sub.CreatedAt),
+		"erasing is possible after " + until(sub.CreatedAt) + ", in 23 hours",
+		"monthly gift to " + monthly.Campaign + " (record " + monthly.ID + ", status pending)",
+		"erasing is possible after " + until(monthly.CreatedAt) + ", in 23 hours",
+		"gift to " + once.Campaign + " (record " + once.ID + ", status pending)",
+		"erasing is possible after " + until(once.CreatedAt) + ", in 23 hours",
+		"run privacy erase again after " + until(latest) + " (staff's local time)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal does not say %q:\n%v", want, err)
+		}
+	}
+	if after := s.tableAt(); !reflect.DeepEqual(after, before) {
+		t.Fatalf("a refused erasure changed the table: %d items, was %d", len(after), len(before))
+	}
+
+	out.Reset()
+	if err := staff.Run(ctx, s.storeAt(latest.Add(25*time.Hour)), erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err != nil {
+		t.Fatalf("erase once the Checkouts closed: %v", err)
+	}
+	if !strings.Contains(out.String(), "3 kept without identity") {
+		t.Errorf("the erasure says:\n%s", out.String())
+	}
+	if left := s.fullScanTraces(email, "Nora", "Kasongo"); len(left) > 0 {
+		t.Fatalf("traces in the table: %v", left)
+	}
+	out.Reset()
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-email", email}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var found struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &found); err != nil || found.Items == nil || len(found.Items) != 0 {
+		t.Fatalf("find after the erasure (%v):\n%s", err, out.String())
+	}
+}
+
+// TestErasedUnsubscribeLinkCannotResubscribe: the unsubscribe link of an erased person,
+// and the way back on the page that followed it, no longer work: the erasure deleted
+// their tokens with the rest, so no one holding the link can give consent in their name.
+func TestErasedUnsubscribeLinkCannotResubscribe(t *testing.T) {
+	s := newStack(t, true)
+	ctx := context.Background()
+	const email = "undo-erased@example.org"
+	s.join(joiner(email, nil))
+	s.pressConfirm(link(t, s.waitEmails(email, 1)[0], "/members/confirm"))
+	unsub := link(t, s.waitEmails(email, 2)[1], "/unsubscribe")
+	done := s.pressOn(unsub, s.open(http.MethodGet, unsub))
+	if done.status != http.StatusOK {
+		t.Fatalf("unsubscribe: %d %s", done.status, done.body)
+	}
+	if back := s.pressOn(s.url+"/unsubscribe", done); back.status != http.StatusOK { // the way back works, before
+		t.Fatalf("the way back: %d %s", back.status, back.body)
+	}
+
+	var out bytes.Buffer
+	if err := staff.Run(ctx, s.sys.Store, erasureKey(staff.Sources{}), []string{"privacy", "erase", "-email", email, "-confirm"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if back := s.pressOn(s.url+"/unsubscribe", done); back.status != http.StatusNotFound {
+		t.Fatalf("the way back after the erasure: %d %s", back.status, back.body)
+	}
+	if res := s.open(http.MethodGet, unsub); res.status != http.StatusNotFound || strings.Contains(string(res.body), "<form") {
+		t.Fatalf("the link after the erasure: %d %s", res.status, res.body)
+	}
+	if res := s.oneClick(unsub); res.status != http.StatusNotFound {
+		t.Fatalf("one-click after the erasure: %d %s", res.status, res.body)
+	}
+	if recs := s.consentRecords(email); len(recs) != 0 {
+		t.Fatalf("consent records after the erasure: %+v", recs)
+	}
+	if st, ok := s.newsState(email); ok {
+		t.Fatalf("a news state after the erasure: %+v", st)
+	}
+	if left := s.fullScanTraces(email, "Éloïse", "Bergeron"); len(left) > 0 {
+		t.Fatalf("traces in the table: %v", left)
 	}
 }

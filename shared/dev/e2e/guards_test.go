@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,7 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/guard"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -95,14 +101,14 @@ func TestCorrectingAFormIsNotLockedOut(t *testing.T) {
 }
 
 // TestConfirmationEmailHoldsNoTypedText: a stranger's words typed into the signup form
-// (a name with a link in it) never reach the confirmation email that goes to the address
+// (a name, a message with a link; a link in a name is refused) never reach the confirmation email that goes to the address
 // nobody has proven: not its subject, not its body, not the queued email.
 func TestConfirmationEmailHoldsNoTypedText(t *testing.T) {
 	s := newStack(t, true)
 	typed := []string{"Zéphyrin", "Quillfeather", "phish.example"}
 	for _, lang := range []string{"en", "fr"} {
 		to := "unproven-" + lang + "@example.org"
-		s.join(joiner(to, map[string]any{"language": lang, "first_name": "Zéphyrin https://phish.example/login",
+		s.join(joiner(to, map[string]any{"language": lang, "first_name": "Zéphyrin",
 			"last_name": "Quillfeather", "message": "Verify at https://phish.example"}))
 		mail := s.waitEmails(to, 1)[0]
 		for _, word := range typed {
@@ -211,8 +217,9 @@ func (v *siteverify) set(hostname string) int {
 // TestTurnstileFailsClosedWhereItEmails: with Turnstile configured, the forms that email
 // an unproven address (members, portal) refuse when siteverify cannot be reached, with a
 // localized "try again" on the widget's field, and store nothing; donations and
-// subscriptions go on (Stripe Checkout has its own defences). A good token solved on a
-// site that is not ours is refused everywhere, and a form refused by validation never
+// subscriptions go on (Stripe Checkout has its own defences). A 4xx from siteverify is a
+// refusal, not an outage: refused everywhere. A good token solved on a site that is not
+// ours is refused everywhere, and a form refused by validation never
 // asks siteverify, so the person's single-use token is not spent.
 func TestTurnstileFailsClosedWhereItEmails(t *testing.T) {
 	t.Run("siteverify unreachable", func(t *testing.T) {
@@ -245,6 +252,27 @@ func TestTurnstileFailsClosedWhereItEmails(t *testing.T) {
 		}
 		gift["cf-turnstile-response"] = ""
 		expectError(t, s.postJSON("/donations", gift, nil), http.StatusBadRequest, "validation_failed", i18n.EN, guard.TurnstileField, "a person sent this form")
+	})
+
+	t.Run("siteverify refusing the request (a 4xx) refuses everywhere", func(t *testing.T) {
+		refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"success":true,"hostname":"127.0.0.1"}`) // a 4xx's body is not believed
+		}))
+		t.Cleanup(refusing.Close)
+		s := newStack(t, false, set("TURNSTILE_SECRET", "turnstile-test-secret", "TURNSTILE_VERIFY_URL", refusing.URL))
+		want := i18n.Text(i18n.EN, i18n.M("field.turnstile"))
+		gift := validDonation()
+		gift["cf-turnstile-response"] = "XXXX.DUMMY.TOKEN.XXXX"
+		expectError(t, s.postJSON("/donations", gift, nil), http.StatusBadRequest, "validation_failed", i18n.EN, guard.TurnstileField, want)
+		sub := map[string]any{"plan": "solidarity-annual", "first_name": "Ana", "last_name": "Lima", "email": "refused@example.org",
+			"cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX"}
+		expectError(t, s.postJSON("/subscriptions", sub, nil), http.StatusBadRequest, "validation_failed", i18n.EN, guard.TurnstileField, want)
+		member := joiner("refused@example.org", map[string]any{"language": "en", "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX"})
+		expectError(t, s.postJSON("/members", member, nil), http.StatusBadRequest, "validation_failed", i18n.EN, guard.TurnstileField, want)
+		if n := len(s.items("donation")) + len(s.items("subscription")) + len(s.items("member")) + len(s.items("member_application")); n != 0 {
+			t.Fatalf("%d records stored while siteverify refused", n)
+		}
 	})
 
 	t.Run("a foreign hostname, and a validation error spends no token", func(t *testing.T) {
@@ -286,29 +314,114 @@ func TestTurnstileFailsClosedWhereItEmails(t *testing.T) {
 	})
 }
 
-// TestBehindACDN: with CLIENT_IP_HEADER naming CloudFront's viewer header, each visitor
-// behind the CDN is counted apart (an IPv6 one by its /64), rather than all of them as
-// the CDN's one address.
+// TestBehindACDN: with CLIENT_IP_HEADER naming CloudFront's viewer header and the CDN's
+// secret configured (CLIENT_IP_SECRET, or the SecureString CLIENT_IP_SECRET_PARAM names),
+// each visitor behind the CDN is counted apart (an IPv6 one by its /64), rather than all
+// of them as the CDN's one address; a request straight to API Gateway, whose viewer
+// header anyone can write, is believed only with the CDN's X-Origin-Verify secret, and
+// without it counts as its own source address. The header without a secret does not
+// start.
 func TestBehindACDN(t *testing.T) {
-	s := newStack(t, false, set("CLIENT_IP_HEADER", "CloudFront-Viewer-Address", "RATE_LIMIT_PER_IP", "2", "RATE_LIMIT_PER_EMAIL", "0"))
-	from := func(viewer string) int {
-		return s.postJSON("/portal", map[string]any{"email": "cdn@example.org"}, map[string]string{"CloudFront-Viewer-Address": viewer}).status
-	}
-	for _, tt := range []struct {
-		viewer string
-		want   int
-	}{
-		{"198.51.100.1:40000", http.StatusAccepted},
-		{"198.51.100.1:40001", http.StatusAccepted},
-		{"198.51.100.1:40002", http.StatusTooManyRequests}, // the same visitor, a third time
-		{"198.51.100.2:40000", http.StatusAccepted},        // another visitor
-		{"2001:db8:1:2::1:443", http.StatusAccepted},
-		{"2001:db8:1:2:aaaa::9:443", http.StatusAccepted},
-		{"2001:db8:1:2:ffff::1:443", http.StatusTooManyRequests}, // the same /64
-		{"2001:db8:1:3::1:443", http.StatusAccepted},             // the next /64
-	} {
-		if got := from(tt.viewer); got != tt.want {
-			t.Fatalf("from %s: %d, want %d", tt.viewer, got, tt.want)
+	const secret = "cdn-origin-verify-secret-for-tests"
+	behind := func(t *testing.T, s *stack) {
+		from := func(viewer, proof string) int {
+			h := map[string]string{"CloudFront-Viewer-Address": viewer}
+			if proof != "" {
+				h["X-Origin-Verify"] = proof
+			}
+			return s.postJSON("/portal", map[string]any{"email": "cdn@example.org"}, h).status
+		}
+		for _, tt := range []struct {
+			viewer string
+			want   int
+		}{
+			{"198.51.100.1:40000", http.StatusAccepted},
+			{"198.51.100.1:40001", http.StatusAccepted},
+			{"198.51.100.1:40002", http.StatusTooManyRequests}, // the same visitor, a third time
+			{"198.51.100.2:40000", http.StatusAccepted},        // another visitor
+			{"2001:db8:1:2::1:443", http.StatusAccepted},
+			{"2001:db8:1:2:aaaa::9:443", http.StatusAccepted},
+			{"2001:db8:1:2:ffff::1:443", http.StatusTooManyRequests}, // the same /64
+			{"2001:db8:1:3::1:443", http.StatusAccepted},             // the next /64
+		} {
+			if got := from(tt.viewer, secret); got != tt.want {
+				t.Fatalf("from %s through the CDN: %d, want %d", tt.viewer, got, tt.want)
+			}
+		}
+		// Straight to API Gateway, forging a fresh viewer each time: without the CDN's
+		// secret, or with a wrong one, each post counts as the sender's own address (here
+		// the test's), so the third is refused.
+		for i, proof := range []string{"", "a-guess", secret + "-not"} {
+			want := http.StatusAccepted
+			if i == 2 {
+				want = http.StatusTooManyRequests
+			}
+			if got := from(fmt.Sprintf("203.0.113.%d:443", i+1), proof); got != want {
+				t.Fatalf("forged viewer %d (proof %q): %d, want %d", i+1, proof, got, want)
+			}
 		}
 	}
+	limits := []string{"CLIENT_IP_HEADER", "CloudFront-Viewer-Address", "RATE_LIMIT_PER_IP", "2", "RATE_LIMIT_PER_EMAIL", "0"}
+	t.Run("CLIENT_IP_SECRET", func(t *testing.T) {
+		behind(t, newStack(t, false, set(append(limits, "CLIENT_IP_SECRET", secret)...)))
+	})
+	t.Run("CLIENT_IP_SECRET_PARAM", func(t *testing.T) {
+		env := emulator.Get(t)
+		name := "/" + emulator.TableName(t) + "/cdn-secret"
+		_, err := ssm.NewFromConfig(env.AWS).PutParameter(context.Background(), &ssm.PutParameterInput{
+			Name: aws.String(name), Value: aws.String(secret), Type: ssmtypes.ParameterTypeSecureString})
+		if err != nil {
+			t.Fatal(err)
+		}
+		behind(t, newStack(t, false, set(append(limits, "CLIENT_IP_SECRET_PARAM", name)...)))
+	})
+	t.Run("CLIENT_IP_HEADER without its secret does not start", func(t *testing.T) {
+		vars := testVars(emulator.TableName(t))
+		vars["CLIENT_IP_HEADER"] = "CloudFront-Viewer-Address"
+		if _, err := localdev.Settings(vars.Get, "http://127.0.0.1:1", emulator.Get(t).Stripe.URL); err == nil ||
+			!strings.Contains(err.Error(), "CLIENT_IP_SECRET") {
+			t.Fatalf("settings with CLIENT_IP_HEADER and no secret: %v", err)
+		}
+	})
+}
+
+// TestTurnstileRefusalsLockNoOneOut: a bot posting a named person's address (in several
+// spellings) with junk Turnstile tokens is refused each time, and costs that address
+// nothing: no counter is written for it, and the person, with a solved widget, then
+// joins and asks for the portal link as often as the per-address limit allows.
+func TestTurnstileRefusalsLockNoOneOut(t *testing.T) {
+	const key = "turnstile-lockout-test-hashing-key-0123"
+	v := &siteverify{hostname: "127.0.0.1"}
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	s := newStack(t, false, set("TURNSTILE_SECRET", "turnstile-test-secret", "TURNSTILE_VERIFY_URL", srv.URL, "HASH_KEY", key,
+		"RATE_LIMIT_PER_IP", "100", "RATE_LIMIT_PER_EMAIL", "3", "RATE_LIMIT_WINDOW_MINUTES", "60"))
+	victim := "named-person@example.org"
+	for i, addr := range []string{victim, victim, "Named-Person@Example.org", "named-person+1@example.org", victim, victim, victim, victim} {
+		junk := fmt.Sprintf("junk-token-%d", i)
+		expectError(t, s.postJSON("/members", joiner(addr, map[string]any{"cf-turnstile-response": junk}), nil),
+			http.StatusBadRequest, "validation_failed", i18n.FR, guard.TurnstileField, "une personne a envoyé")
+		expectError(t, s.postJSON("/portal", map[string]any{"email": addr, "language": "en", "cf-turnstile-response": junk}, nil),
+			http.StatusBadRequest, "validation_failed", i18n.EN, guard.TurnstileField, "a person sent this form")
+	}
+	for _, endpoint := range []string{"members", "portal"} {
+		counter := "RATE#" + guard.CounterKey([]byte(key), endpoint+"|email|"+victim)
+		for _, item := range s.items("rate_limit") {
+			if pk := unmarshal[map[string]any](t, item)["pk"]; pk == counter {
+				t.Fatalf("the bot's refused posts were counted against the address at %s", endpoint)
+			}
+		}
+	}
+	if n := len(s.items("member")) + len(s.items("member_application")) + len(s.items("email")); n != 0 {
+		t.Fatalf("%d members, applications or emails from refused tokens", n)
+	}
+	good := "XXXX.DUMMY.TOKEN.XXXX"
+	for i := 0; i < 3; i++ {
+		s.join(joiner(victim, map[string]any{"cf-turnstile-response": good}))
+		if res := s.postJSON("/portal", map[string]any{"email": victim, "cf-turnstile-response": good}, nil); res.status != http.StatusAccepted {
+			t.Fatalf("the person's portal request %d: %d %s", i+1, res.status, res.body)
+		}
+	}
+	expectError(t, s.postJSON("/members", joiner(victim, map[string]any{"cf-turnstile-response": good}), nil),
+		http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
 }

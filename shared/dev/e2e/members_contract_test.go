@@ -202,8 +202,10 @@ func TestRouting(t *testing.T) {
 	s.waitEmailsAbout("toronto.outreach@solidarity.example", "kwame@example.org", 1)
 }
 
-// TestSignupTwice: one member per address whatever its case, the same answer each time,
-// and a re-sent link only once the previous one has had time to arrive.
+// TestSignupTwice: one member per address whatever its case, the same answer each time;
+// each post with new details is an application of its own with its own link at once
+// (docs/api.md), a repeated one gets a re-sent link only once the previous one has had
+// time to arrive, and each link confirms its own post's details.
 func TestSignupTwice(t *testing.T) {
 	s := newStack(t, true)
 	first := s.join(joiner("Twice.Member@Example.org", nil))
@@ -214,51 +216,77 @@ func TestSignupTwice(t *testing.T) {
 	if n := len(s.items("member")); n != 1 {
 		t.Fatalf("%d members, want 1", n)
 	}
-	m := s.member("twice.member@example.org")
-	if m.FirstName != "Éloïse" || m.Phone != "+15145550199" {
-		t.Fatalf("the second signup changed the member: %+v", m)
+	if n := len(s.items(dynamo.TypeApplication)); n != 2 {
+		t.Fatalf("%d applications, want one per post with new details", n)
 	}
-	s.waitEmails("twice.member@example.org", 1) // the second came too soon for another email
-
-	// Ten minutes later, asking again re-sends a fresh link.
-	s.age("twice.member@example.org", member.FirstResendAfter)
-	s.join(joiner("twice.member@example.org", nil))
+	// The pending member holds the newest application; each got its own link.
+	if m := s.member("twice.member@example.org"); m.FirstName != "Autre" || m.Phone != "" || m.Status != member.StatusPending {
+		t.Fatalf("pending member %+v", m)
+	}
 	mails := s.waitEmails("twice.member@example.org", 2)
-	if mails[1].Subject != "Confirmez votre adhésion à Solidarity" {
-		t.Fatalf("re-sent %q", mails[1].Subject)
+	eloise, autre := link(t, mails[0], "/members/confirm"), link(t, mails[1], "/members/confirm")
+
+	// The same post again is not new: too soon for another email.
+	s.join(joiner("twice.member@example.org", map[string]any{"first_name": "Autre", "phone": ""}))
+	s.waitEmails("twice.member@example.org", 2)
+
+	// Twenty minutes later (the second email counts: each wait doubles), asking again with
+	// the first details re-sends a fresh link for that application.
+	s.age("twice.member@example.org", 2*member.FirstResendAfter)
+	s.join(joiner("twice.member@example.org", nil))
+	mails = s.waitEmails("twice.member@example.org", 3)
+	if mails[2].Subject != "Confirmez votre adhésion à Solidarity" {
+		t.Fatalf("re-sent %q", mails[2].Subject)
+	}
+	if n := len(s.items(dynamo.TypeApplication)); n != 2 {
+		t.Fatalf("%d applications after a re-send, want 2", n)
 	}
 	if exp := s.memberExpiry("twice.member@example.org"); exp < time.Now().Add(member.PendingRetention-time.Minute).Unix() {
 		t.Fatalf("a re-sent signup expires at %d, want 30 days from now", exp)
 	}
-	old, fresh := link(t, mails[0], "/members/confirm"), link(t, mails[1], "/members/confirm")
-	if old == fresh {
+	fresh := link(t, mails[2], "/members/confirm")
+	if fresh == eloise {
 		t.Fatal("the re-sent link is the same")
 	}
 	// The next re-send waits twice as long.
 	s.age("twice.member@example.org", member.FirstResendAfter)
 	s.join(joiner("twice.member@example.org", nil))
-	s.waitEmails("twice.member@example.org", 2)
+	s.waitEmails("twice.member@example.org", 3)
 
-	// Either link confirms; the other then says so, without a second welcome or notice.
+	// A link confirms its own post's details; the others then say so, without a second
+	// welcome or notice.
 	if res := s.press(fresh); res.status != http.StatusOK {
 		t.Fatalf("fresh link %d", res.status)
 	}
-	if res := s.open(http.MethodGet, old); res.status != http.StatusOK || !strings.Contains(string(res.body), "déjà confirmée") {
-		t.Fatalf("older link %d:\n%s", res.status, res.body)
+	if m := s.member("twice.member@example.org"); m.FirstName != "Éloïse" || m.Phone != "+15145550199" || m.Status != member.StatusActive {
+		t.Fatalf("confirmed %+v", m)
 	}
-	s.waitEmails("twice.member@example.org", 3)
+	for _, old := range []string{eloise, autre} {
+		if res := s.open(http.MethodGet, old); res.status != http.StatusOK || !strings.Contains(string(res.body), "déjà confirmée") {
+			t.Fatalf("older link %d:\n%s", res.status, res.body)
+		}
+	}
+	s.pressConfirm(autre) // its button, had its page been kept open: already a member
+	if m := s.member("twice.member@example.org"); m.FirstName != "Éloïse" {
+		t.Fatalf("the other application's button changed the member: %+v", m)
+	}
+	if n := len(s.items(dynamo.TypeApplication)); n != 0 {
+		t.Fatalf("%d applications left once confirmed", n)
+	}
+	s.waitEmails("twice.member@example.org", 4)
 	s.waitEmailsAbout("montreal@solidarity.example", "twice.member@example.org", 1)
 
-	// An active member who signs up again is told they are a member, at most so often.
-	s.age("twice.member@example.org", 3*member.FirstResendAfter)
-	s.join(joiner("TWICE.member@example.org", nil))
+	// An active member who signs up again is told they are a member, at most so often,
+	// and nothing of theirs changes.
+	s.age("twice.member@example.org", 4*member.FirstResendAfter)
+	s.join(joiner("TWICE.member@example.org", map[string]any{"first_name": "Autre"}))
 	s.join(joiner("twice.member@example.org", nil))
-	already := s.waitEmails("twice.member@example.org", 4)[3]
+	already := s.waitEmails("twice.member@example.org", 5)[4]
 	if already.Subject != "Vous êtes déjà membre de Solidarity" || !strings.Contains(already.Body, "Section de Montréal") {
 		t.Fatalf("already-a-member note %q:\n%s", already.Subject, already.Body)
 	}
-	if n := len(s.items("member")); n != 1 {
-		t.Fatalf("%d members, want 1", n)
+	if n := len(s.items("member")); n != 1 || s.member("twice.member@example.org").FirstName != "Éloïse" || len(s.items(dynamo.TypeApplication)) != 0 {
+		t.Fatalf("%d members, the signup of an active member changed it", n)
 	}
 }
 
@@ -337,7 +365,8 @@ func TestConfirmationLinks(t *testing.T) {
 
 // TestUnsubscribe: the button of the welcome's link, and a mail client's one-click POST,
 // each record the withdrawal once, however often they are used; opening the link again
-// still shows the button.
+// says the person is unsubscribed (with the way back), and its button, pressed again from
+// a page opened before, changes nothing.
 func TestUnsubscribe(t *testing.T) {
 	s := newStack(t, true)
 	for _, tt := range []struct{ email, first, second string }{
@@ -349,14 +378,21 @@ func TestUnsubscribe(t *testing.T) {
 		unsub := link(t, s.waitEmails(tt.email, 2)[1], "/unsubscribe")
 		for i, way := range []string{tt.first, tt.second, tt.first} {
 			var res response
-			if way == "button" {
+			switch {
+			case way == "button" && i == 0:
 				res = s.press(unsub)
-			} else {
+			case way == "button":
+				res = s.postForm("/unsubscribe", url.Values{"token": {unsub[strings.Index(unsub, "token=")+len("token="):]}},
+					map[string]string{"Origin": s.url})
+			default:
 				res = s.oneClick(unsub)
 			}
 			if res.status != http.StatusOK || !strings.Contains(string(res.body), "Vous êtes désabonné") {
 				t.Fatalf("%s %s (%d): %d\n%s", tt.email, way, i+1, res.status, res.body)
 			}
+		}
+		if page := s.open(http.MethodGet, unsub); !strings.Contains(string(page.body), "<h1>Vous êtes désabonné·e</h1>") {
+			t.Fatalf("%s: the link again: %d\n%s", tt.email, page.status, page.body)
 		}
 		if m := s.member(tt.email); m.News || !m.NewsRequested {
 			t.Fatalf("member after unsubscribing %+v", m)

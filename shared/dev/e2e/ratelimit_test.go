@@ -132,3 +132,33 @@ func TestTurnstile(t *testing.T) {
 		t.Fatalf("siteverify asked %d times (%v), want 3: empty tokens are refused without asking", len(checked), checked)
 	}
 }
+
+// TestRateLimitCountsAMailboxOnce: a bot cannot dodge the per-address limit with
+// plus-addressing or Gmail's dots: the spellings of one mailbox share its allowance,
+// while the address stored is the one typed.
+func TestRateLimitCountsAMailboxOnce(t *testing.T) {
+	s := newStack(t, false, set("RATE_LIMIT_PER_IP", "100", "RATE_LIMIT_PER_EMAIL", "2", "RATE_LIMIT_WINDOW_MINUTES", "60"))
+	for _, spellings := range [][]string{
+		{"Victim.Name@gmail.com", "victimname+1@gmail.com", "v.i.c.t.i.m.n.a.m.e+x@googlemail.com"},
+		{"ana+1@example.org", "ana+2@example.org", "ana@example.org"},
+	} {
+		for i, addr := range spellings {
+			res := s.postJSON("/portal", map[string]any{"email": addr, "language": "fr"}, nil)
+			if i < 2 && res.status != http.StatusAccepted {
+				t.Fatalf("%s: %d %s", addr, res.status, res.body)
+			}
+			if i == 2 {
+				expectError(t, res, http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
+			}
+		}
+	}
+	// Dots matter outside Gmail: another mailbox.
+	if res := s.postJSON("/portal", map[string]any{"email": "a.na@example.org"}, nil); res.status != http.StatusAccepted {
+		t.Fatalf("a.na@example.org: %d %s", res.status, res.body)
+	}
+	s.join(joiner("lea+news@example.org", nil))
+	members := s.items("member")
+	if len(members) != 1 || unmarshal[map[string]any](t, members[0])["email"] != "lea+news@example.org" {
+		t.Fatalf("members %v, want the one address as typed", members)
+	}
+}

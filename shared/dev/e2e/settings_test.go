@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -22,19 +24,22 @@ import (
 
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/exportfn"
+	"github.com/solidarity/solidarity/shared/assembly/signupfn"
 	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/faults"
 	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/guard"
 )
 
 // TestSettingsUnderTheLocalServer sets each setting the README lists, by its name, as a
 // Lambda reads it from its environment, and sees its effect on the local server: the
 // functions are built by the same constructors from the same settings. The rate limits
-// and Turnstile are set the same way in ratelimit_test.go; PUBLIC_URL, STRIPE_API_URL
-// and AWS_ENDPOINT_URL are the local server, stripe-mock and moto by design.
+// and Turnstile are set the same way in ratelimit_test.go, CLIENT_IP_HEADER and its
+// secret in guards_test.go (TestBehindACDN); PUBLIC_URL, STRIPE_API_URL and
+// AWS_ENDPOINT_URL are the local server, stripe-mock and moto by design.
 func TestSettingsUnderTheLocalServer(t *testing.T) {
 	t.Run("TABLE_NAME", func(t *testing.T) {
 		s := newStack(t, false) // testVars name a table of the test's own
@@ -45,12 +50,17 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 	})
 
 	t.Run("ALLOWED_ORIGINS", func(t *testing.T) {
-		s := newStack(t, false, set("ALLOWED_ORIGINS", "https://one.example, https://two.example"))
+		// Origins compare without case: a deployer may write a host in capitals.
+		s := newStack(t, false, set("ALLOWED_ORIGINS", "https://one.example, https://Two.Example"))
 		for origin, want := range map[string]string{"https://two.example": "https://two.example", allowed: ""} {
 			res := s.do(http.MethodOptions, "/donations", "", "", map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST"})
 			if got := res.header.Get("Access-Control-Allow-Origin"); got != want {
 				t.Errorf("preflight from %s: allowed %q, want %q", origin, got, want)
 			}
+		}
+		res := s.postJSON("/donations", validDonation(), map[string]string{"Origin": "https://two.example"})
+		if res.status != http.StatusCreated || res.header.Get("Access-Control-Allow-Origin") != "https://two.example" {
+			t.Errorf("a post from https://two.example: %d, allowed %q", res.status, res.header.Get("Access-Control-Allow-Origin"))
 		}
 	})
 
@@ -128,6 +138,48 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 		}
 		if _, err := stripewebhookfn.New(context.Background(), assembly.Env{Config: cfg, AWS: env.AWS}); err == nil {
 			t.Fatal("a webhook secret missing from SSM built a webhook function")
+		}
+	})
+
+	t.Run("HASH_KEY and HASH_KEY_PARAM", func(t *testing.T) {
+		env := emulator.Get(t)
+		name := "/" + emulator.TableName(t) + "/hash-key"
+		const fromSSM = "hashing-key-from-ssm-0123456789abcdefgh"
+		_, err := ssm.NewFromConfig(env.AWS).PutParameter(context.Background(), &ssm.PutParameterInput{
+			Name: aws.String(name), Value: aws.String(fromSSM), Type: ssmtypes.ParameterTypeSecureString})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limits := []string{"RATE_LIMIT_PER_IP", "10", "RATE_LIMIT_PER_EMAIL", "10"}
+		for key, vars := range map[string][]string{
+			"hashing-key-set-by-the-test-0123456789ab": append(limits, "HASH_KEY", "hashing-key-set-by-the-test-0123456789ab"),
+			fromSSM: append(limits, "HASH_KEY_PARAM", name),
+		} {
+			s := newStack(t, false, set(vars...))
+			if res := s.postJSON("/portal", map[string]any{"email": "hash-key@example.org"}, nil); res.status != http.StatusAccepted {
+				t.Fatalf("portal: %d %s", res.status, res.body)
+			}
+			// The counters are the HMACs under the key: the address's and the client's.
+			want := map[string]bool{
+				"RATE#" + guard.CounterKey([]byte(key), "portal|email|hash-key@example.org"): true,
+				"RATE#" + guard.CounterKey([]byte(key), "portal|ip|127.0.0.1"):               true,
+			}
+			got := map[string]bool{}
+			for _, item := range s.items("rate_limit") {
+				got[fmt.Sprint(unmarshal[map[string]any](t, item)["pk"])] = true
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("key %q: counters %v, want %v", key, got, want)
+			}
+		}
+		missing := testVars(emulator.TableName(t))
+		missing["RATE_LIMIT_PER_IP"], missing["HASH_KEY_PARAM"] = "10", name+"-no-such-parameter"
+		cfg, err := localdev.Settings(missing.Get, "http://127.0.0.1:1", env.Stripe.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := signupfn.New(context.Background(), assembly.Env{Config: cfg, AWS: env.AWS}); err == nil {
+			t.Fatal("a hashing key missing from SSM built a signup function")
 		}
 	})
 

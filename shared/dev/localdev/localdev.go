@@ -25,6 +25,7 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/campaignfn"
 	"github.com/solidarity/solidarity/shared/assembly/donatefn"
+	"github.com/solidarity/solidarity/shared/assembly/forms"
 	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
 	"github.com/solidarity/solidarity/shared/assembly/portalfn"
 	"github.com/solidarity/solidarity/shared/assembly/signupfn"
@@ -53,8 +54,8 @@ type Options struct {
 
 // Settings are the functions' settings under `make dev`: each one read from getenv as in
 // AWS, over local defaults (docs/api.md's): the table "solidarity", a test-mode Stripe
-// key and webhook secret, MAIL_FROM appeal@solidarity.example, and the local server's
-// own origins. PUBLIC_URL is always the local server (base) and STRIPE_API_URL always
+// key and webhook secret, a hashing key for the rate limits, MAIL_FROM
+// appeal@solidarity.example, and the local server's own origins. PUBLIC_URL is always the local server (base) and STRIPE_API_URL always
 // stripe-mock, whatever the environment says: links must lead back here.
 func Settings(getenv func(string) string, base, stripeURL string) (config.Config, error) {
 	defaults := map[string]string{
@@ -63,6 +64,7 @@ func Settings(getenv func(string) string, base, stripeURL string) (config.Config
 		"STRIPE_WEBHOOK_SECRET": "whsec_local_dev_secret",
 		"MAIL_FROM":             "appeal@solidarity.example",
 		"ALLOWED_ORIGINS":       base + "," + strings.Replace(base, "127.0.0.1", "localhost", 1),
+		"HASH_KEY":              "local-development-hashing-key-not-a-secret",
 	}
 	return config.LoadFrom(func(name string) string {
 		switch name {
@@ -166,8 +168,12 @@ func New(ctx context.Context, o Options) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
+	sites, err := forms.Sites(ctx, env) // the form functions' sites, with the CDN's secret if any
+	if err != nil {
+		return nil, err
+	}
 	return &System{
-		Handler: env.Sites().Handler(mux),
+		Handler: sites.Handler(mux),
 		Store:   store,
 		Mailer:  mailer,
 		Poller: &Poller{

@@ -1,0 +1,55 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLoadClientIPAndHashKey: CLIENT_IP_HEADER is refused without the CDN's secret (the
+// header would be believed from anyone reaching API Gateway directly), a local secret
+// too short is refused, and the secrets and their SSM parameters are read as given.
+func TestLoadClientIPAndHashKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // "" loads
+		check   func(Config) bool
+	}{
+		{name: "neither header nor secret", env: map[string]string{}},
+		{name: "the header with its SSM parameter",
+			env: map[string]string{"CLIENT_IP_HEADER": " CloudFront-Viewer-Address ", "CLIENT_IP_SECRET_PARAM": "/solidarity/cdn"},
+			check: func(c Config) bool {
+				return c.ClientIPHeader == "CloudFront-Viewer-Address" && c.ClientIPSecretParam == "/solidarity/cdn"
+			}},
+		{name: "the header with a local secret",
+			env:   map[string]string{"CLIENT_IP_HEADER": "True-Client-IP", "CLIENT_IP_SECRET": "0123456789abcdef"},
+			check: func(c Config) bool { return c.ClientIPSecret == "0123456789abcdef" }},
+		{name: "the header without its secret", env: map[string]string{"CLIENT_IP_HEADER": "CloudFront-Viewer-Address"},
+			wantErr: "CLIENT_IP_SECRET_PARAM"},
+		{name: "a blank header is no header", env: map[string]string{"CLIENT_IP_HEADER": "  "}},
+		{name: "a local secret too short", env: map[string]string{"CLIENT_IP_HEADER": "True-Client-IP", "CLIENT_IP_SECRET": "short"},
+			wantErr: "CLIENT_IP_SECRET must be at least 16"},
+		{name: "the hashing key and its parameter",
+			env:   map[string]string{"HASH_KEY": "k", "HASH_KEY_PARAM": "/solidarity/hash-key"},
+			check: func(c Config) bool { return c.HashKey == "k" && c.HashKeyParam == "/solidarity/hash-key" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"TABLE_NAME": "t"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			c, err := LoadFrom(func(k string) string { return env[k] })
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one naming %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case tt.check != nil && !tt.check(c):
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
