@@ -138,10 +138,10 @@ const MinErasureKey = 32
 
 // Find gathers everything the table holds about a person: their own partition
 // (membership and its applications, consent, news state, Stripe customer, portal and news
-// requests), every item that names their address in any attribute (donations, subscriptions, emails to or about
-// them, links, offline gifts, Stripe customer links), their distinct-donor markers, the
-// portal links of their Stripe customers, the offline gifts whose note names them, and
-// the branches they organize. It scans the whole table with strongly consistent reads,
+// requests), every item that names their address in any attribute (donations,
+// subscriptions, emails to or about them, links, offline gifts, Stripe customer links),
+// their distinct-donor markers, the portal links of their Stripe customers, the offline
+// gifts whose note names them, and the branches they organize. It scans the whole table with strongly consistent reads,
 // page by page, so what it finds is what erasing acts on. What erasing must not change
 // by itself (see Refusal) it reports in Held.Refusals, judged by the store's clock.
 func (s *Store) Find(ctx context.Context, q Query) (Held, error) {

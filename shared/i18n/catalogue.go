@@ -113,9 +113,9 @@ var catalogue = map[Lang]map[string]string{
 
 		// The way back is closed: an hour after a withdrawal by the link (consent.UndoWindow).
 		"page.unsubscribed_closed.title": "You are unsubscribed",
-		"page.unsubscribed_closed.body":  "You no longer receive news from Solidarity by email. To receive it again, tick the news box the next time you fill in one of our forms.",
+		"page.unsubscribed_closed.body":  "You no longer receive news from Solidarity by email. To receive it again, tick the news box the next time you fill in one of our forms, then press the button of the link we email you.",
 		"page.resubscribe_closed.title":  "This link can no longer subscribe you again",
-		"page.resubscribe_closed.body":   "The button to subscribe again works only within an hour of unsubscribing with this link. To receive our news again, tick the news box the next time you fill in one of our forms.",
+		"page.resubscribe_closed.body":   "The button to subscribe again works only within an hour of unsubscribing with this link. To receive our news again, tick the news box the next time you fill in one of our forms, then press the button of the link we email you.",
 
 		// The link of the email that asks a person who unsubscribed to confirm they want news again.
 		"page.news_confirm_ask.title":     "Receive our news again?",
@@ -254,9 +254,9 @@ var catalogue = map[Lang]map[string]string{
 
 		// The way back is closed: an hour after a withdrawal by the link (consent.UndoWindow).
 		"page.unsubscribed_closed.title": "Vous êtes désabonné·e",
-		"page.unsubscribed_closed.body":  "Vous ne recevez plus les nouvelles de Solidarity par courriel. Pour les recevoir de nouveau, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires.",
+		"page.unsubscribed_closed.body":  "Vous ne recevez plus les nouvelles de Solidarity par courriel. Pour les recevoir de nouveau, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires, puis appuyez sur le bouton du lien que nous vous enverrons par courriel.",
 		"page.resubscribe_closed.title":  "Ce lien ne peut plus vous réabonner",
-		"page.resubscribe_closed.body":   "Le bouton pour vous réabonner ne fonctionne que dans l’heure qui suit le désabonnement fait avec ce lien. Pour recevoir de nouveau nos nouvelles, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires.",
+		"page.resubscribe_closed.body":   "Le bouton pour vous réabonner ne fonctionne que dans l’heure qui suit le désabonnement fait avec ce lien. Pour recevoir de nouveau nos nouvelles, cochez la case des nouvelles la prochaine fois que vous remplirez l’un de nos formulaires, puis appuyez sur le bouton du lien que nous vous enverrons par courriel.",
 
 		// Le lien du courriel qui demande à une personne désabonnée de confirmer qu’elle veut de nouveau nos nouvelles.
 		"page.news_confirm_ask.title":     "Recevoir de nouveau nos nouvelles\u202f?",

@@ -1,5 +1,6 @@
 // Package unsubscribefn builds the unsubscribe function: GET and POST /unsubscribe, the
-// link and the one-click button of every news email.
+// link and the one-click button of every news email, and GET and POST /news/confirm, the
+// link that lets a person who opted out have news again (package consent owns both).
 package unsubscribefn
 
 import (

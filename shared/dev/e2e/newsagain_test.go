@@ -165,6 +165,25 @@ func TestNewsAgainAfterOptOut(t *testing.T) {
 		}
 	})
 
+	t.Run("the subscription form's news box asks the same way", func(t *testing.T) {
+		const subscriber = "opted-out-reader@example.org"
+		s.optOut(subscriber)
+		was, _ := s.newsState(subscriber)
+		res := s.postJSON("/subscriptions", map[string]any{"plan": "solidarity-monthly", "first_name": "Nora", "last_name": "Kasongo",
+			"email": subscriber, "language": "en", "consent_updates": true}, map[string]string{"Origin": allowed, "Referer": allowed + "/subscribe"})
+		if res.status != http.StatusCreated {
+			t.Fatalf("POST /subscriptions: %d %s", res.status, res.body)
+		}
+		sent := s.waitEmails(subscriber, 1)
+		if sent[0].Subject != "Confirm you want our news again" || strings.Contains(sent[0].Body, "Nora") {
+			t.Errorf("%q\n%s", sent[0].Subject, sent[0].Body)
+		}
+		link(t, sent[0], "/news/confirm")
+		if st, _ := s.newsState(subscriber); st != was {
+			t.Errorf("the form changed the state: %+v", st)
+		}
+	})
+
 	t.Run("privacy find reaches the link's token and the marker", func(t *testing.T) {
 		held, err := s.sys.Store.Find(context.Background(), dynamo.Query{Email: victim})
 		if err != nil {
