@@ -18,7 +18,9 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 # -fuzztime can fail spuriously at its deadline with Go 1.26 (golang/go#75804).
 FUZZTIME ?= 1m
 CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=50000x \
-	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x FT_ADDRKEY=100000x
+	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x FT_ADDRKEY=100000x \
+	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
+	FT_FORMPAGE=20000x FT_NOTE=20000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -57,7 +59,8 @@ unit:
 
 # Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup and
 # subscription requests, the postal-code, phone and email normalizers, the export lines,
-# the rate limits' address keys).
+# the rate limits' address and client keys, Origin/Referer, a link page's token, a CDN's
+# viewer address, the error page's form, names, CSV cells, names in gift notes).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -71,6 +74,14 @@ fuzz:
 	$(GO) test ./shared/contact -run '^$$' -fuzz '^FuzzCanonicalEmail$$' -fuzztime $(or $(FT_EMAIL),$(FUZZTIME))
 	$(GO) test ./shared/export -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(or $(FT_EXPORT),$(FUZZTIME))
 	$(GO) test ./shared/guard -run '^$$' -fuzz '^FuzzAddressKey$$' -fuzztime $(or $(FT_ADDRKEY),$(FUZZTIME))
+	$(GO) test ./shared/guard -run '^$$' -fuzz '^FuzzClientKey$$' -fuzztime $(or $(FT_CLIENTKEY),$(FUZZTIME))
+	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzOriginOf$$' -fuzztime $(or $(FT_ORIGIN),$(FUZZTIME))
+	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzActionToken$$' -fuzztime $(or $(FT_ACTION),$(FUZZTIME))
+	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzParseViewerAddress$$' -fuzztime $(or $(FT_VIEWER),$(FUZZTIME))
+	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzWriteFormError$$' -fuzztime $(or $(FT_FORMPAGE),$(FUZZTIME))
+	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzPersonName$$' -fuzztime $(or $(FT_NAME),$(FUZZTIME))
+	$(GO) test ./shared/report -run '^$$' -fuzz '^FuzzSafeCell$$' -fuzztime $(or $(FT_CSV),$(FUZZTIME))
+	$(GO) test ./shared/dynamo -run '^$$' -fuzz '^FuzzNameInNote$$' -fuzztime $(or $(FT_NOTE),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them
