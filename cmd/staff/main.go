@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
@@ -63,6 +64,16 @@ func run(ctx context.Context, cfg config.Config) error {
 		ErasureKey: func(ctx context.Context) ([]byte, error) {
 			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), os.Getenv("ERASURE_KEY_PARAM"))
 			return []byte(k), err
+		},
+		// privacy erase -expire-checkouts: Stripe's secret key, STRIPE_SECRET_KEY locally,
+		// else the SSM SecureString that STRIPE_SECRET_KEY_PARAM names, read only when a
+		// Checkout is to be expired; STRIPE_API_URL points at stripe-mock locally.
+		Checkouts: func(ctx context.Context) (staff.CheckoutExpirer, error) {
+			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
+			if err != nil {
+				return nil, err
+			}
+			return payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), k, ""), nil
 		},
 	}
 	if days, err := strconv.Atoi(os.Getenv("EXPORT_RETENTION_DAYS")); err == nil && days > 0 {

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
@@ -70,7 +70,7 @@ func (s Service) Open(ctx context.Context, req Request, camp campaign.Campaign, 
 		Frequency:      req.Frequency,
 		FirstName:      req.FirstName,
 		LastName:       req.LastName,
-		Email:          strings.ToLower(req.Email),
+		Email:          contact.CanonicalEmail(req.Email),
 		Language:       string(lang),
 		Anonymous:      req.Anonymous,
 		ConsentUpdates: req.ConsentUpdates,

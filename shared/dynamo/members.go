@@ -40,13 +40,13 @@ const applicationPrefix = "APPLICATION#"
 func applicationSK(id string) string { return applicationPrefix + id }
 
 // applicationPut is an application's item: replaced whole when its link is sent again,
-// and kept PendingRetention after that newest link.
+// and kept PendingRetention after that newest link (or its post, while held back).
 func (s *Store) applicationPut(a member.Application) (types.TransactWriteItem, error) {
 	it, err := item(a, personPK(a.Email), applicationSK(a.ID), TypeApplication)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	it[TTLAttribute] = num(a.SentAt.Add(member.PendingRetention).Unix())
+	it[TTLAttribute] = num(a.Kept().Add(member.PendingRetention).Unix())
 	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: it}}, nil
 }
 
@@ -257,7 +257,8 @@ func (s *Store) Renotify(ctx context.Context, m member.Member, prevSentAt time.T
 // Reapply stores the application a (new, or one whose link is sent again), the pending
 // member m as it becomes (holding a, with one more notice), the email of a's link and
 // the consent record, if any, in one transaction, if the member is still the same
-// pending one and its last notice still prevSentAt; else member.ErrConflict.
+// pending one and its last notice still prevSentAt; else member.ErrConflict. An email
+// with no To is none (an application held back by the pace: stored, nothing sent).
 func (s *Store) Reapply(ctx context.Context, m member.Member, prevSentAt time.Time, a member.Application, e outbox.Email, c *consent.Record) error {
 	put, err := s.memberPut(m)
 	if err != nil {
@@ -274,11 +275,14 @@ func (s *Store) Reapply(ctx context.Context, m member.Member, prevSentAt time.Ti
 	if err != nil {
 		return err
 	}
-	mail, err := s.emailPut(e)
-	if err != nil {
-		return err
+	items := []types.TransactWriteItem{{Put: put}, app}
+	if e.To != "" {
+		mail, err := s.emailPut(e)
+		if err != nil {
+			return err
+		}
+		items = append(items, mail)
 	}
-	items := []types.TransactWriteItem{{Put: put}, app, mail}
 	if c != nil {
 		cput, err := s.consentPut(*c)
 		if err != nil {

@@ -27,6 +27,10 @@ import (
 type Query struct {
 	Email string
 	Names []string
+	// ClosedCheckouts are the ids of Checkout sessions Stripe has just reported expired
+	// (staff privacy erase -expire-checkouts expired them): the pending record of one can
+	// no longer be paid, whatever its age, so it does not refuse.
+	ClosedCheckouts []string
 }
 
 // What erasing does with an item found.
@@ -54,7 +58,10 @@ type Refusal struct {
 	Name     string `json:"name"`      // the plan, the campaign or the branch
 	RecordID string `json:"record_id"` // our record
 	StripeID string `json:"stripe_id,omitempty"`
-	Status   string `json:"status,omitempty"`
+	// CheckoutID is the Stripe Checkout session of a pending record ("" if none is
+	// recorded), which staff can expire at Stripe rather than wait.
+	CheckoutID string `json:"checkout_id,omitempty"`
+	Status     string `json:"status,omitempty"`
 	// For a Checkout still open: when it opened, and Until, when it can no longer be
 	// paid (CheckoutPayableFor later), after which erasing is possible; Wait is how long
 	// that is from the moment Find read the table, by the store's clock.
@@ -246,7 +253,7 @@ func (s *Store) find(ctx context.Context, q Query, knownCustomers []string) (Hel
 		return text(a, "pk")+"\x00"+text(a, "sk") < text(b, "pk")+"\x00"+text(b, "sk")
 	})
 	for i, f := range held.Items {
-		if r, ok := refusalOf(f.Item, now); ok {
+		if r, ok := refusalOf(f.Item, now, q.ClosedCheckouts); ok {
 			held.Items[i].Action = ActionRefuse
 			held.Refusals = append(held.Refusals, r)
 		}
@@ -332,8 +339,9 @@ func actionOf(it map[string]types.AttributeValue, email string) string {
 // Checkout never completed, is judged by its age: see openCheckout.)
 var ended = map[string]bool{subscription.StatusCanceled: true, "incomplete_expired": true}
 
-// refusalOf is what, about an item found, erasing must not change by itself, at now.
-func refusalOf(it map[string]types.AttributeValue, now time.Time) (Refusal, bool) {
+// refusalOf is what, about an item found, erasing must not change by itself, at now;
+// the pending records of closed Checkout sessions are not refused.
+func refusalOf(it map[string]types.AttributeValue, now time.Time, closed []string) (Refusal, bool) {
 	erased := text(it, "email") == Erased
 	if b, ok := it["erased"].(*types.AttributeValueMemberBOOL); ok && b.Value {
 		erased = true
@@ -346,6 +354,10 @@ func refusalOf(it map[string]types.AttributeValue, now time.Time) (Refusal, bool
 		switch {
 		case erased || ended[st]:
 		case st == subscription.StatusPending:
+			r.CheckoutID = text(it, "checkout_id")
+			if r.CheckoutID != "" && slices.Contains(closed, r.CheckoutID) {
+				break
+			}
 			if openCheckout(it, now, &r) {
 				return r, true
 			}
@@ -363,9 +375,13 @@ func refusalOf(it map[string]types.AttributeValue, now time.Time) (Refusal, bool
 		case text(it, "status") == donation.StatusPending && !linked:
 			// Its Checkout may still be paid: a one-time gift would then be paid with no
 			// one to tell, a monthly one start a Stripe subscription nothing here knows.
-			r := Refusal{Kind: RefuseDonation, Name: text(it, "campaign"), RecordID: text(it, "id"), Status: donation.StatusPending}
+			r := Refusal{Kind: RefuseDonation, Name: text(it, "campaign"), RecordID: text(it, "id"), Status: donation.StatusPending,
+				CheckoutID: text(it, "checkout_session_id")}
 			if monthly {
 				r.Kind = RefuseMonthlyGift
+			}
+			if r.CheckoutID != "" && slices.Contains(closed, r.CheckoutID) {
+				break
 			}
 			if openCheckout(it, now, &r) {
 				return r, true
@@ -453,7 +469,7 @@ func (s *Store) Erase(ctx context.Context, q Query, key []byte) (Erasure, Held, 
 	er := Erasure{EmailHMAC: ErasureHash(key, held.Email), Hash: "hmac-sha256", KeyID: erasureKeyID(key), At: s.Now().UTC()}
 	// The later passes look for the names and Stripe customers the first one learnt, as
 	// the records that told them are anonymized by then.
-	again := Query{Email: held.Email, Names: append(slices.Clone(q.Names), held.Names...)}
+	again := Query{Email: held.Email, Names: append(slices.Clone(q.Names), held.Names...), ClosedCheckouts: q.ClosedCheckouts}
 	items := held.Items
 	var incomplete error
 	for pass := 1; ; pass++ {

@@ -23,6 +23,9 @@ type Action struct {
 	// RedirectTo are the origins, beyond the API's own, that the post may answer with a
 	// redirect to (a browser applies the page's form-action to redirects too).
 	RedirectTo []string
+	// Details, if any, are lines listed after the body (escaped: they may hold typed
+	// text), saying what the button acts on.
+	Details []string
 }
 
 // WriteActionPage answers the localized page of catalogue entries page.<name>.title,
@@ -44,13 +47,14 @@ func WriteActionPage(w http.ResponseWriter, status int, lang i18n.Lang, name str
 		strings.Join(append([]string{"'self'"}, a.RedirectTo...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	err := pages.ExecuteTemplate(w, "action.html", map[string]any{
-		"Lang":   lang,
-		"Title":  i18n.Text(lang, i18n.M("page."+name+".title")),
-		"Body":   i18n.Text(lang, i18n.M("page."+name+".body", args...)),
-		"Note":   note,
-		"Button": i18n.Text(lang, i18n.M("page."+name+".button")),
-		"Action": a.Path,
-		"Token":  a.Token,
+		"Lang":    lang,
+		"Title":   i18n.Text(lang, i18n.M("page."+name+".title")),
+		"Body":    i18n.Text(lang, i18n.M("page."+name+".body", args...)),
+		"Note":    note,
+		"Button":  i18n.Text(lang, i18n.M("page."+name+".button")),
+		"Action":  a.Path,
+		"Token":   a.Token,
+		"Details": a.Details,
 	})
 	if err != nil {
 		slog.Error("render page", "page", "action.html", "err", redact.Error(err))

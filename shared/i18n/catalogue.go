@@ -94,10 +94,19 @@ var catalogue = map[Lang]map[string]string{
 		"page.unsub_invalid.title": "This unsubscribe link is not valid",
 		"page.unsub_invalid.body":  "Check that you copied the whole link from the email, or reply to any of our emails and we will unsubscribe you by hand.",
 
+		// The lines of the form a confirmation link confirms (Details of its page).
+		"page.confirm_ask.first_name": "First name: %s",
+		"page.confirm_ask.place":      "City: %s, postal code starting with %s",
+		"page.confirm_ask.sent":       "Form sent on %s at %s (Montréal time)",
+		"page.confirm_ask.sent_utc":   "Form sent on %s at %s (UTC)",
+		"page.confirm_ask.news_yes":   "News: yes. Confirming also subscribes you to our news and calls to action by email.",
+		"page.confirm_ask.news_no":    "News: no. Confirming does not subscribe you to our news.",
+		"page.confirm_ask.news_again": "News: yes. You unsubscribed from our news earlier: confirming this form subscribes you to our news again.",
+
 		// The pages of an emailed link: following it (GET) only shows the button that acts.
 		"page.confirm_ask.title":   "Confirm your membership",
-		"page.confirm_ask.body":    "Press the button to confirm your membership of Solidarity, in this branch: %s. Nothing happens until you press it.",
-		"page.confirm_ask.note":    "Not the branch you chose, or you did not sign up? Then this link is of a form someone else sent with your email address: leave this page. If you sign up yourself, the link in the email of your own form confirms your own details.",
+		"page.confirm_ask.body":    "This link confirms a membership of Solidarity in this branch: %s, with the details of the form below. Nothing happens until you press the button.",
+		"page.confirm_ask.note":    "If this is not what you sent, don't press: someone else used your address. Leave this page; if you sign up yourself, the link in the email of your own form confirms your own details.",
 		"page.confirm_ask.button":  "Confirm my membership",
 		"page.unsub_ask.title":     "Unsubscribe from our news?",
 		"page.unsub_ask.body":      "Press the button to stop receiving news from Solidarity by email. Receipts and emails about your membership or donations will still reach you.",
@@ -236,9 +245,17 @@ var catalogue = map[Lang]map[string]string{
 		"page.unsub_invalid.title": "Ce lien de désabonnement n’est pas valide",
 		"page.unsub_invalid.body":  "Vérifiez que vous avez copié le lien au complet, ou répondez à l’un de nos courriels et nous vous désabonnerons à la main.",
 
+		"page.confirm_ask.first_name": "Prénom : %s",
+		"page.confirm_ask.place":      "Ville : %s, code postal commençant par %s",
+		"page.confirm_ask.sent":       "Formulaire envoyé le %s à %s (heure de Montréal)",
+		"page.confirm_ask.sent_utc":   "Formulaire envoyé le %s à %s (UTC)",
+		"page.confirm_ask.news_yes":   "Nouvelles : oui. Confirmer vous abonne aussi à nos nouvelles et appels à l’action par courriel.",
+		"page.confirm_ask.news_no":    "Nouvelles : non. Confirmer ne vous abonne pas à nos nouvelles.",
+		"page.confirm_ask.news_again": "Nouvelles : oui. Vous vous étiez désabonné·e de nos nouvelles : confirmer ce formulaire vous y abonne de nouveau.",
+
 		"page.confirm_ask.title":   "Confirmez votre adhésion",
-		"page.confirm_ask.body":    "Appuyez sur le bouton pour confirmer votre adhésion à Solidarity, dans cette section : %s. Rien ne se fait tant que vous n’appuyez pas dessus.",
-		"page.confirm_ask.note":    "Ce n’est pas la section que vous avez choisie, ou vous ne vous êtes pas inscrit·e ? Ce lien vient alors d’un formulaire que quelqu’un d’autre a envoyé avec votre adresse courriel : quittez cette page. Si vous vous inscrivez vous-même, le lien du courriel de votre propre formulaire confirme vos propres renseignements.",
+		"page.confirm_ask.body":    "Ce lien confirme une adhésion à Solidarity dans cette section : %s, avec les renseignements du formulaire ci-dessous. Rien ne se fait tant que vous n’appuyez pas sur le bouton.",
+		"page.confirm_ask.note":    "Si ce n’est pas ce que vous avez envoyé, n’appuyez pas : quelqu’un d’autre a utilisé votre adresse. Quittez cette page ; si vous vous inscrivez vous-même, le lien du courriel de votre propre formulaire confirme vos propres renseignements.",
 		"page.confirm_ask.button":  "Confirmer mon adhésion",
 		"page.unsub_ask.title":     "Vous désabonner de nos nouvelles\u202f?",
 		"page.unsub_ask.body":      "Appuyez sur le bouton pour ne plus recevoir les nouvelles de Solidarity par courriel. Les reçus et les courriels au sujet de votre adhésion ou de vos dons vous parviendront toujours.",

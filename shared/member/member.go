@@ -69,7 +69,15 @@ type Application struct {
 	Message       string          `dynamodbav:"message,omitempty"`
 	NewsRequested bool            `dynamodbav:"news_requested"`
 	SubmittedAt   time.Time       `dynamodbav:"submitted_at"`
-	SentAt        time.Time       `dynamodbav:"sent_at"` // its newest link
+	SentAt        time.Time       `dynamodbav:"sent_at"` // its newest link; zero while held back (FreshLinks)
+}
+
+// Kept is when a's retention starts: its newest link, or its post if no link was sent.
+func (a Application) Kept() time.Time {
+	if a.SentAt.After(a.SubmittedAt) {
+		return a.SentAt
+	}
+	return a.SubmittedAt
 }
 
 // Same reports whether a and b ask for the same membership (everything but their ids
@@ -102,6 +110,16 @@ const ByStaff = "staff"
 const (
 	FirstResendAfter = 10 * time.Minute
 	MaxResendAfter   = 24 * time.Hour
+)
+
+// FreshLinks is how many of a pending address's applications may have had their link
+// sent within FreshWindow for a new application's link to go out at once. Beyond it, a
+// new application is stored and its link waits for NextNotice like a re-send, so that
+// varying one character of a form is no way to flood an inbox: the same form posted
+// again once the pace allows gets its link (the application is kept meanwhile).
+const (
+	FreshLinks  = 3
+	FreshWindow = 24 * time.Hour
 )
 
 // PendingRetention is how long a signup that is never confirmed is kept after its last
@@ -158,7 +176,8 @@ type Store interface {
 	// Reapply stores the application a (new, or one whose link is sent again) and the
 	// pending member m as it becomes (holding a, with one more notice), with the email of
 	// a's link and the consent record, if any, if the member is still pending and its last
-	// notice still prevSentAt; else ErrConflict.
+	// notice still prevSentAt; else ErrConflict. An email with no To is none: a new
+	// application held back by the pace is stored (m then unchanged) and nothing is sent.
 	Reapply(ctx context.Context, m Member, prevSentAt time.Time, a Application, e outbox.Email, c *consent.Record) error
 	// Applications lists the applications an address holds, oldest first.
 	Applications(ctx context.Context, email string) ([]Application, error)
@@ -166,6 +185,9 @@ type Store interface {
 	Application(ctx context.Context, email, id string) (Application, error)
 	// Token reads a stored token by hash, or token.ErrNotFound.
 	Token(ctx context.Context, hash string) (token.Token, error)
+	// News reads the address's news state (ok false when it has none), for the
+	// confirmation page to say when confirming would subscribe an address that opted out.
+	News(ctx context.Context, email string) (st consent.State, ok bool, err error)
 	// Confirm applies c: ErrLinkUsed if the token was spent or expired meanwhile,
 	// ErrAlreadyActive if the member was confirmed meanwhile, ErrNotFound if the
 	// application is gone (erased, or expired).

@@ -10,7 +10,9 @@ import (
 )
 
 // Languaged is a form endpoint's request: it names the language it asked for, if any,
-// and the sender's email address, if any (for per-address rate limits).
+// and the sender's email address, if any (for per-address rate limits). SenderEmail is
+// empty for a post that tripped the honeypot: such a post does nothing, so it must not
+// count against the address it names, or a stranger could lock that person out.
 type Languaged interface {
 	AskedLanguage() string
 	SenderEmail() string
@@ -55,21 +57,23 @@ type Steps struct {
 }
 
 // Serve runs a form endpoint, in this order: it decodes r into req and picks the
-// language (the body's field, else Accept-Language); counts the client (guard.Client);
-// validates (f.Validate); admits the sender (guard.Admit); and answers f.Do's outcome —
-// status with the JSON, or for a plain form a 303 to Next or the Message page — or the
-// first error in the contract's shape (an HTML page for a form). guard may be nil.
+// language (the body's field, else Accept-Language); counts the client (guard.Client),
+// whether or not the body could be decoded; validates (f.Validate); admits the sender
+// (guard.Admit); and answers f.Do's outcome — status with the JSON, or for a plain form a
+// 303 to Next or the Message page — or the first error in the contract's shape (an HTML
+// page for a form), the client's limit before a decoding error. guard may be nil.
 func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, guard Guard, f Steps) {
 	body, err := Decode(r, req)
 	lang := i18n.Negotiate(req.AskedLanguage(), r.Header.Get("Accept-Language"))
 	ip := httpapi.ClientIP(r)
+	// Every post counts against its client, malformed, oversize (413) or of another media
+	// type (415) too: a bot posting junk spends its allowance like any other.
+	if guard != nil {
+		if cerr := guard.Client(r.Context(), ip); cerr != nil {
+			err = cerr
+		}
+	}
 	steps := []func() error{
-		func() error {
-			if guard == nil {
-				return nil
-			}
-			return guard.Client(r.Context(), ip)
-		},
 		func() error {
 			if f.Validate == nil {
 				return nil

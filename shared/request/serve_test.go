@@ -53,17 +53,25 @@ func (s *steps) Admit(_ context.Context, snd Sender) error {
 	return s.step("admit")
 }
 
-// TestServeOrder: every request counts against its client, only a valid one is admitted
-// (its address counted, its Turnstile token spent), and only an admitted one acts.
+// TestServeOrder: every request counts against its client, decodable or not, only a
+// valid one is admitted (its address counted, its Turnstile token spent), and only an
+// admitted one acts.
 func TestServeOrder(t *testing.T) {
 	const valid = `{"email":"Ana@Example.org","cf-turnstile-response":"tok"}`
+	oversize := `{"email":"` + strings.Repeat("a", MaxBody) + `@example.org"}`
 	tests := []struct {
-		name, body, refuse string
-		wantRan            string
-		wantStatus         int
+		name, contentType, body, refuse string
+		wantRan                         string
+		wantStatus                      int
 	}{
 		{name: "valid: all steps, in order", body: valid, wantRan: "client,validate,admit,do", wantStatus: http.StatusAccepted},
-		{name: "malformed: nothing runs", body: `{"email":`, wantRan: "", wantStatus: http.StatusBadRequest},
+		{name: "malformed: counted per client only", body: `{"email":`, wantRan: "client", wantStatus: http.StatusBadRequest},
+		{name: "unknown field: counted per client only", body: `{"emial":"a@example.org"}`, wantRan: "client", wantStatus: http.StatusBadRequest},
+		{name: "oversize: counted per client only", body: oversize, wantRan: "client", wantStatus: http.StatusRequestEntityTooLarge},
+		{name: "another media type: counted per client only", contentType: "text/plain", body: valid, wantRan: "client", wantStatus: http.StatusUnsupportedMediaType},
+		{name: "no media type: counted per client only", contentType: "-", body: valid, wantRan: "client", wantStatus: http.StatusUnsupportedMediaType},
+		{name: "malformed over the client's limit: 429", body: `{"email":`, refuse: "client", wantRan: "client", wantStatus: http.StatusTooManyRequests},
+		{name: "oversize over the client's limit: 429", body: oversize, refuse: "client", wantRan: "client", wantStatus: http.StatusTooManyRequests},
 		{name: "over the client's limit: not validated", body: valid, refuse: "client", wantRan: "client", wantStatus: http.StatusTooManyRequests},
 		{name: "invalid: counted per client only, never admitted", body: valid, refuse: "validate", wantRan: "client,validate", wantStatus: http.StatusBadRequest},
 		{name: "not admitted: nothing done", body: valid, refuse: "admit", wantRan: "client,validate,admit", wantStatus: http.StatusTooManyRequests},
@@ -72,7 +80,14 @@ func TestServeOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &steps{refuse: tt.refuse}
 			var req form
-			r := post("application/json", tt.body)
+			contentType := tt.contentType
+			switch contentType {
+			case "":
+				contentType = "application/json"
+			case "-":
+				contentType = ""
+			}
+			r := post(contentType, tt.body)
 			r.RemoteAddr = "203.0.113.7:5555"
 			w := httptest.NewRecorder()
 			Serve(w, r, &req, http.StatusAccepted, s, Steps{
@@ -90,6 +105,9 @@ func TestServeOrder(t *testing.T) {
 			}
 			if strings.Contains(tt.wantRan, "admit") && (s.sender != Sender{IP: "203.0.113.7", Email: "ana@example.org", BotToken: "tok"}) {
 				t.Errorf("admitted %+v", s.sender)
+			}
+			if strings.Contains(tt.wantRan, "client") && s.sender.IP != "203.0.113.7" {
+				t.Errorf("counted client %q", s.sender.IP)
 			}
 		})
 	}

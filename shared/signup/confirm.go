@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/consent"
@@ -30,6 +32,23 @@ type Outcome struct {
 	Result     string
 	Lang       i18n.Lang
 	BranchName string
+	// Form is, for a Confirmable link, what its application holds that its page shows, so
+	// that the address's owner can tell the link of their own post from a stranger's.
+	Form Form
+}
+
+// Form is what a confirmation page shows of the application its link confirms: enough
+// for its poster to recognise it, and no phone, street or message.
+type Form struct {
+	FirstName   string
+	City        string
+	PostalStart string // the postal code's first three characters
+	SubmittedAt time.Time
+	// News: the application asks for news, so confirming subscribes the address to it.
+	News bool
+	// Resubscribes: News, and the address unsubscribed from news earlier (confirming
+	// subscribes it again).
+	Resubscribes bool
 }
 
 // Check reads what a confirmation link would do, and writes nothing: Confirmable if it
@@ -42,7 +61,31 @@ func (s Service) Check(ctx context.Context, raw string) (Outcome, error) {
 		return out, err
 	}
 	out.Result, out.BranchName = Confirmable, l.branch.Name(out.Lang)
+	a := l.app
+	out.Form = Form{FirstName: a.FirstName, City: a.Address.City, PostalStart: postalStart(a.Address.PostalCode),
+		SubmittedAt: a.SubmittedAt, News: a.NewsRequested}
+	if a.NewsRequested {
+		st, ok, err := s.Store.News(ctx, a.Email)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("load news state: %w", err)
+		}
+		out.Form.Resubscribes = ok && !st.Subscribed
+	}
 	return out, nil
+}
+
+// postalStart is the first three letters and digits of a postal code, in capitals.
+func postalStart(code string) string {
+	var r []rune
+	for _, c := range strings.ToUpper(code) {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			r = append(r, c)
+		}
+		if len(r) == 3 {
+			break
+		}
+	}
+	return string(r)
 }
 
 // link is what a confirmation link that can confirm would confirm: the pending member as

@@ -51,10 +51,13 @@ func (h Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("token")
 	out, err := h.Service.Check(r.Context(), raw)
 	if err == nil && out.Result == Confirmable {
-		// The page names the branch of the application it confirms (the directory's words,
-		// nothing anyone typed): a person who did not choose it can tell that the link is of
-		// someone else's post with their address, and leave it.
-		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable, httpapi.Action{Path: "confirm", Token: raw}, out.BranchName)
+		// The page names the branch of the application it confirms and lists enough of
+		// it (first name, city, start of the postal code, when it was sent, whether it
+		// asks for news, and that confirming subscribes again an address that opted out)
+		// for the address's owner, the one who reads it, to tell the link of their own
+		// post from a stranger's with their address, and leave the latter.
+		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable,
+			httpapi.Action{Path: "confirm", Token: raw, Details: formLines(out.Lang, out.Form)}, out.BranchName)
 		return
 	}
 	h.answer(w, r, out, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/address"
+	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/token"
 )
@@ -70,7 +71,8 @@ func TestConfirmLink(t *testing.T) {
 		t.Helper()
 		f := fixture{tb: &linkTable{tokens: map[string]token.Token{}, m: member.Member{ID: "mem_1", Email: "ana@example.org",
 			FirstName: "Ana", Branch: "montreal", Status: member.StatusPending, Language: "fr", NewsRequested: true,
-			Address: address.Address{City: "Montréal", Province: "QC", PostalCode: "H2X 1Y4"}}}, mux: http.NewServeMux()}
+			Phone: "+15145550199", Message: "I can help", CreatedAt: now.Add(-time.Hour),
+			Address: address.Address{Line1: "12 rue Secrète", City: "Montréal", Province: "QC", PostalCode: "h2x 1y4"}}}, mux: http.NewServeMux()}
 		mint := func(purpose, lang string, at time.Time) string {
 			raw, tok := token.Mint(purpose, "ana@example.org", lang, at, token.ConfirmTTL)
 			tok.Ref = "app_1"
@@ -121,16 +123,66 @@ func TestConfirmLink(t *testing.T) {
 		expect(t, w, http.StatusOK, "fr", "Confirmez votre adhésion", "confirm")
 		if !strings.Contains(w.Body.String(), `<input type="hidden" name="token" value="`+f.fr+`">`) ||
 			!strings.Contains(w.Body.String(), "Confirmer mon adhésion") ||
-			!strings.Contains(w.Body.String(), "dans cette section : Section de Montréal.") { // what it confirms
+			!strings.Contains(w.Body.String(), "dans cette section : Section de Montréal,") { // what it confirms
 			t.Fatalf("the button:\n%s", w.Body)
 		}
-		if w := do(f, http.MethodGet, "/members/confirm?token="+f.en, nil); !strings.Contains(w.Body.String(), "in this branch: Montreal branch.") ||
-			!strings.Contains(w.Body.String(), "Not the branch you chose") {
-			t.Fatalf("the button:\n%s", w.Body)
+		// What the application holds that its poster can recognise it by; no phone, street or message.
+		for _, want := range []string{"<li>Prénom : Ana</li>", "<li>Ville : Montréal, code postal commençant par H2X</li>",
+			"<li>Formulaire envoyé le 27 novembre 2026 à 6 h 00 (heure de Montréal)</li>",
+			"<li>Nouvelles : oui. Confirmer vous abonne aussi", "Si ce n’est pas ce que vous avez envoyé, n’appuyez pas"} {
+			if !strings.Contains(w.Body.String(), want) {
+				t.Fatalf("no %q:\n%s", want, w.Body)
+			}
+		}
+		for _, secret := range []string{"5550199", "Secrète", "I can help", "1Y4", "1y4"} {
+			if strings.Contains(w.Body.String(), secret) {
+				t.Fatalf("the page shows %q:\n%s", secret, w.Body)
+			}
+		}
+		w = do(f, http.MethodGet, "/members/confirm?token="+f.en, nil)
+		for _, want := range []string{"in this branch: Montreal branch,", "<li>First name: Ana</li>",
+			"<li>City: Montréal, postal code starting with H2X</li>", "<li>Form sent on November 27, 2026 at 6:00 a.m. (Montréal time)</li>",
+			"<li>News: yes. Confirming also subscribes you", "If this is not what you sent, don&#39;t press: someone else used your address."} {
+			if !strings.Contains(w.Body.String(), want) {
+				t.Fatalf("no %q:\n%s", want, w.Body)
+			}
 		}
 		expect(t, do(f, http.MethodGet, "/members/confirm?lang=fr&token="+f.en, nil), http.StatusOK, "en", "Confirm your membership", "confirm")
 		if len(f.tb.confirms) != 0 || f.tb.m.Status != member.StatusPending {
 			t.Fatalf("a GET confirmed: %d %+v", len(f.tb.confirms), f.tb.m)
+		}
+	})
+
+	t.Run("the page escapes what was typed, and says when confirming subscribes an opted-out address again", func(t *testing.T) {
+		f := setup(t)
+		f.tb.m.FirstName, f.tb.m.Address.City = `<b onclick="x()">Mallory</b>`, "Gatineau & <i>co</i>"
+		f.tb.m.CreatedAt = time.Date(2026, 7, 1, 19, 5, 0, 0, time.UTC) // summer time: UTC-4
+		st := f.tb.store()
+		st.NewsFn = func(email string) (consent.State, bool, error) {
+			return consent.State{Email: email, Subscribed: false}, email == "ana@example.org", nil
+		}
+		mux := http.NewServeMux()
+		Handler{Service: Service{Store: st, Now: func() time.Time { return now }}}.Routes(mux)
+		r := httptest.NewRequest(http.MethodGet, "/members/confirm?token="+f.en, nil)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		body := w.Body.String()
+		for _, want := range []string{"<li>First name: &lt;b onclick=&#34;x()&#34;&gt;Mallory&lt;/b&gt;</li>",
+			"<li>City: Gatineau &amp; &lt;i&gt;co&lt;/i&gt;, postal code starting with H2X</li>",
+			"<li>Form sent on July 1, 2026 at 3:05 p.m. (Montréal time)</li>",
+			"<li>News: yes. You unsubscribed from our news earlier: confirming this form subscribes you to our news again.</li>"} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("no %q:\n%s", want, body)
+			}
+		}
+		if strings.Contains(body, "<b ") || strings.Contains(body, "<i>") {
+			t.Fatalf("typed markup on the page:\n%s", body)
+		}
+		f.tb.m.NewsRequested = false // the same address, an application without news
+		w = httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/members/confirm?token="+f.en, nil))
+		if !strings.Contains(w.Body.String(), "<li>News: no. Confirming does not subscribe you to our news.</li>") {
+			t.Fatalf("without news:\n%s", w.Body)
 		}
 	})
 

@@ -13,6 +13,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/outbox"
 )
 
 // Service signs members up and confirms them.
@@ -34,10 +35,13 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 // answers the same. Each post is an application of its own, bound to its own link:
 //   - a new address gets a pending member holding the application, and its link;
 //   - a pending address with a new application (details no earlier post of it gave) gets
-//     the application stored and its own link at once, whatever the resend pace, since
-//     the owner of the address may be signing up after a stranger typed it: the older
-//     links still confirm only their own posts' details, and the newest is the pending
-//     member's. (How often an address can be sent to is then the per-address rate limit.)
+//     the application stored and its own link at once while fewer than member.FreshLinks
+//     of its applications had a link sent in the last member.FreshWindow, or once
+//     NextNotice allows (the owner of the address may be signing up after a stranger
+//     typed it): the older links still confirm only their own posts' details, and the
+//     newest is the pending member's. Otherwise the new application is still stored
+//     (with its consent record), but its link is held back: the same form posted again
+//     once NextNotice allows gets it (the next case), so varying a form floods no inbox;
 //   - a pending address posting an application it has already gets that application's
 //     link again, at most as often as NextNotice allows (its earlier link confirms the
 //     very same details meanwhile);
@@ -90,17 +94,36 @@ func (s Service) join(ctx context.Context, req Request, email string, lang i18n.
 	var rec *consent.Record
 	if i := slices.IndexFunc(apps, app.Same); i >= 0 {
 		if now.Before(existing.NextNotice()) {
-			return nil // its link went out a moment ago, and confirms exactly this
+			return nil // its link went out a moment ago (or is held back), and confirms exactly this
 		}
 		app.ID, app.SubmittedAt = apps[i].ID, apps[i].SubmittedAt
-	} else if req.ConsentUpdates {
-		r := consent.Grant(email, app.Language, "membership_form", existing.ID, from, now)
-		rec = &r
+	} else {
+		if req.ConsentUpdates {
+			r := consent.Grant(email, app.Language, "membership_form", existing.ID, from, now)
+			rec = &r
+		}
+		if freshLinks(apps, now) >= member.FreshLinks && now.Before(existing.NextNotice()) {
+			// Held back: kept, with no link yet and the pending member as it is.
+			app.SentAt = time.Time{}
+			return s.Store.Reapply(ctx, existing, existing.NoticeSentAt, app, outbox.Email{}, rec)
+		}
 	}
 	prev := existing.NoticeSentAt
 	m := existing.With(app)
 	m.NoticeSentAt, m.Notices = now, existing.Notices+1
 	return s.Store.Reapply(ctx, m, prev, app, member.ConfirmEmail(m, b), rec)
+}
+
+// freshLinks counts the applications whose link was sent within member.FreshWindow
+// before now.
+func freshLinks(apps []member.Application, now time.Time) int {
+	n := 0
+	for _, a := range apps {
+		if !a.SentAt.IsZero() && now.Sub(a.SentAt) < member.FreshWindow {
+			n++
+		}
+	}
+	return n
 }
 
 func (s Service) directory(ctx context.Context) (*branch.Directory, error) {

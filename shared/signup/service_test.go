@@ -26,6 +26,7 @@ type fakeStore struct {
 	ApplicationFn  func(email, id string) (member.Application, error)
 	TokenFn        func(hash string) (token.Token, error)
 	ConfirmFn      func(c member.Confirmation) error
+	NewsFn         func(email string) (consent.State, bool, error) // none if nil
 }
 
 var _ member.Store = (*fakeStore)(nil)
@@ -59,6 +60,12 @@ func (f *fakeStore) Token(_ context.Context, hash string) (token.Token, error) {
 	return f.TokenFn(hash)
 }
 func (f *fakeStore) Confirm(_ context.Context, c member.Confirmation) error { return f.ConfirmFn(c) }
+func (f *fakeStore) News(_ context.Context, email string) (consent.State, bool, error) {
+	if f.NewsFn == nil {
+		return consent.State{}, false, nil
+	}
+	return f.NewsFn(email)
+}
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 

@@ -2,6 +2,7 @@ package signup
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -59,7 +60,9 @@ func newMemTable() *memTable {
 		}
 		t.members[m.Email] = m
 		t.putApp(a)
-		t.sent = append(t.sent, e)
+		if e.To != "" { // else held back: stored, nothing sent
+			t.sent = append(t.sent, e)
+		}
 		return nil
 	}
 	t.ApplicationsFn = func(email string) ([]member.Application, error) {
@@ -247,6 +250,72 @@ func TestSquattedAddress(t *testing.T) {
 		join(t, s, stranger())
 		if len(tb.sent) != 3 {
 			t.Fatalf("%d emails, want one more for the one new application", len(tb.sent))
+		}
+	})
+
+	t.Run("new applications flood no inbox: three links at once, then the pace; every application is kept", func(t *testing.T) {
+		tb, s := setup()
+		for i := range 50 { // one character of the message varied each time
+			req := stranger()
+			req.Message = fmt.Sprintf("Call me %d", i)
+			join(t, s, req)
+			clock = clock.Add(time.Second)
+		}
+		if len(tb.sent) != member.FreshLinks || len(tb.apps["ana@example.org"]) != 50 {
+			t.Fatalf("%d emails, %d applications; want %d emails, 50 kept", len(tb.sent), len(tb.apps["ana@example.org"]), member.FreshLinks)
+		}
+		// The owner posts now: stored, not sent (the page says "check your inbox" either way).
+		join(t, s, valid())
+		if len(tb.sent) != member.FreshLinks || len(tb.apps["ana@example.org"]) != 51 {
+			t.Fatalf("%d emails, %d applications after the owner's post", len(tb.sent), len(tb.apps["ana@example.org"]))
+		}
+		m := tb.members["ana@example.org"]
+		if m.FirstName != "Mallory" || m.Notices != member.FreshLinks {
+			t.Fatalf("a held post changed the pending member: %+v", m)
+		}
+		// Posting the same form again before the pace allows sends nothing; once it does, its link.
+		clock = m.NextNotice().Add(-time.Second)
+		join(t, s, valid())
+		if len(tb.sent) != member.FreshLinks {
+			t.Fatalf("sent before the pace allowed: %d", len(tb.sent))
+		}
+		clock = m.NextNotice()
+		join(t, s, valid())
+		if len(tb.sent) != member.FreshLinks+1 || len(tb.apps["ana@example.org"]) != 51 {
+			t.Fatalf("%d emails, %d applications after the pace", len(tb.sent), len(tb.apps["ana@example.org"]))
+		}
+		owners := tb.link(tb.sent[member.FreshLinks])
+		if out, _ := s.Check(ctx, owners); out.Result != Confirmable || out.Form.FirstName != "Ana" || out.Form.City != "Montréal" ||
+			out.Form.PostalStart != "H2X" || !out.Form.News || !out.Form.SubmittedAt.Equal(now.Add(50*time.Second)) {
+			t.Fatalf("the owner's link shows %+v", out)
+		}
+		// Another new application right after waits for the (doubled) pace again.
+		join(t, s, stranger())
+		if len(tb.sent) != member.FreshLinks+1 {
+			t.Fatalf("%d emails", len(tb.sent))
+		}
+		if out := confirm(t, s, owners); out.Result != Confirmed || tb.members["ana@example.org"].FirstName != "Ana" {
+			t.Fatalf("owner's link: %+v %+v", out, tb.members["ana@example.org"])
+		}
+	})
+
+	t.Run("a day after, new applications get their links at once again, three at most", func(t *testing.T) {
+		tb, s := setup()
+		for i := range 5 {
+			req := stranger()
+			req.Message = fmt.Sprintf("Call me %d", i)
+			join(t, s, req)
+		}
+		clock = now.Add(member.FreshWindow)
+		for i := range 5 {
+			req := stranger()
+			req.Message = fmt.Sprintf("Again %d", i)
+			join(t, s, req)
+		}
+		// 3 at once; a day later the pace (40 min after the third) allows one, and the
+		// window is empty again: 3 more at once.
+		if len(tb.sent) != 2*member.FreshLinks || len(tb.apps["ana@example.org"]) != 10 {
+			t.Fatalf("%d emails, %d applications", len(tb.sent), len(tb.apps["ana@example.org"]))
 		}
 	})
 

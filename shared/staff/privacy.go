@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,23 @@ const PITRDays = 35
 // (an SSM SecureString's name), or ERASURE_KEY itself locally.
 const ErasureKeySetting = "ERASURE_KEY_PARAM"
 
+// ExpireCheckoutsFlag is privacy erase's flag that expires open Checkouts at Stripe.
+const ExpireCheckoutsFlag = "-expire-checkouts"
+
+// Statuses of a Checkout session, as Stripe reports them.
+const (
+	CheckoutExpired  = "expired"
+	CheckoutComplete = "complete" // paid
+)
+
+// CheckoutExpirer ends Checkout sessions at Stripe (package payment's Checkout).
+type CheckoutExpirer interface {
+	// ExpireSession ends the session id, so that it can no longer be paid, and returns
+	// its status then: CheckoutExpired (also if it had expired already), or
+	// CheckoutComplete if it was paid first.
+	ExpireSession(ctx context.Context, id string) (string, error)
+}
+
 // names is a repeatable -name flag.
 type names []string
 
@@ -46,6 +64,7 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 	fs := newFlags("privacy " + action)
 	email := fs.String("email", "", "")
 	confirm := fs.Bool("confirm", false, "")
+	expire := fs.Bool(strings.TrimPrefix(ExpireCheckoutsFlag, "-"), false, "")
 	var also names
 	fs.Var(&also, "name", "")
 	if err := fs.Parse(args); err != nil || *email == "" {
@@ -73,6 +92,16 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 		}
 		er, held, err := store.Erase(ctx, q, key)
 		var refused *dynamo.RefusedError
+		// With -expire-checkouts, the open Checkouts that alone stand in the way are
+		// expired at Stripe, then erasing tries again (a new one may have opened meanwhile).
+		for round := 0; *expire && round < dynamo.ErasePasses && errors.As(err, &refused); round++ {
+			closed, stop := expireCheckouts(ctx, src, addr, refused.Refusals, out)
+			if stop != nil {
+				return stop
+			}
+			q.ClosedCheckouts = append(q.ClosedCheckouts, closed...)
+			er, held, err = store.Erase(ctx, q, key)
+		}
 		if errors.As(err, &refused) {
 			return errors.New(RefusalMessage(addr, refused.Refusals))
 		}
@@ -114,6 +143,75 @@ func erasureKey(ctx context.Context, src Sources) ([]byte, error) {
 	return nil, fmt.Errorf("nothing was erased: the erasure key is needed (%s). Set %s to the name of the SSM "+
 		"SecureString parameter that holds it (ERASURE_KEY holds the key itself, locally): see the README, Configuration",
 		why, ErasureKeySetting)
+}
+
+// expireCheckouts expires at Stripe the open Checkouts of rs, when nothing else refuses,
+// and returns their ids; stop says why erasing must not go on: something else refuses, a
+// Checkout has no session recorded, Stripe is out of reach, or a session was paid.
+func expireCheckouts(ctx context.Context, src Sources, email string, rs []dynamo.Refusal, out io.Writer) ([]string, error) {
+	for _, r := range rs {
+		switch {
+		case !r.OpenCheckout():
+			return nil, errors.New(RefusalMessage(email, rs) + "\n" + ExpireCheckoutsFlag +
+				" expires open Checkouts only once nothing else stands in the way: nothing was expired.")
+		case r.CheckoutID == "":
+			return nil, fmt.Errorf("%s\nThe Checkout of %s (record %s) has no session recorded here, so it cannot be "+
+				"expired: nothing was expired; wait until %s", RefusalMessage(email, rs), checkoutOf(r), r.RecordID, LocalTime(r.Until))
+		}
+	}
+	var x CheckoutExpirer
+	err := errors.New("it is not set")
+	if src.Checkouts != nil {
+		x, err = src.Checkouts(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nothing was erased or expired: expiring Checkouts needs Stripe's secret key (%v). Set "+
+			"STRIPE_SECRET_KEY_PARAM to the name of the SSM SecureString parameter that holds it (STRIPE_SECRET_KEY holds "+
+			"the key itself, locally): see the README, Configuration", err)
+	}
+	var closed []string
+	var paid []dynamo.Refusal
+	for _, r := range rs {
+		if slices.Contains(closed, r.CheckoutID) {
+			continue
+		}
+		status, err := x.ExpireSession(ctx, r.CheckoutID)
+		if err == nil && status != CheckoutExpired && status != CheckoutComplete {
+			err = fmt.Errorf("Stripe reports it %q after expiring it", status)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("nothing was erased: the Checkout %s of %s (record %s) could not be expired at Stripe: %v. "+
+				"Run privacy erase again; the Checkouts expired before it (%d) stay expired", r.CheckoutID, checkoutOf(r),
+				r.RecordID, err, len(closed))
+		}
+		if status == CheckoutComplete {
+			paid = append(paid, r)
+			continue
+		}
+		closed = append(closed, r.CheckoutID)
+		fmt.Fprintf(out, "expired at Stripe: Checkout %s of %s (record %s), which can no longer be paid\n", r.CheckoutID,
+			checkoutOf(r), r.RecordID)
+	}
+	if len(paid) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "erasure refused, nothing was erased: %s has just paid\n", email)
+		for _, r := range paid {
+			fmt.Fprintf(&b, "  - %s (record %s): Stripe reports its Checkout %s complete\n", checkoutOf(r), r.RecordID, r.CheckoutID)
+		}
+		b.WriteString("The payment's events will record it here within minutes: a paid one-time gift can then be erased; " +
+			"a subscription or monthly gift it started must first be cancelled at Stripe. Run privacy find, then privacy erase again.")
+		if len(closed) > 0 {
+			fmt.Fprintf(&b, " The other open Checkouts (%d) were expired at Stripe.", len(closed))
+		}
+		return nil, errors.New(b.String())
+	}
+	return closed, nil
+}
+
+// checkoutOf names what the Checkout of r would pay for.
+func checkoutOf(r dynamo.Refusal) string {
+	return map[string]string{dynamo.RefuseSubscription: "subscription " + r.Name,
+		dynamo.RefuseMonthlyGift: "monthly gift to " + r.Name, dynamo.RefuseDonation: "gift to " + r.Name}[r.Kind]
 }
 
 // RefusalMessage says why an erasure refused and what staff must do first.
@@ -177,10 +275,8 @@ func writeRefusals(b *strings.Builder, rs []dynamo.Refusal) {
 	var open *dynamo.Refusal // the open Checkout that closes last
 	for _, r := range rs {
 		if r.OpenCheckout() {
-			what := map[string]string{dynamo.RefuseSubscription: "subscription " + r.Name,
-				dynamo.RefuseMonthlyGift: "monthly gift to " + r.Name, dynamo.RefuseDonation: "gift to " + r.Name}[r.Kind]
 			fmt.Fprintf(b, "  - %s (record %s, status %s), whose Checkout, opened %s, can still be paid: erasing is possible after %s, %s\n",
-				what, r.RecordID, r.Status, LocalTime(r.Opened), LocalTime(r.Until), inHours(r.Wait))
+				checkoutOf(r), r.RecordID, r.Status, LocalTime(r.Opened), LocalTime(r.Until), inHours(r.Wait))
 			if open == nil || r.Until.After(open.Until) {
 				open = &r
 			}
@@ -207,6 +303,9 @@ func writeRefusals(b *strings.Builder, rs []dynamo.Refusal) {
 			"find or cancel. Stripe ends a Checkout 24 hours after it opens: run privacy erase again after %s (staff's local "+
 			"time), %s. If the person pays meanwhile, a subscription or monthly gift it starts must then be cancelled at Stripe "+
 			"first.\n", LocalTime(open.Until), inHours(open.Wait))
+		fmt.Fprintf(b, "Or, not to wait (anyone can open a Checkout with the person's address): run privacy erase again with %s, "+
+			"which expires these Checkouts at Stripe, so that none can be paid, then erases (it needs Stripe's secret key: "+
+			"STRIPE_SECRET_KEY_PARAM, or STRIPE_SECRET_KEY locally).\n", ExpireCheckoutsFlag)
 	}
 	if recurring {
 		b.WriteString("Cancel each subscription and monthly gift at Stripe first: in Stripe's dashboard (the customer, " +
@@ -294,8 +393,9 @@ func writeHeld(out io.Writer, held dynamo.Held, notReachable []string) error {
 		todo := "ask the developers: erasing does not know this kind of item"
 		switch {
 		case r.OpenCheckout():
-			todo = fmt.Sprintf("wait: its Checkout can be paid until %s (erasable_after, UTC; %s staff's local time, %s); erase after that",
-				r.Until.Format(time.RFC3339), LocalTime(r.Until), inHours(r.Wait))
+			todo = fmt.Sprintf("wait: its Checkout can be paid until %s (erasable_after, UTC; %s staff's local time, %s); erase after that, "+
+				"or now with %s, which expires the Checkout at Stripe first", r.Until.Format(time.RFC3339), LocalTime(r.Until),
+				inHours(r.Wait), ExpireCheckoutsFlag)
 		case r.Kind == dynamo.RefuseSubscription, r.Kind == dynamo.RefuseMonthlyGift:
 			todo = "cancel it at Stripe (dashboard, or the person in the customer portal), then erase"
 		case r.Kind == dynamo.RefuseOrganizer:

@@ -28,6 +28,9 @@ type Sources struct {
 	Now    func() time.Time // the clock; nil is time.Now
 	// ErasureKey reads the key of the erasure record's hash (privacy erase), or nil.
 	ErasureKey func(context.Context) ([]byte, error)
+	// Checkouts reaches Stripe's Checkout sessions (it reads Stripe's secret key), for
+	// privacy erase -expire-checkouts, or nil.
+	Checkouts func(context.Context) (CheckoutExpirer, error)
 	// ExportRetentionDays is how long the exports bucket keeps exports, for privacy
 	// erase's notice; 0 is the stack's default.
 	ExportRetentionDays int

@@ -84,10 +84,12 @@ Email:
 
 Privacy requests (live table):
   staff privacy find -email ADDRESS [-name NAME]...     (everything held about the address, JSON; -name: other names to look for in notes)
-  staff privacy erase -email ADDRESS [-name NAME]... -confirm
+  staff privacy erase -email ADDRESS [-name NAME]... -confirm [-expire-checkouts]
         (remove or anonymize it; money records stay, without identity. Refuses while a subscription or
-        monthly gift is not ended at Stripe, or the person organizes a branch. Needs the erasure key:
-        ERASURE_KEY_PARAM, an SSM SecureString's name, or ERASURE_KEY locally)
+        monthly gift is not ended at Stripe, the person organizes a branch, or a Checkout opened with the
+        address in the last 24 hours can still be paid; -expire-checkouts expires such Checkouts at Stripe,
+        then erases. Needs the erasure key: ERASURE_KEY_PARAM, an SSM SecureString's name, or ERASURE_KEY
+        locally; -expire-checkouts needs Stripe's: STRIPE_SECRET_KEY_PARAM, or STRIPE_SECRET_KEY locally)
 
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
 The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.

@@ -37,8 +37,14 @@ type Request struct {
 // AskedLanguage implements request.Languaged.
 func (r *Request) AskedLanguage() string { return r.Language }
 
-// SenderEmail implements request.Languaged.
-func (r *Request) SenderEmail() string { return r.Email }
+// SenderEmail implements request.Languaged: empty for a post that tripped the honeypot,
+// which does nothing and so must not count against the address it names.
+func (r *Request) SenderEmail() string {
+	if r.Website != "" {
+		return ""
+	}
+	return r.Email
+}
 
 // BotToken implements request.Languaged.
 func (r *Request) BotToken() string { return r.Turnstile }

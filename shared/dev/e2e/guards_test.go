@@ -425,3 +425,79 @@ func TestTurnstileRefusalsLockNoOneOut(t *testing.T) {
 	expectError(t, s.postJSON("/members", joiner(victim, map[string]any{"cf-turnstile-response": good}), nil),
 		http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
 }
+
+// TestHoneypotLocksNoOneOut: a stranger posting a person's address (+tagged, in JSON and
+// as a plain form) with the honeypot filled in, as often as the per-address limit, is
+// answered like anyone and costs that address nothing: no counter is written for it, and
+// the person's own post then succeeds at each form. Those posts still count per IP.
+func TestHoneypotLocksNoOneOut(t *testing.T) {
+	const key, perEmail = "honeypot-lockout-test-hashing-key-01234", 5
+	s := newStack(t, false, set("HASH_KEY", key, "RATE_LIMIT_PER_IP", strconv.Itoa(perEmail+1),
+		"RATE_LIMIT_PER_EMAIL", strconv.Itoa(perEmail), "RATE_LIMIT_WINDOW_MINUTES", "60"))
+	victim, tagged := "honeypot-victim@example.org", "Honeypot-Victim+x@Example.org"
+	bot := map[string]any{"email": tagged, "website": "x"}
+	person := map[string]func(){
+		"members": func() { s.join(joiner(victim, nil)) },
+		"portal": func() {
+			if res := s.postJSON("/portal", map[string]any{"email": victim}, nil); res.status != http.StatusAccepted {
+				t.Fatalf("the person's portal request: %d %s", res.status, res.body)
+			}
+		},
+		"donations":     func() { s.donate(map[string]any{"email": victim}) },
+		"subscriptions": func() { s.subscribe(victim, "solidarity-monthly", "fr") },
+	}
+	for _, endpoint := range []string{"members", "portal", "donations", "subscriptions"} {
+		for i := 0; i < perEmail; i++ {
+			var res response
+			if i%2 == 0 {
+				res = s.postJSON("/"+endpoint, bot, nil)
+			} else {
+				res = s.postForm("/"+endpoint, formOf(bot), nil)
+			}
+			if res.status >= 400 {
+				t.Fatalf("%s: honeypot post %d: %d %s", endpoint, i+1, res.status, res.body)
+			}
+		}
+		counter := "RATE#" + guard.CounterKey([]byte(key), endpoint+"|email|"+victim)
+		for _, item := range s.items("rate_limit") {
+			if pk := unmarshal[map[string]any](t, item)["pk"]; pk == counter {
+				t.Fatalf("%s: the honeypot posts were counted against the address", endpoint)
+			}
+		}
+		person[endpoint]()
+		// Five honeypot posts and the person's: the client's allowance is spent.
+		expectError(t, s.postJSON("/"+endpoint, map[string]any{"email": tagged, "website": "x", "language": "fr"}, nil),
+			http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
+	}
+	if n := len(s.items("member")); n != 1 {
+		t.Fatalf("%d members, want the person alone", n)
+	}
+}
+
+// TestRateLimitCountsBadlyFormedPosts: every post counts against its client, even one
+// whose body cannot be decoded (malformed, oversize, another media type), each answered
+// with its own error until the client's allowance is spent, then 429.
+func TestRateLimitCountsBadlyFormedPosts(t *testing.T) {
+	s := newStack(t, false, set("RATE_LIMIT_PER_IP", "4", "RATE_LIMIT_PER_EMAIL", "0", "RATE_LIMIT_WINDOW_MINUTES", "60"))
+	oversize := `{"email":"` + strings.Repeat("a", 17<<10) + `@example.org"}`
+	for _, p := range []struct {
+		contentType, body string
+		status            int
+	}{
+		{"application/json", `{"email":`, http.StatusBadRequest},
+		{"application/json", oversize, http.StatusRequestEntityTooLarge},
+		{"text/plain", `{"email":"a@example.org"}`, http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", "email=%zz", http.StatusBadRequest},
+	} {
+		if res := s.do(http.MethodPost, "/members", p.contentType, p.body, nil); res.status != p.status {
+			t.Fatalf("%s %.40q: %d %s, want %d", p.contentType, p.body, res.status, res.body, p.status)
+		}
+	}
+	expectError(t, s.postJSON("/members", joiner("well-formed@example.org", nil), nil),
+		http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
+	expectError(t, s.do(http.MethodPost, "/members", "application/json", `{"email":`, map[string]string{"Accept-Language": "fr"}),
+		http.StatusTooManyRequests, "rate_limited", i18n.FR, "", "")
+	if n := len(s.items("member")); n != 0 {
+		t.Fatalf("%d members", n)
+	}
+}

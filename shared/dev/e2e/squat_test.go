@@ -33,8 +33,8 @@ var strangerTraces = []string{"Mallory", "Intrus", "+18195550100", "9 rue du Squ
 
 // TestSquattedAddress is the attack of a stranger who signs up first with a victim's
 // address: the victim's own later signup gets its own link at once, which confirms the
-// victim's details and branch only; only the victim's branch is told; the stranger's
-// earlier link confirms nothing of the victim's.
+// victim's details and branch only; each link's page shows whose form it confirms; only
+// the victim's branch is told; the stranger's earlier link confirms nothing of the victim's.
 func TestSquattedAddress(t *testing.T) {
 	s := newStack(t, true)
 	const victim = "victim@example.org"
@@ -50,14 +50,21 @@ func TestSquattedAddress(t *testing.T) {
 		}
 	}
 
-	// Each link's page names the branch its own post chose; following them changes nothing.
+	// Each link's page names the branch its own post chose, and the first name and city it
+	// typed: the victim can tell the stranger's from their own. Following them changes nothing.
 	if page := s.open(http.MethodGet, strangers); page.status != http.StatusOK ||
-		!strings.Contains(string(page.body), "dans cette section : Section de Gatineau.") ||
-		!strings.Contains(string(page.body), "Ce n’est pas la section que vous avez choisie") {
+		!strings.Contains(string(page.body), "dans cette section : Section de Gatineau,") ||
+		!strings.Contains(string(page.body), "<li>Prénom : Mallory</li>") ||
+		!strings.Contains(string(page.body), "<li>Ville : Gatineau, code postal commençant par J8X</li>") ||
+		!strings.Contains(string(page.body), "<li>Nouvelles : non.") ||
+		!strings.Contains(string(page.body), "Si ce n’est pas ce que vous avez envoyé, n’appuyez pas : quelqu’un d’autre a utilisé votre adresse.") {
 		t.Fatalf("the stranger's link's page %d:\n%s", page.status, page.body)
 	}
 	if page := s.open(http.MethodGet, own); page.status != http.StatusOK ||
-		!strings.Contains(string(page.body), "dans cette section : Section de Montréal.") {
+		!strings.Contains(string(page.body), "dans cette section : Section de Montréal,") ||
+		!strings.Contains(string(page.body), "<li>Prénom : Éloïse</li>") ||
+		!strings.Contains(string(page.body), "<li>Ville : Montréal, code postal commençant par H2X</li>") ||
+		!strings.Contains(string(page.body), "<li>Nouvelles : oui.") {
 		t.Fatalf("the victim's link's page %d:\n%s", page.status, page.body)
 	}
 	if m := s.member(victim); m.Status != member.StatusPending {
