@@ -8,7 +8,6 @@ package consent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -167,21 +166,5 @@ func (h NewsConfirm) confirm(w http.ResponseWriter, r *http.Request) {
 // lookup finds the token of an unexpired news-confirm link and its language; else it
 // answers the invalid-link page (or an error) and reports false.
 func (h NewsConfirm) lookup(w http.ResponseWriter, r *http.Request, raw string) (token.Token, i18n.Lang, bool) {
-	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
-	tok, err := token.Token{}, error(token.ErrNotFound)
-	if token.WellFormed(raw) {
-		tok, err = h.Store.Token(r.Context(), token.Hash(raw))
-	}
-	if err == nil && (tok.Purpose != token.NewsConfirm || tok.Expired(h.Now())) {
-		err = token.ErrNotFound
-	}
-	switch {
-	case errors.Is(err, token.ErrNotFound):
-		httpapi.WriteMessage(w, http.StatusNotFound, lang, "news_confirm_invalid")
-		return tok, lang, false
-	case err != nil:
-		httpapi.WriteError(w, r, lang, true, err)
-		return tok, lang, false
-	}
-	return tok, i18n.Negotiate(tok.Language, ""), true
+	return findLink(w, r, h.Store, raw, token.NewsConfirm, h.Now(), "news_confirm_invalid")
 }

@@ -203,17 +203,25 @@ func (h Unsubscribe) resubscribe(w http.ResponseWriter, r *http.Request) {
 // lookup finds the token of an unexpired unsubscribe link and its language; else it
 // answers the invalid-link page (or an error) and reports false.
 func (h Unsubscribe) lookup(w http.ResponseWriter, r *http.Request, raw string) (token.Token, i18n.Lang, bool) {
+	return findLink(w, r, h.Store, raw, token.Unsubscribe, h.Now(), "unsub_invalid")
+}
+
+// findLink finds the token of an unexpired link of purpose and the language it was sent
+// in; else it answers the page invalid (or an error) and reports false.
+func findLink(w http.ResponseWriter, r *http.Request, tokens interface {
+	Token(ctx context.Context, hash string) (token.Token, error)
+}, raw, purpose string, now time.Time, invalid string) (token.Token, i18n.Lang, bool) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
 	tok, err := token.Token{}, error(token.ErrNotFound)
 	if token.WellFormed(raw) {
-		tok, err = h.Store.Token(r.Context(), token.Hash(raw))
+		tok, err = tokens.Token(r.Context(), token.Hash(raw))
 	}
-	if err == nil && (tok.Purpose != token.Unsubscribe || tok.Expired(h.Now())) {
+	if err == nil && (tok.Purpose != purpose || tok.Expired(now)) {
 		err = token.ErrNotFound
 	}
 	switch {
 	case errors.Is(err, token.ErrNotFound):
-		httpapi.WriteMessage(w, http.StatusNotFound, lang, "unsub_invalid")
+		httpapi.WriteMessage(w, http.StatusNotFound, lang, invalid)
 		return tok, lang, false
 	case err != nil:
 		httpapi.WriteError(w, r, lang, true, err)

@@ -175,6 +175,15 @@ func pendingExpiry(m member.Member) int64 {
 	return m.NoticeSentAt.Add(member.PendingRetention).Unix()
 }
 
+// withConsent is items with the put of c, if there is one.
+func (s *Store) withConsent(items []types.TransactWriteItem, c *consent.Record) ([]types.TransactWriteItem, error) {
+	if c == nil {
+		return items, nil
+	}
+	put, err := s.consentPut(*c)
+	return append(items, put), err
+}
+
 func (s *Store) consentPut(c consent.Record) (types.TransactWriteItem, error) {
 	put, err := s.put(c, personPK(c.Email), "CONSENT#"+c.At.Format(time.RFC3339Nano)+"#"+c.SourceID, TypeConsent)
 	return types.TransactWriteItem{Put: put}, err
@@ -200,12 +209,8 @@ func (s *Store) CreateMember(ctx context.Context, m member.Member, e outbox.Emai
 		}
 		items = append(items, app)
 	}
-	if c != nil {
-		cput, err := s.consentPut(*c)
-		if err != nil {
-			return err
-		}
-		items = append(items, cput)
+	if items, err = s.withConsent(items, c); err != nil {
+		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
@@ -283,12 +288,8 @@ func (s *Store) Reapply(ctx context.Context, m member.Member, prevSentAt time.Ti
 		}
 		items = append(items, mail)
 	}
-	if c != nil {
-		cput, err := s.consentPut(*c)
-		if err != nil {
-			return err
-		}
-		items = append(items, cput)
+	if items, err = s.withConsent(items, c); err != nil {
+		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
@@ -428,22 +429,42 @@ func (s *Store) Resubscribe(ctx context.Context, rec consent.Record, undo consen
 	return s.setNews(ctx, rec, true, &undo)
 }
 
-// setNews writes rec and the news state subscribed, with the member item's copy (an
-// unsubscribe reaches any member; a new grant only an active one, since a pending
-// member's news waits for their confirmation), unless the state is subscribed already,
-// or, given from, unless the state is no longer exactly from.
-func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool, from *consent.State) (bool, error) {
+// newsWrites are the writes that make the news state subscribed from rec: the state item
+// (for the caller to put under its condition), then rec's put and the member item's copy
+// (an unsubscribe reaches any member; a new grant only an active one, since a pending
+// member's news waits for their confirmation).
+func (s *Store) newsWrites(ctx context.Context, rec consent.Record, subscribed bool) (map[string]types.AttributeValue, []types.TransactWriteItem, error) {
 	m, err := s.Member(ctx, rec.Email)
 	if err != nil && !errors.Is(err, member.ErrNotFound) {
-		return false, err
+		return nil, nil, err
 	}
 	touchMember := err == nil && (!subscribed || m.Status == member.StatusActive)
 	state, err := item(consent.State{Email: rec.Email, Subscribed: subscribed, ChangedAt: rec.At, Source: rec.Source, SourceID: rec.SourceID},
 		personPK(rec.Email), newsSK, TypeNewsState)
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
 	cput, err := s.consentPut(rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	rest := []types.TransactWriteItem{cput}
+	if touchMember {
+		rest = append(rest, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
+			UpdateExpression:          aws.String("SET news = :now"),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberBOOL{Value: subscribed}},
+		}})
+	}
+	return state, rest, nil
+}
+
+// setNews writes rec and the news state subscribed with the member item's copy
+// (newsWrites), unless the state is subscribed already, or, given from, unless the state
+// is no longer exactly from.
+func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool, from *consent.State) (bool, error) {
+	state, rest, err := s.newsWrites(ctx, rec, subscribed)
 	if err != nil {
 		return false, err
 	}
@@ -458,19 +479,8 @@ func (s *Store) setNews(ctx context.Context, rec consent.Record, subscribed bool
 		values[":was"] = &types.AttributeValueMemberBOOL{Value: from.Subscribed}
 		values[":sid"], values[":at"] = str(from.SourceID), at
 	}
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
-			ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}},
-		cput,
-	}
-	if touchMember {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
-			UpdateExpression:          aws.String("SET news = :now"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberBOOL{Value: subscribed}},
-		}})
-	}
+	items := append([]types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
+		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}}}, rest...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelled(err, len(items)); ok && failed[0] {
 		return false, nil // in that state already, or no longer in from

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/consent"
-	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
@@ -100,17 +98,7 @@ func (s *Store) ConsentRecord(ctx context.Context, email, ref string) (consent.R
 // transaction, unless the token is spent or expired, or the state is subscribed already:
 // then it writes nothing and reports false. A second press of the button changes nothing.
 func (s *Store) ConfirmNews(ctx context.Context, tokenHash string, rec consent.Record) (bool, error) {
-	m, err := s.Member(ctx, rec.Email)
-	if err != nil && !errors.Is(err, member.ErrNotFound) {
-		return false, err
-	}
-	touchMember := err == nil && m.Status == member.StatusActive
-	state, err := item(consent.State{Email: rec.Email, Subscribed: true, ChangedAt: rec.At, Source: rec.Source, SourceID: rec.SourceID},
-		personPK(rec.Email), newsSK, TypeNewsState)
-	if err != nil {
-		return false, err
-	}
-	cput, err := s.consentPut(rec)
+	state, rest, err := s.newsWrites(ctx, rec, true)
 	if err != nil {
 		return false, err
 	}
@@ -128,16 +116,8 @@ func (s *Store) ConfirmNews(ctx context.Context, tokenHash string, rec consent.R
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: state,
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR subscribed = :no"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}}},
-		cput,
 	}
-	if touchMember {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(personPK(m.Email), memberSK),
-			UpdateExpression:          aws.String("SET news = :yes"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}},
-		}})
-	}
+	items = append(items, rest...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelled(err, len(items)); ok {
 		return false, nil // the link is spent, or the person subscribed meanwhile

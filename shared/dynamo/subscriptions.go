@@ -44,12 +44,8 @@ func (s *Store) CreateSubscription(ctx context.Context, sub subscription.Subscri
 	}
 	put.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	items := []types.TransactWriteItem{{Put: put}}
-	if c != nil {
-		cput, err := s.consentPut(*c)
-		if err != nil {
-			return err
-		}
-		items = append(items, cput)
+	if items, err = s.withConsent(items, c); err != nil {
+		return err
 	}
 	if err := s.createAsking(ctx, items, c); err != nil { // for an address that opted out, asks by email instead
 		return fmt.Errorf("create subscription: %w", err)
