@@ -76,7 +76,7 @@ fuzz:
 	$(GO) test ./shared/guard -run '^$$' -fuzz '^FuzzAddressKey$$' -fuzztime $(or $(FT_ADDRKEY),$(FUZZTIME))
 	$(GO) test ./shared/guard -run '^$$' -fuzz '^FuzzClientKey$$' -fuzztime $(or $(FT_CLIENTKEY),$(FUZZTIME))
 	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzOriginOf$$' -fuzztime $(or $(FT_ORIGIN),$(FUZZTIME))
-	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzActionToken$$' -fuzztime $(or $(FT_ACTION),$(FUZZTIME))
+	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzButtonToken$$' -fuzztime $(or $(FT_ACTION),$(FUZZTIME))
 	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzParseViewerAddress$$' -fuzztime $(or $(FT_VIEWER),$(FUZZTIME))
 	$(GO) test ./shared/httpapi -run '^$$' -fuzz '^FuzzWriteFormError$$' -fuzztime $(or $(FT_FORMPAGE),$(FUZZTIME))
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzPersonName$$' -fuzztime $(or $(FT_NAME),$(FUZZTIME))

@@ -111,7 +111,11 @@ func (h NewsConfirm) page(w http.ResponseWriter, r *http.Request) {
 // otherwise, changes nothing and says they are subscribed.
 func (h NewsConfirm) confirm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	raw := httpapi.ActionToken(w, r)
+	raw := httpapi.ButtonToken(w, r)
+	if raw == "" { // the emailed link's own address, posted by a scanner: its page
+		h.page(w, r)
+		return
+	}
 	tok, lang, ok := h.lookup(w, r, raw)
 	if !ok {
 		return

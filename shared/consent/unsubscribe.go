@@ -108,7 +108,7 @@ func (h Unsubscribe) show(w http.ResponseWriter, r *http.Request, tok token.Toke
 }
 
 // oneClick reports whether a post's body is exactly RFC 8058's, List-Unsubscribe=One-Click
-// (URL-encoded or multipart), read into r.PostForm by httpapi.ActionToken.
+// (URL-encoded or multipart), read into r.PostForm by httpapi.ButtonToken.
 func oneClick(r *http.Request) bool {
 	v := r.PostForm["List-Unsubscribe"]
 	return len(r.PostForm) == 1 && len(v) == 1 && v[0] == "One-Click" &&
@@ -122,13 +122,12 @@ func oneClick(r *http.Request) bool {
 // address) acts as a GET: it shows the page and changes nothing.
 func (h Unsubscribe) withdraw(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	raw := httpapi.ActionToken(w, r)
-	source := ""
-	switch {
-	case r.PostForm.Get("token") != "":
-		source = SourceButton
-	case oneClick(r):
-		source = SourceOneClick
+	raw, source := httpapi.ButtonToken(w, r), SourceButton
+	if raw == "" { // the link's own address: RFC 8058 one-click, or a scanner's post
+		raw, source = r.URL.Query().Get("token"), ""
+		if oneClick(r) {
+			source = SourceOneClick
+		}
 	}
 	tok, lang, ok := h.lookup(w, r, raw)
 	if !ok {
@@ -160,7 +159,11 @@ func (h Unsubscribe) withdraw(w http.ResponseWriter, r *http.Request) {
 // changes nothing and says how to subscribe again (a form's news box).
 func (h Unsubscribe) resubscribe(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	raw := httpapi.ActionToken(w, r)
+	raw := httpapi.ButtonToken(w, r)
+	if raw == "" { // not the button: a post of the page's address acts as its GET
+		h.undoPage(w, r)
+		return
+	}
 	tok, lang, ok := h.lookup(w, r, raw)
 	if !ok {
 		return

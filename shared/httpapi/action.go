@@ -64,11 +64,12 @@ func WriteActionPage(w http.ResponseWriter, status int, lang i18n.Lang, name str
 // maxActionBody bounds the body of a button's post: a token and little else.
 const maxActionBody = 8 << 10
 
-// ActionToken is the link's secret that a post carries: the form's "token" field (the
-// button of WriteActionPage), else the query's (the link itself, as a mail client's RFC
-// 8058 one-click post sends it). It reads the body into r.PostForm, URL-encoded or
-// multipart (both are RFC 8058's); a post whose body is too large or broken carries none.
-func ActionToken(w http.ResponseWriter, r *http.Request) string {
+// ButtonToken is the link's secret as the button of WriteActionPage posts it: the form's
+// "token" field, never the query. A post of the link's own address (a mail scanner's, or
+// a mail client's RFC 8058 one-click) carries none, and its handler shows the link's
+// page instead of acting. It reads the body into r.PostForm, URL-encoded or multipart
+// (both are RFC 8058's); a post whose body is too large or broken carries none.
+func ButtonToken(w http.ResponseWriter, r *http.Request) string {
 	if r.Body != nil && r.PostForm == nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
 		err := r.ParseForm()
@@ -80,8 +81,8 @@ func ActionToken(w http.ResponseWriter, r *http.Request) string {
 			return ""
 		}
 	}
-	if t := r.PostForm.Get("token"); t != "" {
-		return t
+	if r.PostForm == nil {
+		return ""
 	}
-	return r.URL.Query().Get("token")
+	return r.PostForm.Get("token")
 }

@@ -44,13 +44,14 @@ func TestWriteActionPage(t *testing.T) {
 	})
 }
 
-func TestActionToken(t *testing.T) {
+func TestButtonToken(t *testing.T) {
 	for _, c := range []struct {
 		name, target, contentType, body, want string
 	}{
 		{"the form's field", "/x", "application/x-www-form-urlencoded", "token=abc", "abc"},
-		{"the form's field before the query's", "/x?token=query", "application/x-www-form-urlencoded", "token=form", "form"},
-		{"the query's, for a one-click post", "/x?token=query", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", "query"},
+		{"the form's field, not the query's", "/x?token=query", "application/x-www-form-urlencoded", "token=form", "form"},
+		{"never the query's: a post of the link's own address is no button's", "/x?token=query", "", "", ""},
+		{"nor for a one-click post", "/x?token=query", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", ""},
 		{"multipart", "/x", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nmp\r\n--b--\r\n", "mp"},
 		{"a body that is not a form", "/x", "application/json", `{"token":"abc"}`, ""},
 		{"a body too large", "/x?token=query", "application/x-www-form-urlencoded", "token=abc&pad=" + strings.Repeat("x", 9<<10), ""},
@@ -62,34 +63,31 @@ func TestActionToken(t *testing.T) {
 			if c.contentType != "" {
 				r.Header.Set("Content-Type", c.contentType)
 			}
-			if got := httpapi.ActionToken(httptest.NewRecorder(), r); got != c.want {
+			if got := httpapi.ButtonToken(httptest.NewRecorder(), r); got != c.want {
 				t.Errorf("token %q, want %q", got, c.want)
 			}
 		})
 	}
-	t.Run("a GET's is the query's", func(t *testing.T) {
+	t.Run("a GET has none", func(t *testing.T) {
 		r := httptest.NewRequest(http.MethodGet, "/x?"+url.Values{"token": {"q"}}.Encode(), nil)
-		if got := httpapi.ActionToken(httptest.NewRecorder(), r); got != "q" {
+		if got := httpapi.ButtonToken(httptest.NewRecorder(), r); got != "" {
 			t.Errorf("token %q", got)
 		}
 	})
 }
 
-// FuzzActionToken: any post reads without panicking, and a token found in the form
-// field wins over the query's.
-func FuzzActionToken(f *testing.F) {
+// FuzzButtonToken: any post reads without panicking, and the token is the form field's,
+// never the query's.
+func FuzzButtonToken(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "token=abc", "q")
 	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nmp\r\n--b--\r\n", "")
 	f.Add("", "List-Unsubscribe=One-Click", "q")
 	f.Fuzz(func(t *testing.T, contentType, body, query string) {
 		r := httptest.NewRequest(http.MethodPost, "/x?"+url.Values{"token": {query}}.Encode(), strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
-		got := httpapi.ActionToken(httptest.NewRecorder(), r)
-		if field := r.PostForm.Get("token"); field != "" && got != field {
-			t.Fatalf("token %q, the form's %q", got, field)
-		}
-		if got != "" && got != query && !strings.Contains(body, got) && !strings.Contains(r.PostForm.Get("token"), got) {
-			t.Fatalf("token %q from nowhere", got)
+		got := httpapi.ButtonToken(httptest.NewRecorder(), r)
+		if got != r.PostForm.Get("token") {
+			t.Fatalf("token %q, the form's %q", got, r.PostForm.Get("token"))
 		}
 	})
 }

@@ -140,7 +140,12 @@ const portalOrigins = "https:"
 // open answers POST /portal/open, the button of the link's page (the token in its form):
 // it spends the link on a new portal session and sends a 303 to it, once.
 func (h Handler) open(w http.ResponseWriter, r *http.Request) {
-	tok, lang, ok := h.lookup(w, r, httpapi.ActionToken(w, r))
+	raw := httpapi.ButtonToken(w, r)
+	if raw == "" { // not the button: a post of the link's address acts as its GET
+		h.follow(w, r)
+		return
+	}
+	tok, lang, ok := h.lookup(w, r, raw)
 	if !ok {
 		return
 	}

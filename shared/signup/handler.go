@@ -66,7 +66,11 @@ func (h Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 // confirm answers POST /members/confirm, the page's button (the token in its form): it
 // confirms the membership once, and answers a localized page of what happened.
 func (h Handler) confirm(w http.ResponseWriter, r *http.Request) {
-	raw := httpapi.ActionToken(w, r)
+	raw := httpapi.ButtonToken(w, r)
+	if raw == "" { // the emailed link's own address, posted by a scanner: its page
+		h.confirmPage(w, r)
+		return
+	}
 	from := consent.OriginOf(r)
 	// The Referer is the button's page, whose address holds the link's secret.
 	from.FormURL, _, _ = strings.Cut(from.FormURL, "?")

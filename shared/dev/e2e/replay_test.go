@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -277,8 +278,14 @@ func (r *replayRun) start(s *stack) {
 // after a moment, on a 5xx or a broken connection. It returns the last answer.
 func (r *replayRun) request(method, path string, body any) (int, []byte, error) {
 	var raw []byte
-	if body != nil {
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values: // a plain form: a link page's button
+		raw, contentType = []byte(b.Encode()), "application/x-www-form-urlencoded"
+	default:
 		raw, _ = json.Marshal(body)
+		contentType = "application/json"
 	}
 	var lastErr error
 	for attempt := 0; attempt < 20; attempt++ {
@@ -290,8 +297,8 @@ func (r *replayRun) request(method, path string, body any) (int, []byte, error) 
 		if err != nil {
 			return 0, nil, err
 		}
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
 		}
 		res, err := r.client.Do(req)
 		if err != nil {
@@ -625,8 +632,12 @@ func (r *replayRun) confirm() error {
 		if l == "" {
 			return fmt.Errorf("actor %d: no confirmation email", a.n)
 		}
-		// The button of the link's page: a post of its token (here in the query, as it may).
-		status, body, err := r.request(http.MethodPost, strings.TrimPrefix(l, r.s.url), nil)
+		// The button of the link's page: a post of its token in the form.
+		u, err := url.Parse(l)
+		if err != nil {
+			return fmt.Errorf("actor %d: %w", a.n, err)
+		}
+		status, body, err := r.request(http.MethodPost, u.Path, url.Values{"token": {u.Query().Get("token")}})
 		if err != nil {
 			return fmt.Errorf("actor %d: %w", a.n, err)
 		}
