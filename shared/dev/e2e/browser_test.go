@@ -39,7 +39,10 @@ func newBrowser(t *testing.T, s *stack, javascript bool) *browser {
 		t.Fatal("no Chromium: run `make tools` (it installs Debian's chromium) or apt-get install chromium")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900))
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
+		// Chromium's start is slow under the race detector with the other packages' tests
+		// on two cores: chromedp's 20 s wait for its DevTools address was seen to run out.
+		chromedp.WSURLReadTimeout(90*time.Second))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
