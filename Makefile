@@ -88,7 +88,7 @@ fuzz:
 # all, each LogicalId paired with its folder under functions/ here.
 FUNCTION_DIRS := DonateFunction:donate CampaignFunction:campaign StripeWebhookFunction:stripe-webhook \
 	MailerFunction:mailer SignupFunction:signup UnsubscribeFunction:unsubscribe SubscribeFunction:subscribe \
-	PortalFunction:portal ExportFunction:export
+	PortalFunction:portal ExportFunction:export MailEventsFunction:mail-events
 FUNCTIONS := $(foreach f,$(FUNCTION_DIRS),$(firstword $(subst :, ,$(f))))
 function_dir = $(patsubst $(1):%,%,$(filter $(1):%,$(FUNCTION_DIRS)))
 

@@ -47,8 +47,10 @@ func TestTemplateSecurity(t *testing.T) {
 		"UnsubscribeFunction":   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 		"SubscribeFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
 		"PortalFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
-		"MailerFunction":        {"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
-		"ExportFunction":        {"dynamodb:ExportTableToPointInTime", "dynamodb:PutItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
+		"MailerFunction": {"dynamodb:DescribeStream", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
+			"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
+		"MailEventsFunction": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"ExportFunction":     {"dynamodb:ExportTableToPointInTime", "dynamodb:PutItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
 	}
 	for _, id := range serverlessFunctions(t) {
 		start := strings.Index(tmpl, "\n  "+id+":\n")

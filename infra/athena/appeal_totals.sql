@@ -1,16 +1,16 @@
 -- Appeal totals by day from the newest export: online payments, refunds, offline gifts.
-WITH latest AS (SELECT max(day) AS day FROM solidarity_exports.items WHERE item IS NOT NULL AND day >= date_format(current_date - interval '7' day, '%Y-%m-%d')),
+WITH latest AS (SELECT max(day) AS day FROM ${Database}.items WHERE item IS NOT NULL AND day >= date_format(current_date - interval '7' day, '%Y-%m-%d')),
 money AS (
   SELECT item['campaign'].s AS campaign,
          substr(item['paid_at'].s, 1, 10) AS day,
          CAST(item['amount_cents'].n AS bigint) AS online_cents,
          CAST(coalesce(item['refunded_cents'].n, '0') AS bigint) AS refunded_cents,
          0 AS offline_cents
-  FROM solidarity_exports.items, latest
+  FROM ${Database}.items, latest
   WHERE items.day = latest.day AND item['type'].s = 'payment'
   UNION ALL
   SELECT item['campaign'].s, item['received_on'].s, 0, 0, CAST(item['amount_cents'].n AS bigint)
-  FROM solidarity_exports.items, latest
+  FROM ${Database}.items, latest
   WHERE items.day = latest.day AND item['type'].s = 'offline_gift'
 )
 SELECT campaign, day, sum(online_cents) AS online_cents, sum(offline_cents) AS offline_cents,

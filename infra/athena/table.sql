@@ -1,8 +1,9 @@
 -- The nightly exports as one Athena table, a partition per day (partition projection:
 -- nothing to load). Each row is one item in DynamoDB JSON; manifest files under the same
 -- prefix have no "Item" and read as NULL rows, which the queries skip.
--- ${ExportsBucket} is the exports bucket (the template substitutes it).
-CREATE EXTERNAL TABLE IF NOT EXISTS solidarity_exports.items (
+-- ${ExportsBucket} is the exports bucket and ${Database} the stack's database (the
+-- template substitutes them).
+CREATE EXTERNAL TABLE IF NOT EXISTS ${Database}.items (
   item map<string, struct<
     s: string, n: string, bool: boolean,
     m: map<string, struct<s: string, n: string, bool: boolean>>,

@@ -43,7 +43,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 		Do: func(lang i18n.Lang) (request.Outcome, error) {
 			// A bot (the honeypot filled in) is answered like a donor, and nothing is stored or sent.
-			res := created{DonationID: ids.New("don"), CheckoutURL: h.ThanksURL}
+			res := created{DonationID: ids.New("don"), CheckoutURL: httpapi.Absolute(r.Context(), h.ThanksURL)}
 			if req.Website == "" {
 				d, sess, err := h.Service.Open(r.Context(), req, camp, lang, consent.OriginOf(r))
 				if err != nil {

@@ -22,7 +22,9 @@ var NotBrowserForms = []string{"/webhooks/stripe", "/unsubscribe"}
 // Sites are the web sites whose pages may use the API: its own (PUBLIC_URL: the pages
 // the functions render, such as a link's button page) and the forms' (ALLOWED_ORIGINS).
 type Sites struct {
-	Own     string   // the API's public base URL; its origin is ours
+	// Own is the API's public base URL; its origin is ours. Empty: the address API Gateway
+	// served the request at (a stack without a custom domain), which Absolute uses too.
+	Own     string
 	Allowed []string // origins of the pages that host the forms
 	// ClientIPHeader, if set, is the proxy's header of the client's address, believed only
 	// on a request carrying ClientIPSecret in OriginVerifyHeader (ViewerAddress).
@@ -46,6 +48,7 @@ func (s Sites) Handler(h http.Handler) http.Handler {
 	}
 	next := CORS(s.Allowed, ViewerAddress(s.ClientIPHeader, s.ClientIPSecret, h))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, base := withPublicURL(r, s.Own)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)
@@ -58,7 +61,7 @@ func (s Sites) Handler(h http.Handler) http.Handler {
 			}
 		}
 		// A named site must be ours; an Origin that names none ("null") is refused too.
-		if site := siteOf(r); site != "" && !ours[site] || site == "" && r.Header.Get("Origin") != "" {
+		if site := siteOf(r); site != "" && !ours[site] && site != originOf(base) || site == "" && r.Header.Get("Origin") != "" {
 			w.Header().Add("Vary", "Origin")
 			WriteError(w, r, askedLanguage(r), isFormPost(r), Fail(http.StatusForbidden, CodeForbiddenOrigin))
 			return

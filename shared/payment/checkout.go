@@ -16,6 +16,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 )
 
@@ -97,8 +98,8 @@ func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp
 		CustomerEmail:     stripe.String(d.Email),
 		Locale:            stripe.String(stripeLocale(d.Language)),
 		Metadata:          meta,
-		SuccessURL:        stripe.String(c.PublicURL + "/donations/thanks?" + q.Encode()),
-		CancelURL:         stripe.String(c.PublicURL + "/donations/cancelled?" + q.Encode()),
+		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/donations/thanks?"+q.Encode())),
+		CancelURL:         stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/donations/cancelled?"+q.Encode())),
 		LineItems:         []*stripe.CheckoutSessionLineItemParams{{PriceData: price, Quantity: stripe.Int64(1)}},
 	}
 	if d.Frequency == donation.Monthly {

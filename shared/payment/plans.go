@@ -8,6 +8,7 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -29,8 +30,8 @@ func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, 
 		Locale:            stripe.String(stripeLocale(s.Language)),
 		Metadata:          meta,
 		SubscriptionData:  &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
-		SuccessURL:        stripe.String(c.PublicURL + "/subscriptions/thanks?" + q.Encode()),
-		CancelURL:         stripe.String(c.PublicURL + "/subscriptions/cancelled?" + q.Encode()),
+		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/subscriptions/thanks?"+q.Encode())),
+		CancelURL:         stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/subscriptions/cancelled?"+q.Encode())),
 		LineItems: []*stripe.CheckoutSessionLineItemParams{{
 			Quantity: stripe.Int64(1),
 			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{

@@ -151,7 +151,7 @@ func (h Handler) open(w http.ResponseWriter, r *http.Request) {
 	}
 	params := &stripe.BillingPortalSessionParams{
 		Customer:  stripe.String(tok.Subject),
-		ReturnURL: stripe.String(h.PublicURL + "/subscriptions/thanks?" + url.Values{"lang": {string(lang)}}.Encode()),
+		ReturnURL: stripe.String(httpapi.Absolute(r.Context(), h.PublicURL+"/subscriptions/thanks?"+url.Values{"lang": {string(lang)}}.Encode())),
 		Locale:    stripe.String(map[i18n.Lang]string{i18n.FR: "fr-CA", i18n.EN: "en"}[lang]),
 	}
 	params.Context = r.Context()

@@ -140,7 +140,7 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 		Do: func(lang i18n.Lang) (request.Outcome, error) {
 			// A bot (the honeypot filled in) is answered like a payer, and nothing is done.
-			res := created{SubscriptionID: ids.New("subs"), CheckoutURL: h.ThanksURL + "?lang=" + string(lang)}
+			res := created{SubscriptionID: ids.New("subs"), CheckoutURL: httpapi.Absolute(r.Context(), h.ThanksURL+"?lang="+string(lang))}
 			if req.Website == "" {
 				sub, sess, err := h.Service.Create(r.Context(), req, lang, consent.OriginOf(r))
 				if err != nil {
