@@ -20,7 +20,8 @@ FUZZTIME ?= 1m
 CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=50000x \
 	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x FT_ADDRKEY=100000x \
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
-	FT_FORMPAGE=20000x FT_NOTE=20000x
+	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
+	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -60,7 +61,9 @@ unit:
 # Short fuzz runs of the parsers (the request decoder, the webhook handler, the signup and
 # subscription requests, the postal-code, phone and email normalizers, the export lines,
 # the rate limits' address and client keys, Origin/Referer, a link page's token, a CDN's
-# viewer address, the error page's form, names, CSV cells, names in gift notes).
+# viewer address, the error page's form, names, CSV cells, names in gift notes, SES's
+# bounce and complaint events, the staff tool's global flags and Stripe key modes, the
+# webhook's signing secrets, the URL given to stripe connect, restore copy's arguments).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -82,6 +85,12 @@ fuzz:
 	$(GO) test ./shared/request -run '^$$' -fuzz '^FuzzPersonName$$' -fuzztime $(or $(FT_NAME),$(FUZZTIME))
 	$(GO) test ./shared/report -run '^$$' -fuzz '^FuzzSafeCell$$' -fuzztime $(or $(FT_CSV),$(FUZZTIME))
 	$(GO) test ./shared/dynamo -run '^$$' -fuzz '^FuzzNameInNote$$' -fuzztime $(or $(FT_NOTE),$(FUZZTIME))
+	$(GO) test ./shared/suppression -run '^$$' -fuzz '^FuzzSESEvent$$' -fuzztime $(or $(FT_SESEVENT),$(FUZZTIME))
+	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzGlobalFlags$$' -fuzztime $(or $(FT_STAFFFLAGS),$(FUZZTIME))
+	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzStripeKeyMode$$' -fuzztime $(or $(FT_STRIPEKEY),$(FUZZTIME))
+	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzParseSecrets$$' -fuzztime $(or $(FT_SECRETS),$(FUZZTIME))
+	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzCheckWebhookURL$$' -fuzztime $(or $(FT_HOOKURL),$(FUZZTIME))
+	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzParseRestoreArgs$$' -fuzztime $(or $(FT_RESTORE),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them

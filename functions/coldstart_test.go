@@ -11,7 +11,8 @@ import (
 // coldEvent is, per function, a request its handler answers with little or no I/O, so a
 // cold start measures the binary's own start: a page for donate, a progress read for
 // campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer, a link
-// that is not well formed for signup, unsubscribe and portal, a page for subscribe.
+// that is not well formed for signup, unsubscribe and portal, a page for subscribe, an
+// SES delivery event (which it ignores) for mail-events.
 func coldEvent(tb testing.TB, fn string) []byte {
 	tb.Helper()
 	switch fn {
@@ -25,6 +26,8 @@ func coldEvent(tb testing.TB, fn string) []byte {
 		ev["Records"].([]any)[0].(map[string]any)["eventName"] = "MODIFY"
 		b, _ := json.Marshal(ev)
 		return b
+	case "mail-events":
+		return recorded(tb, "ses-delivery-sns.json")
 	case "hello":
 		return []byte(`{}`)
 	}

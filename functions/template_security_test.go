@@ -49,8 +49,8 @@ func TestTemplateSecurity(t *testing.T) {
 		"PortalFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
 		"MailerFunction": {"dynamodb:DescribeStream", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
 			"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
-		"MailEventsFunction": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
-		"ExportFunction":     {"dynamodb:ExportTableToPointInTime", "dynamodb:PutItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
+		"MailEventsFunction": {"dynamodb:PutItem"},
+		"ExportFunction":     {"dynamodb:DescribeExport", "dynamodb:ExportTableToPointInTime", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
 	}
 	for _, id := range serverlessFunctions(t) {
 		start := strings.Index(tmpl, "\n  "+id+":\n")

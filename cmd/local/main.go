@@ -130,7 +130,7 @@ Paying: the donation form leads to a local checkout page; its Pay button sends t
 signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;
 branches come from infra/branches.csv (organizers are <city>@solidarity.example).
 Exports:       AWS_ENDPOINT_URL=... go run ./cmd/staff export start -bucket solidarity-exports -wait
-               then: go run ./cmd/staff report appeal -export s3://solidarity-exports/exports/<date>/
+               then: go run ./cmd/staff report appeal -export s3://solidarity-exports/on-demand/<time>/ (the address it prints)
 Subscribing leads to a local checkout page too: Pay, then renewals, failed payments,
 cancellations and address changes are buttons there. Printer's list: staff subscriptions mailing.
 Logs of the emulators are in .dev/. Ctrl-C stops everything.

@@ -9,8 +9,12 @@ import (
 	"os"
 	"strconv"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -28,15 +32,8 @@ func main() {
 		fmt.Print(staff.Usage)
 		return
 	}
-	if os.Getenv("TABLE_NAME") == "" {
-		os.Setenv("TABLE_NAME", "solidarity")
-	}
 	ctx := context.Background()
-	cfg, err := config.Load()
-	if err == nil {
-		err = run(ctx, cfg)
-	}
-	if err != nil {
+	if err := run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "staff:", err)
 		if errors.Is(err, staff.ErrUsage) {
 			fmt.Fprint(os.Stderr, "\n"+staff.Usage)
@@ -46,8 +43,31 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, cfg config.Config) error {
+func run(ctx context.Context, args []string) error {
+	stackName, args, err := staff.GlobalFlags(args)
+	if err != nil {
+		return err
+	}
+	if stackName == "" {
+		stackName = os.Getenv("SOLIDARITY_STACK")
+	}
 	aws, err := config.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	// The stack's outputs (read once) are the defaults of the settings; the environment's
+	// own settings win.
+	var stack staff.Stack
+	if stackName != "" {
+		if stack, err = staff.ReadStack(ctx, cloudformation.NewFromConfig(aws), stackName, aws.Region); err != nil {
+			return err
+		}
+	}
+	getenv, err := staff.Settings(os.Getenv, stack)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadFrom(getenv)
 	if err != nil {
 		return err
 	}
@@ -62,7 +82,7 @@ func run(ctx context.Context, cfg config.Config) error {
 		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
 		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
 		ErasureKey: func(ctx context.Context) ([]byte, error) {
-			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), os.Getenv("ERASURE_KEY_PARAM"))
+			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), getenv("ERASURE_KEY_PARAM"))
 			return []byte(k), err
 		},
 		// privacy erase -expire-checkouts: Stripe's secret key, STRIPE_SECRET_KEY locally,
@@ -75,6 +95,22 @@ func run(ctx context.Context, cfg config.Config) error {
 			}
 			return payment.NewCheckout(payment.Backend(cfg.StripeAPIURL), k, ""), nil
 		},
+		// stripe connect: Stripe's secret key as above, SSM for the webhook's signing
+		// secret; -url and -param default to the stack's outputs.
+		Stripe: func(ctx context.Context) (staff.StripeAccount, error) {
+			params := ssm.NewFromConfig(aws)
+			k, err := secret.Resolve(ctx, params, "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
+			if err != nil {
+				return staff.StripeAccount{}, err
+			}
+			a := staff.NewStripeAccount(payment.Backend(cfg.StripeAPIURL), k, params)
+			a.WebhookURL, a.WebhookParam, a.Stack = stack.Output("StripeWebhookUrl"), cfg.StripeWebhookSecretParam, stack.Name
+			return a, nil
+		},
+	}
+	src.ExportBucket, src.DeadLetterQueue = cfg.ExportBucket, getenv("MAILER_DEAD_LETTER_QUEUE_URL")
+	if stack.Name != "" {
+		src.Deployment = deployment(aws, stack, cfg)
 	}
 	if days, err := strconv.Atoi(os.Getenv("EXPORT_RETENTION_DAYS")); err == nil && days > 0 {
 		src.ExportRetentionDays = days // the stack's ExportRetentionDays, if not its default
@@ -85,5 +121,18 @@ func run(ctx context.Context, cfg config.Config) error {
 		src.Mailer = &m
 		src.Queue = sqs.NewFromConfig(aws)
 	}
-	return staff.Run(ctx, dynamo.New(db, cfg.Table), src, os.Args[1:], os.Stdout)
+	return staff.Run(ctx, dynamo.New(db, cfg.Table), src, args, os.Stdout)
+}
+
+// deployment is what staff doctor reads of the stack's services.
+func deployment(aws awssdk.Config, stack staff.Stack, cfg config.Config) *staff.Deployment {
+	return &staff.Deployment{
+		Stack: stack, Table: cfg.Table,
+		SSM: ssm.NewFromConfig(aws), SES: sesv2.NewFromConfig(aws), SNS: sns.NewFromConfig(aws),
+		DB: dynamodb.NewFromConfig(aws), S3: s3.NewFromConfig(aws, func(o *s3.Options) {
+			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL") != ""
+		}),
+		// With the secret key doctor read from the stack's parameter.
+		StripeEndpoint: staff.StripeEndpointFinder(payment.Backend(cfg.StripeAPIURL)),
+	}
 }

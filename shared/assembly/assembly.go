@@ -1,6 +1,6 @@
 // Package assembly is where each function is put together: one package beneath it per
 // function (donatefn, campaignfn, stripewebhookfn, mailerfn, signupfn, unsubscribefn,
-// subscribefn, portalfn, exportfn), whose New turns an Env — the settings and the
+// subscribefn, portalfn, exportfn, maileventsfn), whose New turns an Env — the settings and the
 // clients — into that function's handler. Each Lambda's main boots an Env, calls its
 // function's New and starts it; the local server (`make dev`) and the tests call the
 // same constructors with emulator clients, and the staff tool reuses the mailer's. A

@@ -253,6 +253,9 @@ func TestMailer(t *testing.T) {
 		if m.SES == nil {
 			t.Error("no SES client")
 		}
+		if m.Suppressions == nil {
+			t.Error("no suppression check: mail to addresses that bounced or complained would go out")
+		}
 		if m.Now == nil || !m.Now().Equal(clock) {
 			t.Error("the mailer's clock is not the Env's")
 		}

@@ -78,8 +78,11 @@ func (s *Store) ClaimEmail(ctx context.Context, k outbox.Key, claimant string, n
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		if text(ccf.Item, "status") == outbox.StatusSent {
+		switch text(ccf.Item, "status") {
+		case outbox.StatusSent:
 			return outbox.ClaimSent, nil
+		case outbox.StatusFailed, outbox.StatusSuppressed:
+			return outbox.ClaimEnded, nil
 		}
 		return outbox.ClaimHeld, nil
 	}
@@ -122,6 +125,43 @@ func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID strin
 	}
 	if err != nil {
 		return fmt.Errorf("mark email sent: %w", err)
+	}
+	return nil
+}
+
+// EndEmail ends the claimant's email unsent, for good, at at: status is
+// outbox.StatusFailed (SES refused it) or outbox.StatusSuppressed (its address is
+// suppressed), reason says why. The claim is dropped and the email expires
+// SentRetention after at, as a sent one does: staff see it in the failed-emails report
+// until then. An email no longer the claimant's (erased, or taken over after its claim
+// went stale) is left alone, and that is not an error; a retry after a lost answer
+// writes the same.
+func (s *Store) EndEmail(ctx context.Context, k outbox.Key, claimant, status, reason string, at time.Time) error {
+	if status != outbox.StatusFailed && status != outbox.StatusSuppressed {
+		return fmt.Errorf("end email: %q is not an end", status)
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table),
+		Key:       outboxItemKey(k),
+		UpdateExpression: aws.String("SET #s = :end, ended_at = :now, end_reason = :reason, #exp = :exp " +
+			"REMOVE claimed_at, claimant"),
+		ConditionExpression:      aws.String("(#s = :sending AND claimant = :me) OR #s = :end"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":end":     str(status),
+			":sending": str(outbox.StatusSending),
+			":me":      str(claimant),
+			":now":     str(at.UTC().Format(time.RFC3339)),
+			":reason":  str(reason),
+			":exp":     num(at.Add(SentRetention).Unix()),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("end email: %w", err)
 	}
 	return nil
 }

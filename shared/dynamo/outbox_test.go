@@ -131,13 +131,38 @@ func TestRateCounterAndExportRecord(t *testing.T) {
 	}
 	c.expect(t, "rate limit: hits", map[string]int{"UpdateItem": 5})
 
-	rec := struct {
-		ARN string `dynamodbav:"export_arn"`
-	}{"arn:export/1"}
-	if err := store.RecordExport(ctx, start.Add(13*time.Hour).In(time.FixedZone("EST", -5*3600)), rec); err != nil {
-		t.Fatal(err)
+	type record struct {
+		ARN    string `dynamodbav:"export_arn,omitempty"`
+		Status string `dynamodbav:"status"`
 	}
-	c.expect(t, "export: record", map[string]int{"PutItem": 1})
+	day := start.Add(13 * time.Hour).In(time.FixedZone("EST", -5*3600)) // 2026-11-28 in UTC
+	var got record
+	if found, err := store.ExportRecord(ctx, day, &got); err != nil || found {
+		t.Fatalf("a record before any claim: %v %v", found, err)
+	}
+	if err := store.RecordExport(ctx, day, "arn:export/1", "IN_PROGRESS"); err == nil {
+		t.Fatal("an export recorded without a claim")
+	}
+	for i, status := range []string{"first", "second"} {
+		if claimed, err := store.ClaimExport(ctx, day, record{Status: status}); err != nil || claimed != (i == 0) {
+			t.Fatalf("claim %d: %v %v", i+1, claimed, err)
+		}
+	}
+	if found, err := store.ExportRecord(ctx, day, &got); err != nil || !found || got != (record{Status: "first"}) {
+		t.Fatalf("the second claim of the day changed the first: %+v %v %v", got, found, err)
+	}
+	for _, arn := range []string{"arn:export/1", "arn:export/1"} { // a retry records the same ARN again
+		if err := store.RecordExport(ctx, day, arn, "IN_PROGRESS"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.RecordExport(ctx, day, "arn:export/2", "IN_PROGRESS"); err == nil {
+		t.Fatal("a second export replaced the day's")
+	}
+	if found, err := store.ExportRecord(ctx, day, &got); err != nil || !found || got != (record{"arn:export/1", "IN_PROGRESS"}) {
+		t.Fatalf("the day's record: %+v %v %v", got, found, err)
+	}
+	c.expect(t, "export: claim and record", map[string]int{"GetItem": 3, "PutItem": 2, "UpdateItem": 4})
 	out, err := c.env.DB().Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(c.table)})
 	if err != nil {
 		t.Fatal(err)

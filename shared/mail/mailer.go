@@ -30,11 +30,20 @@ type Outbox interface {
 	ClaimEmail(ctx context.Context, key outbox.Key, claimant string, now, staleBefore time.Time) (outbox.ClaimOutcome, error)
 	MarkEmailSent(ctx context.Context, key outbox.Key, messageID string, at time.Time) error
 	ReleaseEmail(ctx context.Context, key outbox.Key, claimant string) error
+	// EndEmail ends the claimant's email unsent, for good: status is outbox.StatusFailed
+	// or outbox.StatusSuppressed, reason says why (nothing personal).
+	EndEmail(ctx context.Context, key outbox.Key, claimant, status, reason string, at time.Time) error
 	PutToken(ctx context.Context, t token.Token) error
 	OwedEmails(ctx context.Context, createdBefore time.Time, fn func(outbox.Key, outbox.Email) error) error
 	// EmailFromImage decodes a stream record's new image: ok is false for an item that
 	// is not an outbox email (the stream carries every item of the table).
 	EmailFromImage(img map[string]events.DynamoDBAttributeValue) (key outbox.Key, e outbox.Email, ok bool, err error)
+}
+
+// Suppressions are the addresses not to mail (package suppression records them from
+// SES's bounces and complaints). *dynamo.Store is one.
+type Suppressions interface {
+	Suppressed(ctx context.Context, address string) (bool, error)
 }
 
 // ClaimTimeout is how long a claim by a mailer that may have died holds an email.
@@ -43,8 +52,11 @@ const ClaimTimeout = 5 * time.Minute
 // Mailer sends outbox emails as the table's stream delivers them.
 type Mailer struct {
 	Outbox Outbox // the table's outbox (a *dynamo.Store)
-	SES    SES
-	From   string
+	// Suppressions, if set, are checked before each send: an email to a suppressed
+	// address ends "suppressed", unsent.
+	Suppressions Suppressions
+	SES          SES
+	From         string
 	// ConfigurationSet, if set, is passed to SES (bounce and complaint tracking).
 	ConfigurationSet string
 	// Links are added to every email's data (retry_url…), so stored emails
@@ -65,7 +77,10 @@ func Links(donatePageURL string) map[string]string {
 // Handle processes a batch of stream records. Each new outbox email is claimed (so a
 // redelivered record after a success sends nothing), rendered, sent and marked sent. A
 // failure releases the claim and is reported as a partial batch failure, so the stream
-// retries it, bisects the batch, and finally sends it to the dead-letter queue.
+// retries it, bisects the batch, and finally sends it to the dead-letter queue. Two ends
+// are final and acknowledged: an address that is suppressed ("suppressed", unsent), and
+// SES's permanent refusal of the email ("failed", with its reason, and one log line
+// with alarm=email_failed).
 func (m Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var res events.DynamoDBEventResponse
 	for _, rec := range ev.Records {
@@ -88,32 +103,55 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	}
 	// The stream record's id names the claim: a retry of the same record (after a lost
 	// answer, say) takes its own claim up again instead of waiting for it to go stale.
-	return m.send(ctx, "stream:"+rec.EventID, key, e)
+	_, err = m.send(ctx, "stream:"+rec.EventID, key, e)
+	return err
 }
 
-// Send claims, renders, sends and marks one outbox email, under a claim of its own.
+// Send claims, renders, sends and marks one outbox email, under a claim of its own. An
+// email that ends unsent for good (suppressed, or refused by SES) is no error.
 func (m Mailer) Send(ctx context.Context, key outbox.Key, e outbox.Email) error {
-	return m.send(ctx, ids.New("claim"), key, e)
+	_, err := m.send(ctx, ids.New("claim"), key, e)
+	return err
 }
 
-func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email) error {
+// outcome is what became of an email the mailer was handed.
+type outcome int
+
+const (
+	outcomeNone       outcome = iota // nothing done: sent or ended already
+	outcomeSent                      // sent and marked sent
+	outcomeFailed                    // refused by SES for good: marked failed
+	outcomeSuppressed                // to a suppressed address: marked suppressed, unsent
+)
+
+func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email) (outcome, error) {
 	claimed, err := m.claim(ctx, key, claimant)
 	if err != nil && !errors.Is(err, ErrClaimed) {
 		// The claim may have been applied with its answer lost: give it up, so that
 		// neither a retry nor a redrive has to wait for it to go stale.
-		if rerr := m.release(ctx, key, claimant); rerr != nil {
-			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(rerr))
-		}
+		m.giveUp(ctx, key, claimant, e)
 	}
 	if err != nil || !claimed {
-		return err
+		return outcomeNone, err
+	}
+	if m.Suppressions != nil {
+		suppressed, err := m.Suppressions.Suppressed(ctx, e.To)
+		if err != nil {
+			m.giveUp(ctx, key, claimant, e)
+			return outcomeNone, fmt.Errorf("check suppression: %w", err)
+		}
+		if suppressed {
+			return m.end(ctx, key, claimant, e, outbox.StatusSuppressed,
+				"the address is suppressed: it bounced for good or complained")
+		}
 	}
 	msgID, sendErr := m.mintAndDeliver(ctx, e)
+	if r := (*refusal)(nil); errors.As(sendErr, &r) {
+		return m.end(ctx, key, claimant, e, outbox.StatusFailed, r.reason)
+	}
 	if sendErr != nil {
-		if err := m.release(ctx, key, claimant); err != nil {
-			slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
-		}
-		return sendErr
+		m.giveUp(ctx, key, claimant, e)
+		return outcomeNone, sendErr
 	}
 	// The email is out: marking it is retried harder than other calls (it is idempotent),
 	// since an unmarked email is sent again by the next attempt.
@@ -122,10 +160,37 @@ func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e out
 	if err != nil {
 		// Sent, but not marked: a retry under the same claim sends it twice, which is
 		// better than never.
-		return err
+		return outcomeNone, err
 	}
 	slog.InfoContext(ctx, "email sent", "email_id", e.ID, "template", e.Template)
-	return nil
+	return outcomeSent, nil
+}
+
+// giveUp releases the claimant's claim, logging (not returning) a failure to: the claim
+// then goes stale in ClaimTimeout.
+func (m Mailer) giveUp(ctx context.Context, key outbox.Key, claimant string, e outbox.Email) {
+	if err := m.release(ctx, key, claimant); err != nil {
+		slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
+	}
+}
+
+// end marks the email ended unsent, for good, with status and reason. A failed email is
+// logged with alarm=email_failed (the stack's metric filter counts those lines); the
+// line names the email by its key and template, never its address. If the mark cannot
+// be written, the claim is given up and the error returned: a retry finds the same end.
+func (m Mailer) end(ctx context.Context, key outbox.Key, claimant string, e outbox.Email, status, reason string) (outcome, error) {
+	at := m.Now()
+	if err := persist(ctx, func() error { return m.Outbox.EndEmail(ctx, key, claimant, status, reason, at) }); err != nil {
+		m.giveUp(ctx, key, claimant, e)
+		return outcomeNone, fmt.Errorf("mark email %s: %w", status, err)
+	}
+	if status == outbox.StatusSuppressed {
+		slog.InfoContext(ctx, "email suppressed", "email_id", e.ID, "template", e.Template)
+		return outcomeSuppressed, nil
+	}
+	slog.ErrorContext(ctx, "email failed", "alarm", "email_failed", "pk", key.Partition, "sk", key.Sort,
+		"email_id", e.ID, "template", e.Template, "reason", reason)
+	return outcomeFailed, nil
 }
 
 // persistAttempts is how many times the mailer tries to mark an email sent or to
@@ -139,14 +204,14 @@ var ErrClaimed = errors.New("email claimed by another sender")
 
 // claim takes the email for claimant: it was pending, its claim went stale, or the
 // claimant already holds it (its own earlier call applied, but the answer was lost). It
-// reports false for an email already sent.
+// reports false for an email already sent, or ended unsent for good.
 func (m Mailer) claim(ctx context.Context, key outbox.Key, claimant string) (bool, error) {
 	now := m.Now()
 	outcome, err := m.Outbox.ClaimEmail(ctx, key, claimant, now, now.Add(-ClaimTimeout))
 	switch {
 	case err != nil:
 		return false, err
-	case outcome == outbox.ClaimSent:
+	case outcome == outbox.ClaimSent, outcome == outbox.ClaimEnded:
 		return false, nil
 	case outcome == outbox.ClaimHeld:
 		return false, ErrClaimed
@@ -234,7 +299,13 @@ func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (strin
 	if m.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(m.ConfigurationSet)
 	}
+	if r := malformed(e.To); r != nil {
+		return "", r
+	}
 	out, err := m.SES.SendEmail(ctx, in)
+	if r := refused(err, m.From); r != nil {
+		return "", r
+	}
 	if err != nil {
 		return "", fmt.Errorf("ses send: %w", err)
 	}

@@ -114,7 +114,8 @@ func mailerOn(t *testing.T, from string, e outbox.Email) (Mailer, events.DynamoD
 	img["attempts"] = events.NewNumberAttribute("0")
 	rec := events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{
 		NewImage: img, SequenceNumber: "100", Keys: map[string]events.DynamoDBAttributeValue{"pk": img["pk"], "sk": img["sk"]}}}
-	m := Mailer{Outbox: dynamo.New(db, table), SES: ses, From: from, Now: time.Now}
+	store := dynamo.New(db, table)
+	m := Mailer{Outbox: store, Suppressions: store, SES: ses, From: from, Now: time.Now}
 	return m, rec, table
 }
 

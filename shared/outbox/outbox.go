@@ -23,6 +23,9 @@ const (
 	ClaimSent
 	// ClaimHeld: another claimant's claim, not yet stale, holds the email.
 	ClaimHeld
+	// ClaimEnded: the email ended unsent (StatusFailed or StatusSuppressed); there is
+	// nothing to send, now or later.
+	ClaimEnded
 )
 
 // Email statuses in the outbox.
@@ -30,6 +33,13 @@ const (
 	StatusPending = "pending"
 	StatusSending = "sending"
 	StatusSent    = "sent"
+	// StatusFailed: SES refused the email for good (a permanent error: the address is
+	// malformed or unverified in the sandbox, the message rejected). Final: neither the
+	// stream's retries nor a redrive send it; staff see it in the failed-emails report.
+	StatusFailed = "failed"
+	// StatusSuppressed: the address bounced for good or complained (package
+	// suppression), so the email was not sent. Final, and not an alarm.
+	StatusSuppressed = "suppressed"
 )
 
 // Templates the mailer knows.

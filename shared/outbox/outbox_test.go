@@ -73,8 +73,8 @@ func TestEmailAttributes(t *testing.T) {
 }
 
 func TestStatuses(t *testing.T) {
-	got := []string{outbox.StatusPending, outbox.StatusSending, outbox.StatusSent}
-	if want := []string{"pending", "sending", "sent"}; !slices.Equal(got, want) {
+	got := []string{outbox.StatusPending, outbox.StatusSending, outbox.StatusSent, outbox.StatusFailed, outbox.StatusSuppressed}
+	if want := []string{"pending", "sending", "sent", "failed", "suppressed"}; !slices.Equal(got, want) {
 		t.Errorf("statuses %v, want %v (they are stored in the table)", got, want)
 	}
 }

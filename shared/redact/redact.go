@@ -25,7 +25,11 @@ func Error(err error) string {
 		}
 	}
 	// Our own context may name a record by a key holding an address: never log one.
-	return emailLike.ReplaceAllString(s, "(address withheld)")
+	return Addresses(s)
 }
+
+// Addresses returns s with every email address in it withheld: for a service's message
+// worth keeping (why SES refused an email) that may name the recipient.
+func Addresses(s string) string { return emailLike.ReplaceAllString(s, "(address withheld)") }
 
 var emailLike = regexp.MustCompile(`[^\s"'<>()#:,;@]+@[^\s"'<>()#:,;@]+\.[A-Za-z]{2,}`)

@@ -36,3 +36,17 @@ func TestErrorWithholdsAddressesInOurOwnContext(t *testing.T) {
 		}
 	}
 }
+
+func TestAddresses(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Email address is not verified. The following identities failed the check in region CA-CENTRAL-1: Ana.Roy+don@Example.org",
+			"Email address is not verified. The following identities failed the check in region CA-CENTRAL-1: (address withheld)"},
+		{"Illegal address <ana@example.org>, bob@example.com", "Illegal address <(address withheld)>, (address withheld)"},
+		{"Missing final '@domain'", "Missing final '@domain'"},
+		{"", ""},
+	} {
+		if got := Addresses(c.in); got != c.want {
+			t.Errorf("Addresses(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

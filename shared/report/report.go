@@ -35,7 +35,7 @@ type Report interface {
 // Options are the parameters reports take.
 type Options struct {
 	Campaign string    // appeal: one campaign (all when empty)
-	From, To time.Time // new-members, failed-payments: [From, To)
+	From, To time.Time // new-members, failed-payments, failed-emails: [From, To)
 	Now      time.Time // subscriptions-due, subscriptions-lapsed
 	Days     int       // subscriptions-due: the window
 	Format   string    // csv or json
@@ -53,6 +53,7 @@ var Names = map[string]string{
 	"subscriptions-due":    "subscriptions renewing in the next days (-days)",
 	"subscriptions-lapsed": "subscriptions that ended or are past due",
 	"failed-payments":      "payments that failed, from the emails they caused (-from, -to)",
+	"failed-emails":        "emails that ended unsent: refused by SES, or to a suppressed address (-from, -to)",
 }
 
 // New returns the report called name, writing to w.
@@ -82,6 +83,8 @@ func New(name string, o Options, w io.Writer) (Report, error) {
 		return &selected{out: out, header: subscriptionColumns, keep: subscriptionLapsed(o)}, nil
 	case "failed-payments":
 		return &selected{out: out, header: failedColumns, keep: failedPayment(o)}, nil
+	case "failed-emails":
+		return &selected{out: out, header: endedColumns, keep: endedEmail(o)}, nil
 	}
 	return nil, fmt.Errorf("no report %q", name)
 }

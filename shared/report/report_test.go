@@ -123,7 +123,7 @@ func TestNew(t *testing.T) {
 	})
 	t.Run("the names are sorted and are those described", func(t *testing.T) {
 		names := report.Sorted()
-		if !slices.IsSorted(names) || len(names) != len(report.Names) || len(names) != 10 {
+		if !slices.IsSorted(names) || len(names) != len(report.Names) || len(names) != 11 {
 			t.Errorf("Sorted() = %v", names)
 		}
 	})
@@ -509,6 +509,38 @@ func TestFailedPayments(t *testing.T) {
 		{"2026-11-15T00:00:00Z", "monthly_donation", "b@example.org", "Campagne 2024", "1000"},
 		{"2026-11-20T00:00:00Z", "subscription", "c@example.org", "Abonnement annuel", "5000"},
 	})
+}
+
+func TestFailedEmails(t *testing.T) {
+	e := func(id, status, ended, reason string) report.Item {
+		it := item(t, "email", outbox.Email{ID: id, Template: outbox.DonationReceipt, Language: "fr", To: id + "@example.org",
+			Status: status, CreatedAt: day})
+		if ended != "" {
+			it["ended_at"] = &types.AttributeValueMemberS{Value: ended}
+			it["end_reason"] = &types.AttributeValueMemberS{Value: reason}
+		}
+		return it
+	}
+	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	items := []report.Item{
+		e("a", outbox.StatusFailed, "2026-11-02T10:00:00Z", "MessageRejected: Email address is not verified. (address withheld)"),
+		e("b", outbox.StatusSuppressed, "2026-11-03T10:00:00Z", "the address is suppressed"),
+		e("c-sent", outbox.StatusSent, "", ""),
+		e("d-pending", outbox.StatusPending, "", ""),
+		e("e-before", outbox.StatusFailed, "2026-10-31T23:59:59Z", "x"),
+		e("f-after", outbox.StatusFailed, "2026-12-01T00:00:00Z", "x"),
+	}
+	header, rs := rows(t, "failed-emails", report.Options{From: from, To: to}, items...)
+	if !slices.Equal(header, []string{"ended_at", "status", "email_id", "template", "email", "reason"}) {
+		t.Errorf("header %v", header)
+	}
+	equalRows(t, rs, [][]string{
+		{"2026-11-02T10:00:00Z", "failed", "a", "donation_receipt", "a@example.org", "MessageRejected: Email address is not verified. (address withheld)"},
+		{"2026-11-03T10:00:00Z", "suppressed", "b", "donation_receipt", "b@example.org", "the address is suppressed"},
+	})
+	if _, rs := rows(t, "failed-emails", report.Options{}, items...); len(rs) != 4 {
+		t.Errorf("without a period: %d rows, want every ended email", len(rs))
+	}
 }
 
 func TestSafeCell(t *testing.T) {

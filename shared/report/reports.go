@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
@@ -149,6 +151,36 @@ func failedPayment(o Options) func(Item) ([]string, bool, error) {
 		}
 		return []string{date(e.CreatedAt), kind, e.To, what, e.Data["amount_cents"]}, true, nil
 	}
+}
+
+var endedColumns = []string{"ended_at", "status", "email_id", "template", "email", "reason"}
+
+// endedEmail selects the outbox emails that ended unsent (package mail): "failed" (SES
+// refused it for good: an address to correct, or a recipient to verify in SES's sandbox)
+// or "suppressed" (the address bounced for good or complained), by when they ended. The
+// table keeps them as long as sent ones (dynamo.SentRetention).
+func endedEmail(o Options) func(Item) ([]string, bool, error) {
+	return func(it Item) ([]string, bool, error) {
+		if typeOf(it) != dynamo.TypeEmail {
+			return nil, false, nil
+		}
+		e, err := decode[outbox.Email](it)
+		if err != nil || (e.Status != outbox.StatusFailed && e.Status != outbox.StatusSuppressed) {
+			return nil, false, err
+		}
+		ended, _ := time.Parse(time.RFC3339, attrText(it, "ended_at"))
+		if !within(ended, o) {
+			return nil, false, nil
+		}
+		return []string{date(ended), e.Status, e.ID, e.Template, e.To, attrText(it, "end_reason")}, true, nil
+	}
+}
+
+func attrText(it Item, name string) string {
+	if s, ok := it[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
 }
 
 // byBranch counts members by branch and status.

@@ -23,7 +23,7 @@ type Queue interface {
 func redrive(ctx context.Context, src Sources, args []string, out io.Writer) error {
 	fs := newFlags("mail redrive")
 	settle := fs.Duration("settle", 5*time.Minute, "")
-	queue := fs.String("queue", "", "")
+	queue := fs.String("queue", src.DeadLetterQueue, "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -34,7 +34,12 @@ func redrive(ctx context.Context, src Sources, args []string, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "redrive: %d emails sent, %d failed again\n", r.Sent, r.Failed)
+	fmt.Fprintf(out, "redrive: %d emails sent, %d failed again", r.Sent, r.Failed)
+	if r.Ended > 0 {
+		// Refused by SES for good, or to a suppressed address: no longer owed.
+		fmt.Fprintf(out, ", %d ended unsent (see staff mail failed)", r.Ended)
+	}
+	fmt.Fprintln(out)
 	if r.Failed > 0 {
 		return fmt.Errorf("%d emails could not be sent: see the logs, fix the cause, and run again", r.Failed)
 	}

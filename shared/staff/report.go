@@ -34,6 +34,15 @@ type Sources struct {
 	// ExportRetentionDays is how long the exports bucket keeps exports, for privacy
 	// erase's notice; 0 is the stack's default.
 	ExportRetentionDays int
+	// ExportBucket and DeadLetterQueue are export start's -bucket and mail redrive's
+	// -queue when not given (EXPORT_BUCKET and MAILER_DEAD_LETTER_QUEUE_URL, else the
+	// stack's outputs: stack.go).
+	ExportBucket, DeadLetterQueue string
+	// Deployment is what staff doctor checks (doctor.go), or nil without a stack.
+	Deployment *Deployment
+	// Stripe reaches Stripe's webhook endpoints and the secret's SSM parameter (it reads
+	// Stripe's secret key), for stripe connect (stripe.go), or nil.
+	Stripe func(context.Context) (StripeAccount, error)
 }
 
 func (s Sources) now() time.Time {
@@ -50,20 +59,22 @@ type ExportAPI interface {
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
 
-// startExport starts an export of the table now, as the nightly function does.
-func startExport(ctx context.Context, records export.Recorder, src Sources, args []string, out io.Writer) error {
+// startExport starts an export of the table now, on demand: under on-demand/<time>/,
+// which Athena's table never reads, and apart from the day's record, so the nightly
+// export stays the day's only one under exports/<date>/ (export.Exporter.OnDemand).
+func startExport(ctx context.Context, src Sources, args []string, out io.Writer) error {
 	fs := newFlags("export start")
-	bucket := fs.String("bucket", "", "")
+	bucket := fs.String("bucket", src.ExportBucket, "")
 	wait := fs.Bool("wait", false, "")
 	if err := fs.Parse(args); err != nil || *bucket == "" {
-		return fmt.Errorf("%w: -bucket is required", ErrUsage)
+		return fmt.Errorf("%w: -bucket is required (or SOLIDARITY_STACK, whose exports bucket is the default)", ErrUsage)
 	}
 	desc, err := src.Export.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(src.Table)})
 	if err != nil {
 		return fmt.Errorf("describe table: %w", err)
 	}
-	rec, err := export.Exporter{DB: src.Export, Records: records, TableARN: aws.ToString(desc.Table.TableArn),
-		Bucket: *bucket, Now: src.now}.Run(ctx)
+	rec, err := export.Exporter{DB: src.Export, TableARN: aws.ToString(desc.Table.TableArn),
+		Bucket: *bucket, Now: src.now}.OnDemand(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
-	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/member"
@@ -37,12 +36,30 @@ type Store interface {
 	Members(ctx context.Context, branchSlug, status string, fn func(member.Member) error) error
 	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
 	Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error
-	export.Recorder
 	Privacy
 }
 
 // Usage is the tool's help.
 const Usage = `staff — Solidarity's staff tool.
+
+  staff [-stack NAME] COMMAND …     (the stack: -stack, else SOLIDARITY_STACK)
+
+Its table, exports bucket, dead-letter queue, sender and SSM parameters are the stack's
+outputs; a setting in the environment (TABLE_NAME, EXPORT_BUCKET, PUBLIC_URL, MAIL_FROM,
+MAIL_CONFIGURATION_SET, MAILER_DEAD_LETTER_QUEUE_URL, STRIPE_SECRET_KEY_PARAM,
+ERASURE_KEY_PARAM…) wins over the stack's.
+
+Deployment:
+  staff doctor                                          (checks the stack: each line OK, or FIX and what to do; exit status 1 on a FIX)
+  staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]
+        (creates, or finds and updates, Stripe's webhook endpoint for URL with API version 2023-10-16
+        and exactly the events the webhook handles, and stores its signing secret in the SSM
+        SecureString; run twice, it changes nothing. -url and -param default to the stack's
+        StripeWebhookUrl and StripeWebhookSecretParam. Needs Stripe's secret key:
+        STRIPE_SECRET_KEY_PARAM, or STRIPE_SECRET_KEY locally)
+  staff stripe connect … -replace            (a new endpoint beside the old one, both secrets accepted:
+                                              rotates the signing secret, or moves to a new API version)
+  staff stripe connect … -finish-rotation    (then: deletes the old endpoint, keeps only the new secret)
 
 Reports, read from an export of the table (a folder, or s3://bucket/prefix, in AWS's
 layout or moto's) or from the live table (-live), as CSV (default) or JSON:
@@ -58,6 +75,7 @@ layout or moto's) or from the live table (-live), as CSV (default) or JSON:
         subscriptions-due     subscriptions renewing in the next days  [-days 30]
         subscriptions-lapsed  subscriptions that ended or are past due
         failed-payments       payments that failed  [-from] [-to]
+        failed-emails         emails that ended unsent: refused by SES, or to a suppressed address  [-from] [-to]
   With -o FILE the report is written to FILE only once complete; a failed run leaves
   nothing there. A progress bar shows on a terminal.
 
@@ -76,11 +94,15 @@ Subscriptions (live table):
   staff subscriptions mailing [-date 2026-12-01]        (the printer's list; default today)
   staff subscriptions lapsing [-days 30]                (not renewing, paid period ending soon)
 
-Exports (what the nightly export function does, on demand):
-  staff export start -bucket BUCKET [-wait]              (prints the export's s3:// address)
+Exports (on demand; the nightly export function keeps exports/<date>/, one a day):
+  staff export start [-bucket BUCKET] [-wait]            (exports under on-demand/<time>/, which Athena never reads, and prints
+        the s3:// address for report -export; default: the stack's bucket)
 
 Email:
-  staff mail redrive [-settle 5m] [-queue DLQ_URL]       (send what the outbox still owes, then empty the dead-letter queue)
+  staff mail redrive [-settle 5m] [-queue DLQ_URL]       (send what the outbox still owes, then empty the dead-letter queue; default: the stack's)
+  staff mail failed [-from 2026-11-01] [-to 2026-12-01] [-format json]
+        (emails that ended unsent: refused by SES for good, with its reason, or to an address that bounced or
+        complained; the failed-emails report on the live table. A redrive never sends them)
 
 Privacy requests (live table):
   staff privacy find -email ADDRESS [-name NAME]...     (everything held about the address, JSON; -name: other names to look for in notes)
@@ -91,8 +113,16 @@ Privacy requests (live table):
         then erases. Needs the erasure key: ERASURE_KEY_PARAM, an SSM SecureString's name, or ERASURE_KEY
         locally; -expire-checkouts needs Stripe's: STRIPE_SECRET_KEY_PARAM, or STRIPE_SECRET_KEY locally)
 
+Restore (after aws dynamodb restore-table-to-point-in-time: docs/runbooks.md):
+  staff restore copy -from RESTORED_TABLE [-confirm]
+        (puts into the live table each item of the restored table it lacks, and never overwrites one;
+        counts by type what it would copy, what is already there, what differs (listed by key), and what
+        it never copies: emails (the mailer would send them again), rate-limit counters, link tokens,
+        cooldowns, expired items, an erased person's items. Without -confirm a dry run. Needs the
+        erasure key when the tables hold erasure records: ERASURE_KEY_PARAM, or ERASURE_KEY locally)
+
 Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
-The table is TABLE_NAME (default "solidarity"); AWS_ENDPOINT_URL points at moto locally.
+The table is the stack's (or TABLE_NAME; "solidarity" when AWS_ENDPOINT_URL points at moto locally).
 Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
 Importing branches creates or replaces the rows of the file and leaves other branches as
 they are; a file with any bad row imports nothing. Lists and reports hold personal
@@ -107,6 +137,9 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	now := src.now()
 	if len(args) >= 1 && args[0] == "report" {
 		return runReport(ctx, src, args[1:], out, now.UTC())
+	}
+	if len(args) >= 1 && args[0] == "doctor" {
+		return doctor(ctx, src.Deployment, args[1:], out)
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
@@ -130,12 +163,18 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return mailingList(ctx, store, args[2:], out, now.UTC())
 	case "mail redrive":
 		return redrive(ctx, src, args[2:], out)
+	case "mail failed": // the failed-emails report, on the live table
+		return runReport(ctx, src, append([]string{"failed-emails", "-live"}, args[2:]...), out, now.UTC())
 	case "export start":
-		return startExport(ctx, store, src, args[2:], out)
+		return startExport(ctx, src, args[2:], out)
 	case "privacy find", "privacy erase":
 		return privacy(ctx, store, src, args[1], args[2:], out)
 	case "subscriptions lapsing":
 		return lapsing(ctx, store, args[2:], out, now.UTC())
+	case "stripe connect":
+		return stripeConnect(ctx, src, args[2:], out) // stripe.go
+	case "restore copy":
+		return restoreCopy(ctx, src, args[2:], out) // restore.go
 	}
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
 }

@@ -29,8 +29,12 @@ const MaxPayload = 512 << 10
 
 // Handler answers POST /webhooks/stripe.
 type Handler struct {
+	// Secret is the signing-secret setting: one secret, or several (newest first, see
+	// ParseSecrets) while a secret is rotated; an event signed by any of them is accepted.
 	Secret string
-	Ledger donation.Ledger
+	// Secrets, if set, is where the secrets are read (and read again), in Secret's stead.
+	Secrets *SecretSource
+	Ledger  donation.Ledger
 	// Subscriptions follows subscriptions and dues, priced by Plans. Without it, their
 	// events are acknowledged and ignored.
 	Subscriptions Subscriptions
@@ -54,8 +58,14 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// other field shapes and silently miscount money; a 400 shows in Stripe's dashboard
 	// and our logs until the endpoint's version is fixed, and the events can then be
 	// resent from Stripe.
-	ev, err := webhook.ConstructEventWithOptions(payload, r.Header.Get("Stripe-Signature"), h.Secret,
-		webhook.ConstructEventOptions{Tolerance: h.Tolerance})
+	secrets, err := h.secrets(r.Context())
+	if err != nil {
+		slog.ErrorContext(r.Context(), "stripe webhook secrets unreadable", "err", redact.Error(err))
+		w.Header().Set("Retry-After", "60")
+		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusInternalServerError, httpapi.CodeInternal))
+		return
+	}
+	ev, err := verify(payload, r.Header.Get("Stripe-Signature"), secrets, webhook.ConstructEventOptions{Tolerance: h.Tolerance})
 	if err != nil {
 		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", refusal(err))
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
@@ -111,6 +121,9 @@ func decode(ev stripe.Event, v any) error {
 }
 
 func (h Handler) apply(r *http.Request, ev stripe.Event) error {
+	if !Handles(string(ev.Type)) {
+		return nil // not one of HandledEvents: acknowledged, nothing to do
+	}
 	ctx := r.Context()
 	if h.Subscriptions != nil {
 		if handled, err := h.applyPlanEvent(ctx, ev); handled {

@@ -17,5 +17,5 @@ func New(_ context.Context, e assembly.Env) (export.Exporter, error) {
 		return export.Exporter{}, errors.New("TABLE_ARN and EXPORT_BUCKET must be set")
 	}
 	db := e.DB()
-	return export.Exporter{DB: db, Records: e.Store(db), TableARN: c.TableARN, Bucket: c.ExportBucket, Now: e.Clock()}, nil
+	return export.Exporter{DB: db, Records: e.Store(db), TableARN: c.TableARN, Bucket: c.ExportBucket, Now: e.Clock(), Exports: db}, nil
 }

@@ -18,8 +18,9 @@ func New(_ context.Context, e assembly.Env) (mail.Mailer, error) {
 	if c.MailFrom == "" || c.PublicURL == "" {
 		return mail.Mailer{}, errors.New("MAIL_FROM and PUBLIC_URL (the base of emailed links) must be set")
 	}
+	store := e.Store(e.DB())
 	return mail.Mailer{
-		Outbox: e.Store(e.DB()), SES: sesv2.NewFromConfig(e.AWS),
+		Outbox: store, Suppressions: store, SES: sesv2.NewFromConfig(e.AWS),
 		From: c.MailFrom, ConfigurationSet: c.MailConfigurationSet,
 		Links: mail.Links(c.DonatePageURL), PublicURL: c.PublicURL, Now: e.Clock(),
 	}, nil

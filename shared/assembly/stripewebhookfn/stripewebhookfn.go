@@ -4,20 +4,31 @@ package stripewebhookfn
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
-// New is the stripe-webhook function's handler, with its signing secret
-// (STRIPE_WEBHOOK_SECRET, or its SSM parameter).
+// New is the stripe-webhook function's handler, with its signing secrets
+// (STRIPE_WEBHOOK_SECRET, else its SSM parameter, read at the cold start and again every
+// webhook.SecretMaxAge, so that a rotated secret reaches a running function).
 func New(ctx context.Context, e assembly.Env) (webhook.Handler, error) {
 	c := e.Config
-	signing, err := secret.Value(ctx, e, "STRIPE_WEBHOOK_SECRET", c.StripeWebhookSecret, c.StripeWebhookSecretParam)
-	if err != nil {
+	store := e.Store(e.DB())
+	h := webhook.Handler{Ledger: store, Subscriptions: store, Plans: plan.Default()}
+	if c.StripeWebhookSecret != "" {
+		h.Secret = c.StripeWebhookSecret
+		return h, nil
+	}
+	client := ssm.NewFromConfig(e.AWS)
+	h.Secrets = &webhook.SecretSource{Now: e.Clock(), Load: func(ctx context.Context) (string, error) {
+		return secret.Resolve(ctx, client, "STRIPE_WEBHOOK_SECRET", "", c.StripeWebhookSecretParam)
+	}}
+	if _, err := h.Secrets.Secrets(ctx); err != nil {
 		return webhook.Handler{}, err
 	}
-	store := e.Store(e.DB())
-	return webhook.Handler{Secret: signing, Ledger: store, Subscriptions: store, Plans: plan.Default()}, nil
+	return h, nil
 }

@@ -57,6 +57,8 @@ type Proxy struct {
 
 	on        atomic.Bool
 	sesOutage atomic.Bool
+	// unverified are recipients SES refuses, as the sandbox refuses an unverified one.
+	unverified sync.Map
 
 	mu     sync.Mutex
 	rnd    *rand.Rand
@@ -84,6 +86,33 @@ func (p *Proxy) Off() { p.on.Store(false) }
 // SESOutage makes every SES send fail while it lasts, as an outage of the service would:
 // retries cannot help, so owed emails end in the dead-letter queue.
 func (p *Proxy) SESOutage(down bool) { p.sesOutage.Store(down) }
+
+// Unverified makes SES refuse every send to address, whether faults are on or not, as
+// the sandbox refuses a recipient whose identity is not verified: 400 MessageRejected,
+// "Email address is not verified", a permanent error. Nothing is sent.
+func (p *Proxy) Unverified(address string) { p.unverified.Store(strings.ToLower(address), true) }
+
+// refusesRecipient answers a send to an unverified recipient, and reports whether it did.
+func (p *Proxy) refusesRecipient(w http.ResponseWriter, body []byte) bool {
+	var in struct {
+		Destination struct{ ToAddresses, CcAddresses, BccAddresses []string }
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return false
+	}
+	d := in.Destination
+	for _, to := range append(append(d.ToAddresses, d.CcAddresses...), d.BccAddresses...) {
+		if _, ok := p.unverified.Load(strings.ToLower(to)); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-Errortype", "MessageRejected")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": "Email address is not verified. " +
+				"The following identities failed the check in region CA-CENTRAL-1: " + to})
+			return true
+		}
+	}
+	return false
+}
 
 // Counts returns how many faults of each kind were injected, and how many calls the
 // proxy saw while on.
@@ -162,6 +191,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Observe != nil {
 		p.Observe(r, body)
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/email/outbound-emails") && p.refusesRecipient(w, body) {
+		return
 	}
 	if p.on.Load() {
 		if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810."); ok && dynamoData[op] {

@@ -1,0 +1,133 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/smithy-go"
+)
+
+// StackAPI is the part of CloudFormation's client that reads a stack's outputs.
+type StackAPI interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+}
+
+// Stack is a deployed stack: its name, its region and its outputs.
+type Stack struct {
+	Name    string
+	Region  string
+	Outputs map[string]string
+}
+
+// Output is the stack's output named key, or "".
+func (s Stack) Output(key string) string { return s.Outputs[key] }
+
+// ReadStack reads the stack's outputs (one DescribeStacks call). A stack that does not
+// exist is said in one sentence naming it and the region.
+func ReadStack(ctx context.Context, api StackAPI, name, region string) (Stack, error) {
+	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	var apiErr smithy.APIError
+	if err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
+		return Stack{}, fmt.Errorf("there is no stack %q in %s: check SOLIDARITY_STACK (or -stack) and AWS_REGION", name, region)
+	}
+	if err != nil {
+		return Stack{}, fmt.Errorf("read the outputs of stack %q in %s: %w", name, region, err)
+	}
+	if len(out.Stacks) == 0 {
+		return Stack{}, fmt.Errorf("there is no stack %q in %s: check SOLIDARITY_STACK (or -stack) and AWS_REGION", name, region)
+	}
+	st := Stack{Name: name, Region: region, Outputs: map[string]string{}}
+	for _, o := range out.Stacks[0].Outputs {
+		st.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return st, nil
+}
+
+// stackSettings are the settings a stack's output gives a default to.
+var stackSettings = map[string]string{
+	"TABLE_NAME":                   "TableName",
+	"EXPORT_BUCKET":                "ExportsBucketName",
+	"PUBLIC_URL":                   "PublicUrl",
+	"MAIL_FROM":                    "MailFrom",
+	"MAIL_CONFIGURATION_SET":       "MailConfigurationSet",
+	"STRIPE_SECRET_KEY_PARAM":      "StripeSecretKeyParam",
+	"STRIPE_WEBHOOK_SECRET_PARAM":  "StripeWebhookSecretParam",
+	"HASH_KEY_PARAM":               "HashKeyParam",
+	"ERASURE_KEY_PARAM":            "HashKeyParam",
+	"MAILER_DEAD_LETTER_QUEUE_URL": "MailerDeadLetterQueueUrl",
+}
+
+// LocalTable is the table `make dev` creates in moto: the default only when
+// AWS_ENDPOINT_URL points at a local emulator.
+const LocalTable = "solidarity"
+
+// Settings reads the staff tool's settings: what getenv (the environment) says, else
+// the stack's outputs (stack may be the zero Stack: no stack). Without a stack and
+// without TABLE_NAME, the table is LocalTable against a local emulator, and otherwise an
+// error says to name the stack.
+func Settings(getenv func(string) string, stack Stack) (func(string) string, error) {
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		if out, ok := stackSettings[name]; ok {
+			if v := stack.Output(out); v != "" {
+				return v
+			}
+		}
+		if name == "TABLE_NAME" && stack.Name == "" && IsLocalEndpoint(getenv("AWS_ENDPOINT_URL")) {
+			return LocalTable
+		}
+		return ""
+	}
+	if get("TABLE_NAME") == "" {
+		if stack.Name != "" {
+			return nil, fmt.Errorf("stack %q in %s has no TableName output: deploy the current template, or set TABLE_NAME", stack.Name, stack.Region)
+		}
+		return nil, errors.New("set SOLIDARITY_STACK to the name of your stack (or TABLE_NAME to its table)")
+	}
+	return get, nil
+}
+
+// IsLocalEndpoint reports whether endpoint (AWS_ENDPOINT_URL) is an emulator on this
+// machine, as under `make dev`.
+func IsLocalEndpoint(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	return false
+}
+
+// GlobalFlags takes the options that come before the command (only -stack NAME, or
+// -stack=NAME) off args, and returns the stack named and the command's arguments.
+func GlobalFlags(args []string) (stack string, rest []string, err error) {
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case a == "-stack" || a == "--stack":
+			if len(args) < 2 || args[1] == "" || strings.HasPrefix(args[1], "-") {
+				return "", nil, fmt.Errorf("%w: -stack needs the stack's name", ErrUsage)
+			}
+			stack, args = args[1], args[2:]
+		case strings.HasPrefix(a, "-stack=") || strings.HasPrefix(a, "--stack="):
+			stack = a[strings.Index(a, "=")+1:]
+			if stack == "" {
+				return "", nil, fmt.Errorf("%w: -stack needs the stack's name", ErrUsage)
+			}
+			args = args[1:]
+		default:
+			return stack, args, nil
+		}
+	}
+	return stack, args, nil
+}
