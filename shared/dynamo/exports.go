@@ -29,15 +29,7 @@ func (s *Store) ClaimExport(ctx context.Context, day time.Time, record any) (boo
 	if err != nil {
 		return false, err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("claim export: %w", err)
-	}
-	return true, nil
+	return s.putNew(ctx, put, "export claim")
 }
 
 // RecordExport sets the ARN and status of the export started for day's record. A record

@@ -159,6 +159,20 @@ func (s *Store) put(v any, pk, sk, typ string) (*types.Put, error) {
 		ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
 }
 
+// putNew writes put's item unless an item has its key (put's condition): then it reports
+// false and changes nothing. what names the item in errors.
+func (s *Store) putNew(ctx context.Context, put *types.Put, what string) (bool, error) {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("put %s: %w", what, err)
+	}
+	return true, nil
+}
+
 // create writes a new record (items[0], conditional on its key being free) and what goes
 // with it, in one call. A retried call whose first attempt applied (its answer lost)
 // finds the same record already there: that is success, not a conflict. Record ids are

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -36,22 +35,12 @@ func SuppressionKey(address string) map[string]types.AttributeValue {
 // and a redelivered event writes nothing. It reports whether it wrote. Suppressions do
 // not expire.
 func (s *Store) Suppress(ctx context.Context, r suppression.Record) (bool, error) {
-	it, err := item(r, suppressionPK(r.Address), metaSK, TypeSuppression)
+	put, err := s.put(r, suppressionPK(r.Address), metaSK, TypeSuppression)
 	if err != nil {
 		return false, err
 	}
-	it["recorded_at"] = str(s.Now().UTC().Format(time.RFC3339))
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.Table), Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("put suppression: %w", err)
-	}
-	return true, nil
+	put.Item["recorded_at"] = str(s.Now().UTC().Format(time.RFC3339))
+	return s.putNew(ctx, put, "suppression")
 }
 
 // Suppressed reports whether the address is suppressed: one GetItem by key.

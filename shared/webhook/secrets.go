@@ -78,6 +78,16 @@ func (h Handler) secrets(ctx context.Context) ([]string, error) {
 	return ParseSecrets(h.Secret), nil
 }
 
+// NewestSecret is the secret Stripe signs with first (the newest one in force): what
+// make dev's local checkout page signs its events with.
+func (h Handler) NewestSecret(ctx context.Context) (string, error) {
+	secrets, err := h.secrets(ctx)
+	if err != nil || len(secrets) == 0 {
+		return "", err
+	}
+	return secrets[0], nil
+}
+
 // verify checks the Stripe-Signature header against each secret in turn: the event is
 // accepted if any of them signed it. (While Stripe rolls an endpoint's secret it sends
 // one v1 signature per secret in one header; stripe-go tries each against one secret.)

@@ -156,8 +156,12 @@ func New(ctx context.Context, o Options) (*System, error) {
 	// The local checkout page signs its events with the secret the webhook function was
 	// given (from the environment, or SSM).
 	plans := plan.Default()
+	signing, err := hook.NewestSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pay := &localpay.Page{Donations: store, WebhookURL: c.PublicURL + "/webhooks/stripe",
-		Secret: hook.Secret, PublicURL: c.PublicURL}
+		Secret: signing, PublicURL: c.PublicURL}
 	pay.Routes(mux)
 	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
 	if o.WebDir != "" {
