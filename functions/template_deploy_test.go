@@ -29,11 +29,11 @@ import (
 // address serves), and with a custom domain, Turnstile and a CDN.
 var (
 	plainDeploy = map[string]string{
-		"AllowedOrigins": "https://example.org", "DonatePageUrl": "https://example.org/donate.html",
+		"AllowedOrigins": "https://example.org", "DonatePageUrl": "https://example.org/",
 		"MailFrom": "appeal@example.org", "MailIdentity": "example.org", "AlarmEmail": "ops@example.org",
 	}
 	domainDeploy = map[string]string{
-		"AllowedOrigins": "https://example.org", "DonatePageUrl": "https://example.org/donate.html",
+		"AllowedOrigins": "https://example.org", "DonatePageUrl": "https://example.org/",
 		"MailFrom": "appeal@example.org", "MailIdentity": "example.org", "AlarmEmail": "ops@example.org",
 		"DomainName": "dons.example.org", "CertificateArn": "arn:aws:acm:ca-central-1:123456789012:certificate/0a1b2c3d-4e5f",
 		"TurnstileSecretParam": "/solidarity/turnstile-secret", "ClientIpHeader": "CloudFront-Viewer-Address",

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -42,8 +43,13 @@ type Event struct {
 	Type      string // eventType: "Bounce", "Complaint", "Delivery", "Send", …
 	MessageID string // mail.messageId
 	// Suppress are the records the event asks for: one per recipient of a permanent
-	// bounce or of a complaint, none for anything else.
+	// bounce or of a complaint that the message was sent to, none for anything else.
 	Suppress []Record
+	// Foreign counts the bounced or complained recipients the message was not sent to
+	// (not among mail.destination), which are not suppressed: a bounce report that
+	// anyone owning a mail domain can write in answer to our message could otherwise
+	// name any address, and stop our mail to it.
+	Foreign int
 }
 
 // ErrMalformed is an SNS message that is not an SES event notification.
@@ -55,7 +61,8 @@ type sesEvent struct {
 	EventType        string `json:"eventType"`
 	NotificationType string `json:"notificationType"`
 	Mail             *struct {
-		MessageID string `json:"messageId"`
+		MessageID   string   `json:"messageId"`
+		Destination []string `json:"destination"` // the addresses the message was sent to
 	} `json:"mail"`
 	Bounce *struct {
 		BounceType        string      `json:"bounceType"`
@@ -82,7 +89,8 @@ const maxRecipients = 50
 
 // Parse reads an SES event notification (an SNS message's body). A permanent bounce
 // suppresses each bounced recipient, a complaint each complained recipient (but for a
-// "not-spam" feedback); transient and undetermined bounces, and other event types, ask
+// "not-spam" feedback), if the message was sent to it: a recipient that is not among
+// mail.destination (compared canonically) is counted in Foreign instead; transient and undetermined bounces, and other event types, ask
 // for nothing. now dates a record whose event has no readable timestamp. Input that is
 // not an SES event — not JSON, no event type, no mail object or message id, a bounce or
 // complaint without its object, or a recipient that is not an address — is ErrMalformed.
@@ -135,6 +143,7 @@ func Parse(body []byte, now time.Time) (Event, error) {
 	if err != nil {
 		when = now
 	}
+	sentTo := destinations(raw.Mail.Destination)
 	seen := map[string]bool{}
 	for _, r := range to {
 		addr := contact.CanonicalEmail(r.EmailAddress)
@@ -145,10 +154,27 @@ func Parse(body []byte, now time.Time) (Event, error) {
 			continue
 		}
 		seen[addr] = true
+		if !sentTo[addr] {
+			ev.Foreign++
+			continue
+		}
 		ev.Suppress = append(ev.Suppress, Record{Address: addr, Reason: reason, Detail: detail,
 			MessageID: ev.MessageID, FeedbackID: feedback, At: when.UTC()})
 	}
 	return ev, nil
+}
+
+// destinations are the canonical addresses a message was sent to. SES lists them as
+// the sender gave them, so one may carry a display name ("Ana <ana@example.org>").
+func destinations(list []string) map[string]bool {
+	set := make(map[string]bool, len(list))
+	for _, d := range list {
+		if a, err := mail.ParseAddress(d); err == nil {
+			d = a.Address
+		}
+		set[contact.CanonicalEmail(d)] = true
+	}
+	return set
 }
 
 // plausible reports whether a canonical address has a local part and a domain, and no
