@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
@@ -36,14 +38,24 @@ func main() {
 	if err := run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "staff:", err)
 		if errors.Is(err, staff.ErrUsage) {
-			fmt.Fprint(os.Stderr, "\n"+staff.Usage)
+			// The one sentence and the command's usage line, never the whole help.
+			if line := staff.UsageLine(os.Args[1:]); line != "" {
+				fmt.Fprintln(os.Stderr, line)
+			} else {
+				fmt.Fprintln(os.Stderr, "staff help lists the commands")
+			}
 			os.Exit(2)
 		}
 		os.Exit(1)
 	}
 }
 
+// run runs the command args; missing AWS credentials are said in one sentence.
 func run(ctx context.Context, args []string) error {
+	return staff.CredentialsSentence(runCommand(ctx, args))
+}
+
+func runCommand(ctx context.Context, args []string) error {
 	stackName, args, err := staff.GlobalFlags(args)
 	if err != nil {
 		return err
@@ -51,10 +63,21 @@ func run(ctx context.Context, args []string) error {
 	if stackName == "" {
 		stackName = os.Getenv("SOLIDARITY_STACK")
 	}
-	aws, err := config.AWS(ctx)
+	if stackName == "" {
+		if err := staff.NeedsStack(args); err != nil {
+			return err
+		}
+	}
+	// The SDK logs nothing (its IMDSv1 warning when no credentials are found, above
+	// all): the tool says what went wrong in its own sentences.
+	aws, err := config.AWS(ctx, awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
 		return err
 	}
+	if err := staff.CheckRegion(aws.Region); err != nil {
+		return err
+	}
+	aws.Credentials = staff.MarkCredentials(aws.Credentials)
 	// The stack's outputs (read once) are the defaults of the settings; the environment's
 	// own settings win.
 	var stack staff.Stack
@@ -89,7 +112,7 @@ func run(ctx context.Context, args []string) error {
 		// else the SSM SecureString that STRIPE_SECRET_KEY_PARAM names, read only when a
 		// Checkout is to be expired; STRIPE_API_URL points at stripe-mock locally.
 		Checkouts: func(ctx context.Context) (staff.CheckoutExpirer, error) {
-			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
+			k, err := staff.ReadStripeKey(ctx, ssm.NewFromConfig(aws), cfg.StripeSecretKey, cfg.StripeSecretKeyParam, aws.Region)
 			if err != nil {
 				return nil, err
 			}
@@ -99,7 +122,7 @@ func run(ctx context.Context, args []string) error {
 		// secret; -url and -param default to the stack's outputs.
 		Stripe: func(ctx context.Context) (staff.StripeAccount, error) {
 			params := ssm.NewFromConfig(aws)
-			k, err := secret.Resolve(ctx, params, "STRIPE_SECRET_KEY", cfg.StripeSecretKey, cfg.StripeSecretKeyParam)
+			k, err := staff.ReadStripeKey(ctx, params, cfg.StripeSecretKey, cfg.StripeSecretKeyParam, aws.Region)
 			if err != nil {
 				return staff.StripeAccount{}, err
 			}

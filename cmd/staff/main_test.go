@@ -17,7 +17,13 @@ import (
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
-func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
+func TestMain(m *testing.M) {
+	code := emulator.Run(m)
+	if binDir != "" {
+		os.RemoveAll(binDir) // the staff binary messages_test.go built
+	}
+	os.Exit(code)
+}
 
 // onMoto points the tool's AWS settings at the test's moto, as a staff member's shell
 // points them at AWS, with no stack or table named.
@@ -128,7 +134,7 @@ func TestDoctorOnAStack(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	err = run(context.Background(), []string{"doctor"})
-	if !errors.Is(err, staff.ErrUsage) || !strings.Contains(err.Error(), "doctor checks a stack: set SOLIDARITY_STACK") {
+	if !errors.Is(err, staff.ErrUsage) || err.Error() != "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME doctor" {
 		t.Fatalf("without a stack: %v", err)
 	}
 }

@@ -169,9 +169,10 @@ func LoadAWS(ctx context.Context) (Config, aws.Config, error) {
 	return c, a, err
 }
 
-// AWS loads the SDK configuration (region, credentials, and AWS_ENDPOINT_URL locally).
-func AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+// AWS loads the SDK configuration (region, credentials, and AWS_ENDPOINT_URL locally);
+// opts are the SDK's load options (the staff tool's logger).
+func AWS(ctx context.Context, opts ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, fmt.Errorf("aws config: %w", err)
 	}

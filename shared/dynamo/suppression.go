@@ -54,3 +54,17 @@ func (s *Store) Suppressed(ctx context.Context, address string) (bool, error) {
 	}
 	return out.Item != nil, nil
 }
+
+// Unsuppress deletes the address's suppression, so the mailer mails it again (staff
+// mail unsuppress, once the cause is fixed: a DKIM break that made receivers bounce, a
+// complaint made by mistake). It reports whether there was one.
+func (s *Store) Unsuppress(ctx context.Context, address string) (bool, error) {
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.Table), Key: key(suppressionPK(address), metaSK),
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete suppression: %w", err)
+	}
+	return out.Attributes != nil, nil
+}

@@ -3,10 +3,12 @@ package mail
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/outbox"
+	"github.com/solidarity/solidarity/shared/redact"
 )
 
 // Redriven counts what a redrive did. Failed are emails that could not be sent this time
@@ -26,18 +28,26 @@ type Redriven struct {
 func (m Mailer) Redrive(ctx context.Context, settle time.Duration) (Redriven, error) {
 	var r Redriven
 	err := m.Outbox.OwedEmails(ctx, m.Now().UTC().Add(-settle), func(key outbox.Key, e outbox.Email) error {
-		done, err := m.send(ctx, ids.New("claim"), key, e)
-		switch {
-		case errors.Is(err, ErrClaimed):
-			r.Held++
-		case err != nil:
-			r.Failed++
-		case done == outcomeFailed || done == outcomeSuppressed:
-			r.Ended++
-		default:
-			r.Sent++
-		}
+		m.SendCounted(ctx, key, e, &r)
 		return nil
 	})
 	return r, err
+}
+
+// SendCounted sends one email as Redrive does, through Send's claim, and counts in r
+// what became of it: an email that staff made pending again (staff mail resend) goes out
+// this way. An error is counted, not returned: the email is still owed, for a redrive.
+func (m Mailer) SendCounted(ctx context.Context, key outbox.Key, e outbox.Email, r *Redriven) {
+	done, err := m.send(ctx, ids.New("claim"), key, e)
+	switch {
+	case errors.Is(err, ErrClaimed):
+		r.Held++
+	case err != nil:
+		slog.ErrorContext(ctx, "email not sent", "email_id", e.ID, "template", e.Template, "err", redact.Error(err))
+		r.Failed++
+	case done == outcomeFailed || done == outcomeSuppressed:
+		r.Ended++
+	default:
+		r.Sent++
+	}
 }

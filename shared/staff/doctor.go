@@ -57,6 +57,8 @@ type WebhookEndpoint struct {
 	APIVersion string
 	Events     []string
 	Enabled    bool
+	SecretMark string   // its metadata's SecretMark: Fingerprint of its signing secret ("" if not made by stripe connect)
+	Older      []string // the IDs of the other, older endpoints that send to the same URL
 }
 
 // ErrFix means doctor found something to fix; its lines say what.
@@ -70,6 +72,9 @@ type checkup struct {
 
 func (c *checkup) ok(format string, a ...any) { fmt.Fprintf(c.out, "OK  "+format+"\n", a...) }
 
+// note says what doctor cannot tell, and is not to fix.
+func (c *checkup) note(format string, a ...any) { fmt.Fprintf(c.out, "NOTE "+format+"\n", a...) }
+
 func (c *checkup) fix(format string, a ...any) {
 	c.fixes++
 	fmt.Fprintf(c.out, "FIX "+format+"\n", a...)
@@ -81,12 +86,12 @@ func doctor(ctx context.Context, d *Deployment, args []string, out io.Writer) er
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	if d == nil || d.Stack.Name == "" {
-		return fmt.Errorf("%w: doctor checks a stack: set SOLIDARITY_STACK to its name (or run staff -stack NAME doctor)", ErrUsage)
+		return NeedsStack([]string{"doctor"})
 	}
 	c := &checkup{out: out}
-	key := d.checkParameters(ctx, c)
+	key, secrets := d.checkParameters(ctx, c)
 	d.checkMail(ctx, c)
-	d.checkStripe(ctx, c, key)
+	d.checkStripe(ctx, c, key, secrets)
 	d.checkAlarms(ctx, c)
 	d.checkTable(ctx, c)
 	d.checkBucket(ctx, c)
@@ -108,18 +113,29 @@ func (d *Deployment) output(c *checkup, key, what string) (string, bool) {
 
 func (d *Deployment) region() string { return d.Stack.Region }
 
+// stripeKeyHint is how a missing Stripe secret key parameter is given its value.
+const stripeKeyHint = "--value 'sk_live_…' (the secret key in Stripe's dashboard: Developers → API keys)"
+
+// missingParameter says that the SSM parameter name (the what) does not exist and how to
+// create it, as README's deploy step 3 does.
+func missingParameter(name, what, region, valueHint string) string {
+	return fmt.Sprintf("The SSM parameter %s (the %s) does not exist: create it (README deploy step 3): aws ssm put-parameter --region %s --type SecureString --name %s %s",
+		name, what, region, name, valueHint)
+}
+
 // checkParameters checks the three SSM SecureStrings and returns Stripe's secret key
-// ("" if unreadable) for the endpoint check. No value is printed.
-func (d *Deployment) checkParameters(ctx context.Context, c *checkup) (stripeKey string) {
+// and the webhook's signing secrets, newest first (empty if unreadable), for the
+// endpoint check. No value is printed.
+func (d *Deployment) checkParameters(ctx context.Context, c *checkup) (stripeKey string, signingSecrets []string) {
 	stripeKey = d.parameter(ctx, c, "StripeSecretKeyParam", "Stripe secret key",
-		"--value 'sk_live_…' (the secret key in Stripe's dashboard: Developers → API keys)", func(v string) (string, string) {
+		stripeKeyHint, func(v string) (string, string) {
 			mode, ok := StripeKeyMode(v)
 			if !ok {
 				return "", "does not look like a Stripe secret key (sk_live_…, sk_test_… or rk_…): put the key from Stripe's dashboard (Developers → API keys) in it"
 			}
 			return mode, ""
 		})
-	d.parameter(ctx, c, "StripeWebhookSecretParam", "Stripe webhook signing secret",
+	secrets := d.parameter(ctx, c, "StripeWebhookSecretParam", "Stripe webhook signing secret",
 		"", func(v string) (string, string) {
 			n, ok := webhookSecrets(v)
 			if !ok {
@@ -137,7 +153,7 @@ func (d *Deployment) checkParameters(ctx context.Context, c *checkup) (stripeKey
 			}
 			return "32 bytes or more", ""
 		})
-	return stripeKey
+	return stripeKey, webhook.ParseSecrets(secrets)
 }
 
 // parameter checks the SecureString the stack's output key names and returns its value
@@ -166,8 +182,7 @@ func (d *Deployment) parameter(ctx context.Context, c *checkup, key, what, value
 		if valueHint == "" {
 			c.fix("The SSM parameter %s (the %s) does not exist: run staff stripe connect, which creates it.", name, what)
 		} else {
-			c.fix("The SSM parameter %s (the %s) does not exist: create it as a SecureString: aws ssm put-parameter --region %s --type SecureString --name %s %s",
-				name, what, d.region(), name, valueHint)
+			c.fix("%s", missingParameter(name, what, d.region(), valueHint))
 		}
 		return ""
 	case err != nil:
@@ -363,8 +378,10 @@ func senderOf(from, identity string) bool {
 	return !strings.Contains(identity, "@") && at >= 0 && from[at+1:] == identity
 }
 
-// checkStripe checks the webhook endpoint Stripe sends the stack's events to.
-func (d *Deployment) checkStripe(ctx context.Context, c *checkup, key string) {
+// checkStripe checks the webhook endpoint Stripe sends the stack's events to, and,
+// when the webhook's signing secrets (newest first) could be read, that the newest is
+// that endpoint's and that no other endpoint sends there outside a rotation.
+func (d *Deployment) checkStripe(ctx context.Context, c *checkup, key string, secrets []string) {
 	url, ok := d.output(c, "StripeWebhookUrl", "the address Stripe sends events to")
 	if !ok {
 		return
@@ -414,6 +431,27 @@ func (d *Deployment) checkStripe(ctx context.Context, c *checkup, key string) {
 	}
 	if fine {
 		c.ok("Stripe webhook endpoint %s for %s: API version %s, the %d events handled, enabled", ep.ID, url, ep.APIVersion, len(ep.Events))
+	}
+	if len(secrets) == 0 {
+		return // the parameter's line says why
+	}
+	param := d.Stack.Output("StripeWebhookSecretParam")
+	switch {
+	case ep.SecretMark == "":
+		c.note("Whether the SSM parameter %s holds the signing secret of Stripe's webhook endpoint %s cannot be told: the endpoint was not made by staff stripe connect. If the webhook refuses its events (WebhookRefusedAlarm), run %s -replace, then %s -finish-rotation.",
+			param, ep.ID, connect, connect)
+	case ep.SecretMark != Fingerprint(secrets[0]) && slices.ContainsFunc(secrets, func(s string) bool { return Fingerprint(s) == ep.SecretMark }):
+		c.fix("The SSM parameter %s holds the signing secret of Stripe's newest webhook endpoint %s for %s, but not first, so staff stripe connect -finish-rotation would delete that endpoint: put its secret first in the parameter (newest first, comma-separated) before finishing the rotation.",
+			param, ep.ID, url)
+	case ep.SecretMark != Fingerprint(secrets[0]):
+		c.fix("The newest signing secret in the SSM parameter %s is not the one of Stripe's webhook endpoint %s for %s: the webhook's signing secret is not this endpoint's: every event will be refused; run %s -replace, then %s -finish-rotation.",
+			param, ep.ID, url, connect, connect)
+	default:
+		c.ok("the SSM parameter %s holds the signing secret of Stripe's webhook endpoint %s", param, ep.ID)
+	}
+	if len(ep.Older) > 0 && len(secrets) == 1 {
+		c.fix("Stripe also sends every event for %s to the older webhook endpoint(s) %s, outside a rotation (the SSM parameter %s holds one secret): the webhook refuses their deliveries, which Stripe retries for three days. Run %s -finish-rotation, which keeps the endpoint whose secret the parameter holds and deletes the others.",
+			url, strings.Join(ep.Older, ", "), param, connect)
 	}
 }
 

@@ -181,7 +181,8 @@ func healthyDeployment(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{
-		stripe: &endpointStandIn{found: true, ep: WebhookEndpoint{ID: "we_doctor", APIVersion: webhook.APIVersion, Events: webhook.HandledEvents(), Enabled: true}},
+		stripe: &endpointStandIn{found: true, ep: WebhookEndpoint{ID: "we_doctor", APIVersion: webhook.APIVersion, Events: webhook.HandledEvents(), Enabled: true,
+			SecretMark: Fingerprint(doctorWebhookSecret)}},
 		account: &sesv2.GetAccountOutput{ProductionAccessEnabled: true, SendingEnabled: true, EnforcementStatus: aws.String("HEALTHY"),
 			SuppressionAttributes: &sestypes.SuppressionAttributes{SuppressedReasons: []sestypes.SuppressionListReason{sestypes.SuppressionListReasonBounce, sestypes.SuppressionListReasonComplaint}}},
 		names: names, dkimVerified: true,
@@ -216,7 +217,7 @@ func fixLines(lines []string) []string {
 	for _, l := range lines {
 		if strings.HasPrefix(l, "FIX ") {
 			fixes = append(fixes, l)
-		} else if !strings.HasPrefix(l, "OK  ") {
+		} else if !strings.HasPrefix(l, "OK  ") && !strings.HasPrefix(l, "NOTE ") {
 			fixes = append(fixes, "neither OK nor FIX: "+l)
 		}
 	}
@@ -240,6 +241,7 @@ func TestDoctorHealthy(t *testing.T) {
 		"OK  SES account-level suppression is on for bounces and complaints",
 		"OK  SES configuration set " + f.names["MailConfigurationSet"] + " exists",
 		fmt.Sprintf("OK  Stripe webhook endpoint we_doctor for %s: API version 2023-10-16, the %d events handled, enabled", f.names["StripeWebhookUrl"], len(webhook.HandledEvents())),
+		"OK  the SSM parameter " + f.names["StripeWebhookSecretParam"] + " holds the signing secret of Stripe's webhook endpoint we_doctor",
 		"OK  alarm topic reaches 1 confirmed subscriber(s)",
 		"OK  table " + f.names["TableName"] + " exists",
 		"OK  table " + f.names["TableName"] + "'s stream is the one the mailer reads",
@@ -268,13 +270,13 @@ func TestDoctorFindsEach(t *testing.T) {
 			if _, err := f.d.SSM.(*ssm.Client).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(f.names["HashKeyParam"])}); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"FIX The SSM parameter " + "%HashKeyParam% (the hashing and erasure key) does not exist: create it as a SecureString: aws ssm put-parameter --region ca-central-1 --type SecureString --name %HashKeyParam% --value \"$(openssl rand -base64 48)\""}},
+		}, []string{"FIX The SSM parameter " + "%HashKeyParam% (the hashing and erasure key) does not exist: create it (README deploy step 3): aws ssm put-parameter --region ca-central-1 --type SecureString --name %HashKeyParam% --value \"$(openssl rand -base64 48)\""}},
 		{"missing Stripe key", func(t *testing.T, f *fixture) {
 			if _, err := f.d.SSM.(*ssm.Client).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(f.names["StripeSecretKeyParam"])}); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{
-			"FIX The SSM parameter %StripeSecretKeyParam% (the Stripe secret key) does not exist: create it as a SecureString: aws ssm put-parameter --region ca-central-1 --type SecureString --name %StripeSecretKeyParam% --value 'sk_live_…' (the secret key in Stripe's dashboard: Developers → API keys)",
+			"FIX The SSM parameter %StripeSecretKeyParam% (the Stripe secret key) does not exist: create it (README deploy step 3): aws ssm put-parameter --region ca-central-1 --type SecureString --name %StripeSecretKeyParam% --value 'sk_live_…' (the secret key in Stripe's dashboard: Developers → API keys)",
 			"FIX The Stripe webhook endpoint for %StripeWebhookUrl% could not be checked without Stripe's secret key: fix its parameter (above), or run staff doctor with a role that may read it (the deployer's, not the staff policy's).",
 		}},
 		{"missing webhook secret", func(t *testing.T, f *fixture) {
@@ -312,6 +314,18 @@ func TestDoctorFindsEach(t *testing.T) {
 		{"no endpoint", func(t *testing.T, f *fixture) {
 			f.stripe.found = false
 		}, []string{"FIX Stripe has no webhook endpoint for %StripeWebhookUrl%: run staff stripe connect -url %StripeWebhookUrl%."}},
+		{"another endpoint's secret", func(t *testing.T, f *fixture) {
+			f.stripe.ep.SecretMark = Fingerprint("whsec_anotherendpoint")
+		}, []string{"FIX The newest signing secret in the SSM parameter %StripeWebhookSecretParam% is not the one of Stripe's webhook endpoint we_doctor for %StripeWebhookUrl%: the webhook's signing secret is not this endpoint's: every event will be refused; run staff stripe connect -url %StripeWebhookUrl% -replace, then staff stripe connect -url %StripeWebhookUrl% -finish-rotation."}},
+		{"secret pasted by hand", func(t *testing.T, f *fixture) {
+			putParam(t, f, "StripeWebhookSecretParam", "whsec_pasted", ssmtypes.ParameterTypeSecureString)
+		}, []string{"FIX The newest signing secret in the SSM parameter %StripeWebhookSecretParam% is not the one of Stripe's webhook endpoint we_doctor for %StripeWebhookUrl%: the webhook's signing secret is not this endpoint's"}},
+		{"the endpoint's secret not first", func(t *testing.T, f *fixture) {
+			putParam(t, f, "StripeWebhookSecretParam", "whsec_pasted,"+doctorWebhookSecret, ssmtypes.ParameterTypeSecureString)
+		}, []string{"FIX The SSM parameter %StripeWebhookSecretParam% holds the signing secret of Stripe's newest webhook endpoint we_doctor for %StripeWebhookUrl%, but not first, so staff stripe connect -finish-rotation would delete that endpoint"}},
+		{"an older endpoint outside a rotation", func(t *testing.T, f *fixture) {
+			f.stripe.ep.Older = []string{"we_dashboard", "we_old"}
+		}, []string{"FIX Stripe also sends every event for %StripeWebhookUrl% to the older webhook endpoint(s) we_dashboard, we_old, outside a rotation (the SSM parameter %StripeWebhookSecretParam% holds one secret): the webhook refuses their deliveries, which Stripe retries for three days. Run staff stripe connect -url %StripeWebhookUrl% -finish-rotation, which keeps the endpoint whose secret the parameter holds and deletes the others."}},
 		{"sandboxed account", func(t *testing.T, f *fixture) {
 			f.account.ProductionAccessEnabled = false
 		}, []string{"FIX SES in ca-central-1 is in the sandbox: mail reaches only verified addresses. Ask for production access: aws sesv2 put-account-details --region ca-central-1 --production-access-enabled --mail-type TRANSACTIONAL --website-url %PublicUrl% --use-case-description"}},
@@ -404,19 +418,26 @@ func TestDoctorThroughStripesAPI(t *testing.T) {
 	acct, srv := newStripeAccount(t, &now)
 	f.d.StripeEndpoint = StripeEndpointFinder(payment.Backend(srv.URL))
 	url := f.names["StripeWebhookUrl"]
-	acct.seed(url, webhook.APIVersion, "enabled", webhook.HandledEvents(), now.Add(-48*time.Hour))
+	made := acct.seed(url, webhook.APIVersion, "enabled", webhook.HandledEvents(), now.Add(-48*time.Hour))
+	made.Metadata[SecretMark] = Fingerprint(doctorWebhookSecret) // as staff stripe connect marks it
 	acct.seed("https://elsewhere.example.org/webhooks/stripe", "2025-03-31.basil", "enabled", []string{"*"}, now.Add(-time.Hour))
 	lines, err := doctorRun(t, f.d)
-	if err != nil || !slices.Contains(lines, "OK  Stripe webhook endpoint we_seed1 for "+url+": API version 2023-10-16, the 11 events handled, enabled") {
+	if err != nil || !slices.Contains(lines, "OK  Stripe webhook endpoint we_seed1 for "+url+": API version 2023-10-16, the 11 events handled, enabled") ||
+		!slices.Contains(lines, "OK  the SSM parameter "+f.names["StripeWebhookSecretParam"]+" holds the signing secret of Stripe's webhook endpoint we_seed1") {
 		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
 	}
 
 	// A newer endpoint at the address, of the account's (newer) version and missing events.
 	acct.seed(url, "2025-03-31.basil", "enabled", without(webhook.HandledEvents(), "charge.refunded"), now.Add(-time.Minute))
+	// Made in the dashboard, it carries no fingerprint; the older one still sends there.
 	lines, err = doctorRun(t, f.d)
-	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 2 ||
+	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 3 ||
 		!strings.HasPrefix(fixes[0], "FIX Stripe's webhook endpoint we_seed3 for "+url+" is on API version 2025-03-31.basil, not 2023-10-16") ||
-		!strings.HasPrefix(fixes[1], "FIX Stripe's webhook endpoint we_seed3 for "+url+" lacks charge.refunded: run staff stripe connect -url "+url) {
+		!strings.HasPrefix(fixes[1], "FIX Stripe's webhook endpoint we_seed3 for "+url+" lacks charge.refunded: run staff stripe connect -url "+url) ||
+		!strings.HasPrefix(fixes[2], "FIX Stripe also sends every event for "+url+" to the older webhook endpoint(s) we_seed1, outside a rotation") ||
+		!slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "NOTE Whether the SSM parameter "+f.names["StripeWebhookSecretParam"]+" holds the signing secret of Stripe's webhook endpoint we_seed3 cannot be told: the endpoint was not made by staff stripe connect.")
+		}) {
 		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
 	}
 
@@ -426,6 +447,28 @@ func TestDoctorThroughStripesAPI(t *testing.T) {
 	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 1 || fixes[0] != "FIX Stripe has no webhook endpoint for "+url+": run staff stripe connect -url "+url+"." ||
 		!slices.Contains(lines, "OK  Stripe secret key: SecureString "+f.names["StripeSecretKeyParam"]+", test mode (no real payments)") {
 		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
+	}
+}
+
+// An endpoint made elsewhere (no fingerprint) is a note, not a FIX; during a rotation
+// the older endpoint and the parameter's second secret are as they should be.
+func TestDoctorSigningSecret(t *testing.T) {
+	f := healthyDeployment(t)
+	f.stripe.ep.SecretMark = ""
+	lines, err := doctorRun(t, f.d)
+	param, url := f.names["StripeWebhookSecretParam"], f.names["StripeWebhookUrl"]
+	note := "NOTE Whether the SSM parameter " + param + " holds the signing secret of Stripe's webhook endpoint we_doctor cannot be told: the endpoint was not made by staff stripe connect. " +
+		"If the webhook refuses its events (WebhookRefusedAlarm), run staff stripe connect -url " + url + " -replace, then staff stripe connect -url " + url + " -finish-rotation."
+	if err != nil || len(fixLines(lines)) != 0 || !slices.Contains(lines, note) {
+		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
+	}
+
+	putParam(t, f, "StripeWebhookSecretParam", "whsec_doctornew,"+doctorWebhookSecret, ssmtypes.ParameterTypeSecureString)
+	f.stripe.ep.ID, f.stripe.ep.SecretMark, f.stripe.ep.Older = "we_doctornew", Fingerprint("whsec_doctornew"), []string{"we_doctor"}
+	lines, err = doctorRun(t, f.d)
+	if err != nil || len(fixLines(lines)) != 0 || !slices.Contains(lines, "OK  the SSM parameter "+param+" holds the signing secret of Stripe's webhook endpoint we_doctornew") ||
+		!slices.Contains(lines, "OK  Stripe webhook signing secret: SecureString "+param+", 2 secrets (a rotation is under way)") {
+		t.Fatalf("during a rotation: err %v, lines:\n%s", err, strings.Join(lines, "\n"))
 	}
 }
 
@@ -473,7 +516,7 @@ func TestDoctorSESAccountUnreadable(t *testing.T) {
 	f.d.SES = ses
 	lines, err := doctorRun(t, f.d)
 	fixes := fixLines(lines)
-	if !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], "FIX Could not read the SES account in ca-central-1: ") || len(lines) != 14 {
+	if !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], "FIX Could not read the SES account in ca-central-1: ") || len(lines) != 15 {
 		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
 	}
 }
@@ -481,7 +524,7 @@ func TestDoctorSESAccountUnreadable(t *testing.T) {
 func TestDoctorNeedsAStack(t *testing.T) {
 	var out bytes.Buffer
 	err := Run(context.Background(), nil, Sources{}, []string{"doctor"}, &out)
-	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "doctor checks a stack: set SOLIDARITY_STACK to its name (or run staff -stack NAME doctor)") || out.Len() != 0 {
+	if !errors.Is(err, ErrUsage) || err.Error() != "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME doctor" || out.Len() != 0 {
 		t.Fatalf("err %v, out %q", err, out.String())
 	}
 }

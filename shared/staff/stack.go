@@ -30,6 +30,9 @@ func (s Stack) Output(key string) string { return s.Outputs[key] }
 // ReadStack reads the stack's outputs (one DescribeStacks call). A stack that does not
 // exist is said in one sentence naming it and the region.
 func ReadStack(ctx context.Context, api StackAPI, name, region string) (Stack, error) {
+	if err := CheckRegion(region); err != nil {
+		return Stack{}, err
+	}
 	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	var apiErr smithy.APIError
 	if err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
@@ -60,6 +63,7 @@ var stackSettings = map[string]string{
 	"HASH_KEY_PARAM":               "HashKeyParam",
 	"ERASURE_KEY_PARAM":            "HashKeyParam",
 	"MAILER_DEAD_LETTER_QUEUE_URL": "MailerDeadLetterQueueUrl",
+	"DONATE_PAGE_URL":              "DonatePageUrl", // the retry link of failed-payment emails (mail redrive)
 }
 
 // LocalTable is the table `make dev` creates in moto: the default only when
@@ -130,4 +134,126 @@ func GlobalFlags(args []string) (stack string, rest []string, err error) {
 		}
 	}
 	return stack, args, nil
+}
+
+// usageError is a usage error (errors.Is(err, ErrUsage)) said in its own sentence, with
+// no "usage:" before it.
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+// NeedsStack is the error of a command that works on the stack when no stack is named
+// (nil for the other commands): doctor, and stripe connect unless -url and -param are
+// both given. It is checked before the settings, so it is said whatever TABLE_NAME is.
+func NeedsStack(args []string) error {
+	var command string
+	switch {
+	case len(args) >= 1 && args[0] == "doctor":
+		command = "doctor"
+	case len(args) >= 2 && args[0] == "stripe" && args[1] == "connect" && !(hasFlag(args[2:], "url") && hasFlag(args[2:], "param")):
+		command = "stripe connect"
+	default:
+		return nil
+	}
+	return usageError("doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME " + command)
+}
+
+// hasFlag reports whether args give the flag name (-name V, --name V or -name=V).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckRegion says how to set the AWS region when there is none (region is the SDK's,
+// from AWS_REGION, AWS_DEFAULT_REGION or the profile).
+func CheckRegion(region string) error {
+	if region == "" {
+		return errors.New("no AWS region: export AWS_REGION=ca-central-1 (and AWS_DEFAULT_REGION for the aws CLI v1)")
+	}
+	return nil
+}
+
+// credentialsError is the SDK's credential chain failing (CredentialsSentence).
+type credentialsError struct{ err error }
+
+func (e credentialsError) Error() string { return e.err.Error() }
+func (e credentialsError) Unwrap() error { return e.err }
+
+type sentenceCredentials struct{ p aws.CredentialsProvider }
+
+func (s sentenceCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := s.p.Retrieve(ctx)
+	if err != nil {
+		return c, credentialsError{err}
+	}
+	return c, nil
+}
+
+// MarkCredentials wraps the SDK's credentials (aws.Config.Credentials) so that
+// CredentialsSentence can tell their failure, however deep in an SDK error it is.
+func MarkCredentials(p aws.CredentialsProvider) aws.CredentialsProvider {
+	if p == nil {
+		return nil
+	}
+	return aws.NewCredentialsCache(sentenceCredentials{p})
+}
+
+// CredentialsSentence is err, or, when the credentials MarkCredentials wrapped failed,
+// one sentence saying how to give some (with the SDK's reason unless it is only that
+// there is no EC2 instance role, the last place the SDK looks).
+func CredentialsSentence(err error) error {
+	var ce credentialsError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	const sentence = "no AWS credentials: run aws configure (or set AWS_PROFILE)"
+	if reason := ce.err.Error(); !strings.Contains(reason, "EC2 IMDS") {
+		return fmt.Errorf("%s (%s)", sentence, reason)
+	}
+	return errors.New(sentence)
+}
+
+// UsageLine is the line of Usage of the command args name (after -stack), its spaces
+// collapsed, or "" when args name no command of it.
+func UsageLine(args []string) string {
+	if _, rest, err := GlobalFlags(args); err == nil {
+		args = rest
+	}
+	one, two := "", ""
+	if len(args) >= 1 {
+		one = args[0]
+	}
+	if len(args) >= 2 {
+		two = args[0] + " " + args[1]
+	}
+	var byOne string
+	for _, line := range strings.Split(Usage, "\n") {
+		f := strings.Fields(line)
+		if !strings.HasPrefix(line, "  staff ") || len(f) < 2 {
+			continue
+		}
+		if len(f) >= 3 && subcommand(f[2]) {
+			if two != "" && f[1]+" "+f[2] == two {
+				return "  " + strings.Join(f, " ")
+			}
+		} else if one != "" && f[1] == one && byOne == "" {
+			byOne = "  " + strings.Join(f, " ")
+		}
+	}
+	return byOne
+}
+
+// subcommand reports whether a word of a usage line is a subcommand (lowercase).
+func subcommand(w string) bool {
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r == '-') {
+			return false
+		}
+	}
+	return w != ""
 }

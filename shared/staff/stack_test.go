@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 )
 
@@ -95,6 +97,7 @@ func TestSettingsFromTheStack(t *testing.T) {
 		"TableName": "solidarity-Table-1", "ExportsBucketName": "exports-1", "PublicUrl": "https://don.example.org",
 		"MailFrom": "appeal@example.org", "MailConfigurationSet": "solidarity-mail", "StripeSecretKeyParam": "/s/key",
 		"StripeWebhookSecretParam": "/s/whsec", "HashKeyParam": "/s/hash", "MailerDeadLetterQueueUrl": "https://sqs/dlq",
+		"DonatePageUrl": "https://example.org/donner",
 	}}
 	env := map[string]string{"MAIL_FROM": "other@example.org", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}
 	get, err := Settings(func(k string) string { return env[k] }, stack)
@@ -106,12 +109,22 @@ func TestSettingsFromTheStack(t *testing.T) {
 		"MAIL_FROM":              "other@example.org", // the environment wins
 		"MAIL_CONFIGURATION_SET": "solidarity-mail", "STRIPE_SECRET_KEY_PARAM": "/s/key", "STRIPE_WEBHOOK_SECRET_PARAM": "/s/whsec",
 		"HASH_KEY_PARAM": "/s/hash", "ERASURE_KEY_PARAM": "/s/hash", "MAILER_DEAD_LETTER_QUEUE_URL": "https://sqs/dlq",
+		"DONATE_PAGE_URL": "https://example.org/donner",
 		"ALLOWED_ORIGINS": "", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
 	}
 	for k, v := range want {
 		if got := get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
+	}
+	// mail redrive's failed-payment emails link to the stack's donation page, not to
+	// PUBLIC_URL + "/" (the API's root, a 404); a stack without the output keeps that.
+	if cfg, err := config.LoadFrom(get); err != nil || cfg.DonatePageURL != "https://example.org/donner" {
+		t.Errorf("DonatePageURL %q, %v", cfg.DonatePageURL, err)
+	}
+	delete(stack.Outputs, "DonatePageUrl")
+	if cfg, err := config.LoadFrom(get); err != nil || cfg.DonatePageURL != "https://don.example.org/" {
+		t.Errorf("without the output: DonatePageURL %q, %v", cfg.DonatePageURL, err)
 	}
 	env["TABLE_NAME"], env["ERASURE_KEY_PARAM"] = "restored-table", "/s/erasure"
 	if get("TABLE_NAME") != "restored-table" || get("ERASURE_KEY_PARAM") != "/s/erasure" || get("HASH_KEY_PARAM") != "/s/hash" {
@@ -212,4 +225,97 @@ func FuzzGlobalFlags(f *testing.F) {
 			t.Fatalf("took %q off without a stack", args[:len(args)-len(rest)])
 		}
 	})
+}
+
+func TestReadStackWithoutARegion(t *testing.T) {
+	_, err := ReadStack(context.Background(), fakeStacks{err: errors.New("Missing Region")}, "solidarity", "")
+	if err == nil || err.Error() != "no AWS region: export AWS_REGION=ca-central-1 (and AWS_DEFAULT_REGION for the aws CLI v1)" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNeedsStack(t *testing.T) {
+	const sentence = "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME "
+	tests := []struct {
+		args []string
+		want string // "" : no stack needed
+	}{
+		{[]string{"doctor"}, sentence + "doctor"},
+		{[]string{"stripe", "connect"}, sentence + "stripe connect"},
+		{[]string{"stripe", "connect", "-dry-run", "-url", "https://api.example.org/webhooks/stripe"}, sentence + "stripe connect"},
+		{[]string{"stripe", "connect", "-param", "/s/whsec"}, sentence + "stripe connect"},
+		{[]string{"stripe", "connect", "-url", "https://api.example.org/webhooks/stripe", "-param", "/s/whsec"}, ""},
+		{[]string{"stripe", "connect", "--url=https://api.example.org/webhooks/stripe", "-param=/s/whsec", "-replace"}, ""},
+		{[]string{"campaign", "show", "-slug", "x"}, ""},
+		{[]string{"stripe"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		err := NeedsStack(tt.args)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v", tt.args, err)
+		case tt.want != "" && (err == nil || err.Error() != tt.want || !errors.Is(err, ErrUsage)):
+			t.Errorf("%q: %v, want the usage error %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestUsageLine(t *testing.T) {
+	tests := map[string]string{
+		"doctor":                  "  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)",
+		"-stack x doctor -v":      "  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)",
+		"stripe connect -replace": "  staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]",
+		"report donations":        "  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]",
+		"mail failed -from x":     "  staff mail failed [-from 2026-11-01] [-to 2026-12-01] [-format json]",
+		"campaign show":           "  staff campaign show -slug SLUG [-lang fr]",
+		"campaign":                "", // several subcommands: none is the one
+		"stripe":                  "",
+		"foo bar":                 "",
+		"-stack":                  "",
+		"":                        "",
+	}
+	for in, want := range tests {
+		if got := UsageLine(strings.Fields(in)); got != want {
+			t.Errorf("UsageLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// credentialsFailing is a credential chain that finds nothing.
+type credentialsFailing struct{ err error }
+
+func (c credentialsFailing) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{}, c.err
+}
+
+// A failed credential chain, however deep in the SDK's error, is one sentence; other
+// errors pass as they are.
+func TestCredentialsSentence(t *testing.T) {
+	ctx := context.Background()
+	imds := MarkCredentials(credentialsFailing{errors.New("no EC2 IMDS role found, operation error ec2imds: GetMetadata, http response error StatusCode: 404")})
+	_, err := imds.Retrieve(ctx)
+	deep := fmt.Errorf("operation error CloudFormation: DescribeStacks, get identity: get credentials: %w", err)
+	if got := CredentialsSentence(deep); got == nil || got.Error() != "no AWS credentials: run aws configure (or set AWS_PROFILE)" {
+		t.Errorf("IMDS: %v", got)
+	}
+	sso := MarkCredentials(credentialsFailing{errors.New("the SSO session has expired")})
+	_, err = sso.Retrieve(ctx)
+	if got := CredentialsSentence(fmt.Errorf("get credentials: %w", err)); got == nil ||
+		!strings.HasPrefix(got.Error(), "no AWS credentials: run aws configure (or set AWS_PROFILE) (") || !strings.Contains(got.Error(), "the SSO session has expired") {
+		t.Errorf("SSO: %v", got)
+	}
+	other := errors.New("AccessDenied")
+	if CredentialsSentence(other) != other || CredentialsSentence(nil) != nil {
+		t.Error("other errors are changed")
+	}
+	good := MarkCredentials(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+	}))
+	if c, err := good.Retrieve(ctx); err != nil || c.AccessKeyID != "AKIDTEST" {
+		t.Errorf("credentials found: %+v %v", c, err)
+	}
+	if MarkCredentials(nil) != nil {
+		t.Error("no provider became one")
+	}
 }

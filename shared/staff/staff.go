@@ -37,6 +37,10 @@ type Store interface {
 	MoveMember(ctx context.Context, m member.Member, fromBranch string, notices []outbox.Email) error
 	Subscriptions(ctx context.Context, fn func(subscription.Subscription) error) error
 	Privacy
+	// mail resend and mail unsuppress (resend.go)
+	FailedEmails(ctx context.Context, since time.Time, fn func(dynamo.FailedEmail) error) error
+	ReopenEmail(ctx context.Context, k outbox.Key) (bool, error)
+	Unsuppress(ctx context.Context, address string) (bool, error)
 }
 
 // Usage is the tool's help.
@@ -50,7 +54,7 @@ MAIL_CONFIGURATION_SET, MAILER_DEAD_LETTER_QUEUE_URL, STRIPE_SECRET_KEY_PARAM,
 ERASURE_KEY_PARAM…) wins over the stack's.
 
 Deployment:
-  staff doctor                                          (checks the stack: each line OK, or FIX and what to do; exit status 1 on a FIX)
+  staff doctor                                          (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)
   staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]
         (creates, or finds and updates, Stripe's webhook endpoint for URL with API version 2023-10-16
         and exactly the events the webhook handles, and stores its signing secret in the SSM
@@ -103,6 +107,8 @@ Email:
   staff mail failed [-from 2026-11-01] [-to 2026-12-01] [-format json]
         (emails that ended unsent: refused by SES for good, with its reason, or to an address that bounced or
         complained; the failed-emails report on the live table. A redrive never sends them)
+  staff mail resend [-since 2026-11-01] [-reason SUBSTRING] [-confirm]  (send failed (not suppressed) emails again once the cause is fixed; without -confirm, counts them by template. Failed and suppressed emails expire 30 days after they end)
+  staff mail unsuppress -email ADDRESS                  (mail the address again; prints the command that takes it off SES's account-level suppression list too)
 
 Privacy requests (live table):
   staff privacy find -email ADDRESS [-name NAME]...     (everything held about the address, JSON; -name: other names to look for in notes)
@@ -165,6 +171,10 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return redrive(ctx, src, args[2:], out)
 	case "mail failed": // the failed-emails report, on the live table
 		return runReport(ctx, src, append([]string{"failed-emails", "-live"}, args[2:]...), out, now.UTC())
+	case "mail resend":
+		return resend(ctx, store, src, args[2:], out) // resend.go
+	case "mail unsuppress":
+		return unsuppress(ctx, store, args[2:], out) // resend.go
 	case "export start":
 		return startExport(ctx, src, args[2:], out)
 	case "privacy find", "privacy erase":

@@ -77,14 +77,42 @@ func EndpointsAt(ctx context.Context, api EndpointAPI, url string) ([]*stripe.We
 }
 
 // FindWebhookEndpoint is doctor's view (Deployment.StripeEndpoint) of the newest webhook
-// endpoint sending to url; found is false when there is none.
+// endpoint sending to url, with the others there; found is false when there is none.
 func FindWebhookEndpoint(ctx context.Context, api EndpointAPI, url string) (ep WebhookEndpoint, found bool, err error) {
 	eps, err := EndpointsAt(ctx, api, url)
 	if err != nil || len(eps) == 0 {
 		return WebhookEndpoint{}, false, err
 	}
 	e := eps[0]
-	return WebhookEndpoint{ID: e.ID, APIVersion: e.APIVersion, Events: e.EnabledEvents, Enabled: e.Status == "enabled"}, true, nil
+	ep = WebhookEndpoint{ID: e.ID, APIVersion: e.APIVersion, Events: e.EnabledEvents, Enabled: e.Status == "enabled", SecretMark: e.Metadata[SecretMark]}
+	for _, older := range eps[1:] {
+		ep.Older = append(ep.Older, older.ID)
+	}
+	return ep, true, nil
+}
+
+// ReadStripeKey is Stripe's secret key for the staff tool: key (STRIPE_SECRET_KEY,
+// locally) when set, else the SSM SecureString param names (STRIPE_SECRET_KEY_PARAM, the
+// stack's StripeSecretKeyParam). A parameter that does not exist is said as doctor says
+// it, with the command that creates it.
+func ReadStripeKey(ctx context.Context, params interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}, key, param, region string) (string, error) {
+	if key != "" {
+		return key, nil
+	}
+	if param == "" {
+		return "", errors.New("Stripe's secret key is needed: name the stack (SOLIDARITY_STACK), or set STRIPE_SECRET_KEY_PARAM to its SSM parameter (STRIPE_SECRET_KEY locally)")
+	}
+	res, err := params.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param), WithDecryption: aws.Bool(true)})
+	var notFound *ssmtypes.ParameterNotFound
+	switch {
+	case errors.As(err, &notFound):
+		return "", errors.New(missingParameter(param, "Stripe secret key", region, stripeKeyHint))
+	case err != nil:
+		return "", fmt.Errorf("read Stripe's secret key from the SSM parameter %s: %s", param, awsReason(err))
+	}
+	return aws.ToString(res.Parameter.Value), nil
 }
 
 // StripeEndpointFinder is Deployment.StripeEndpoint for Stripe at backend.
@@ -354,16 +382,28 @@ func (c connector) connect(ctx context.Context) error {
 	if err := c.checkParam(param, ep); err != nil {
 		return err
 	}
-	if held, known := holds(param.secrets, ep); known && !held {
+	held, known := holds(param.secrets, ep)
+	if known && !held {
 		return fmt.Errorf("the SSM parameter %s does not hold the signing secret of webhook endpoint %s (it was changed since staff stripe connect stored it), so the webhook refuses its events. "+
 			"Stripe cannot show that secret again: run again with -replace, which creates a new endpoint and stores its secret, then -finish-rotation", c.o.param, ep.ID)
 	}
 	changed, err := c.update(ctx, ep)
-	if err != nil || changed {
+	switch {
+	case err != nil:
 		return err
+	case !known && changed:
+		c.say("cannot check the secret: the endpoint was not made by stripe connect; if the webhook refuses its events (WebhookRefusedAlarm), run again with -replace, then -finish-rotation")
+		return nil
+	case changed:
+		return nil
+	case !known:
+		c.say("connected (cannot check the secret: the endpoint was not made by stripe connect): webhook endpoint %s sends the %d handled events, API version %s, to %s; the SSM parameter %s holds a signing secret",
+			ep.ID, len(ep.EnabledEvents), ep.APIVersion, c.o.url, c.o.param)
+		c.say("if the webhook refuses its events (WebhookRefusedAlarm), run again with -replace, then -finish-rotation")
+	default:
+		c.say("already connected: webhook endpoint %s sends the %d handled events, API version %s, to %s; its signing secret is in the SSM parameter %s",
+			ep.ID, len(ep.EnabledEvents), ep.APIVersion, c.o.url, c.o.param)
 	}
-	c.say("already connected: webhook endpoint %s sends the %d handled events, API version %s, to %s; its signing secret is in the SSM parameter %s",
-		ep.ID, len(ep.EnabledEvents), ep.APIVersion, c.o.url, c.o.param)
 	if len(param.secrets) > 1 {
 		c.say("the SSM parameter %s still holds %d secrets: finish the rotation with -finish-rotation to keep only the newest", c.o.param, len(param.secrets))
 	}

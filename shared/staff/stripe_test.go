@@ -410,7 +410,8 @@ func TestStripeConnectUpdatesEventsAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIn(t, out, "updated webhook endpoint "+ep.ID+" for "+r.url+": added invoice.upcoming; removed charge.succeeded; enabled it (it was disabled)")
+	wantIn(t, out, "updated webhook endpoint "+ep.ID+" for "+r.url+": added invoice.upcoming; removed charge.succeeded; enabled it (it was disabled)",
+		"cannot check the secret: the endpoint was not made by stripe connect")
 	w := r.stripe.writes()
 	if len(w) != 1 || w[0].String() != "POST /v1/webhook_endpoints/"+ep.ID {
 		t.Fatalf("writes %v, want one update", w)
@@ -421,9 +422,37 @@ func TestStripeConnectUpdatesEventsAndStatus(t *testing.T) {
 	if p, _ := r.stored(t); aws.ToString(p.Value) != "whsec_kept" {
 		t.Fatalf("an update changed the secret: %q", aws.ToString(p.Value))
 	}
+	// Seeded as in the dashboard, it carries no fingerprint: connect cannot tell whether
+	// the parameter holds its secret, and says so rather than "already connected".
 	r.stripe.reset()
-	if out, err := r.run(); err != nil || !strings.Contains(out, "already connected") || len(r.stripe.writes()) != 0 {
+	out, err = r.run()
+	if err != nil || len(r.stripe.writes()) != 0 || strings.Contains(out, "already connected") {
 		t.Fatalf("second run: %q %v %v", out, err, r.stripe.writes())
+	}
+	wantIn(t, out, "connected (cannot check the secret: the endpoint was not made by stripe connect): webhook endpoint "+ep.ID+" sends the 11 handled events, API version 2023-10-16, to "+r.url,
+		"run again with -replace, then -finish-rotation")
+}
+
+// Stripe's secret key: STRIPE_SECRET_KEY locally, else its parameter, whose absence is
+// said with the command that creates it.
+func TestReadStripeKey(t *testing.T) {
+	ctx := context.Background()
+	r := newConnectRig(t)
+	if k, err := ReadStripeKey(ctx, r.ssm, "sk_test_local", r.param, "ca-central-1"); err != nil || k != "sk_test_local" {
+		t.Fatalf("local key: %q %v", k, err)
+	}
+	_, err := ReadStripeKey(ctx, r.ssm, "", r.param, "ca-central-1")
+	want := "The SSM parameter " + r.param + " (the Stripe secret key) does not exist: create it (README deploy step 3): aws ssm put-parameter --region ca-central-1 --type SecureString --name " + r.param +
+		" --value 'sk_live_…' (the secret key in Stripe's dashboard: Developers → API keys)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("missing parameter: %v\nwant %s", err, want)
+	}
+	r.put(t, "sk_test_fromssm")
+	if k, err := ReadStripeKey(ctx, r.ssm, "", r.param, "ca-central-1"); err != nil || k != "sk_test_fromssm" {
+		t.Fatalf("from SSM: %q %v", k, err)
+	}
+	if _, err := ReadStripeKey(ctx, r.ssm, "", "", "ca-central-1"); err == nil || !strings.Contains(err.Error(), "STRIPE_SECRET_KEY_PARAM") {
+		t.Fatalf("no parameter named: %v", err)
 	}
 }
 

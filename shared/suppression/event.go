@@ -90,8 +90,8 @@ const maxRecipients = 50
 // Parse reads an SES event notification (an SNS message's body). A permanent bounce
 // suppresses each bounced recipient, a complaint each complained recipient (but for a
 // "not-spam" feedback), if the message was sent to it: a recipient that is not among
-// mail.destination (compared canonically) is counted in Foreign instead; transient and undetermined bounces, and other event types, ask
-// for nothing. now dates a record whose event has no readable timestamp. Input that is
+// mail.destination (compared canonically) is counted in Foreign instead. Transient and
+// undetermined bounces, and other event types, ask for nothing. now dates a record whose event has no readable timestamp. Input that is
 // not an SES event — not JSON, no event type, no mail object or message id, a bounce or
 // complaint without its object, or a recipient that is not an address — is ErrMalformed.
 func Parse(body []byte, now time.Time) (Event, error) {

@@ -50,6 +50,7 @@ func TestParse(t *testing.T) {
 		body     []byte
 		typ      string
 		suppress []Record
+		foreign  int // recipients not among mail.destination, not suppressed
 		bad      bool
 	}{
 		{name: "SES's permanent bounce suppresses its recipient", body: example(t, "bounce.json"), typ: "Bounce",
@@ -77,11 +78,44 @@ func TestParse(t *testing.T) {
 				b["timestamp"] = "yesterday"
 				b["bouncedRecipients"] = []any{map[string]any{"emailAddress": " Ana.Roy@Example.ORG. "},
 					map[string]any{"emailAddress": "ana.roy@example.org"}, map[string]any{"emailAddress": "bob@example.org"}}
+				part(m, "mail")["destination"] = []any{"ana.roy@example.org", "bob@example.org"}
 			}),
 			suppress: []Record{
 				{Address: "ana.roy@example.org", Reason: ReasonBounce, Detail: "Permanent/General", MessageID: msgID, FeedbackID: feedback, At: now},
 				{Address: "bob@example.org", Reason: ReasonBounce, Detail: "Permanent/General", MessageID: msgID, FeedbackID: feedback, At: now},
 			}},
+		{name: "a bounce naming an address the message was not sent to suppresses nothing", typ: "Bounce", foreign: 1,
+			body: edit(t, "bounce.json", func(m map[string]any) {
+				part(m, "bounce")["bouncedRecipients"] = []any{map[string]any{"emailAddress": "victim@gmail.com"}}
+			})},
+		{name: "a complaint naming an address the message was not sent to suppresses nothing", typ: "Complaint", foreign: 1,
+			body: edit(t, "complaint.json", func(m map[string]any) {
+				part(m, "complaint")["complainedRecipients"] = []any{map[string]any{"emailAddress": "victim@gmail.com"}}
+			})},
+		{name: "of a mixed bounce, only the recipient the message was sent to is suppressed", typ: "Bounce", foreign: 2,
+			body: edit(t, "bounce.json", func(m map[string]any) {
+				part(m, "bounce")["bouncedRecipients"] = []any{map[string]any{"emailAddress": "victim@gmail.com"},
+					map[string]any{"emailAddress": "recipient@example.com"}, map[string]any{"emailAddress": "other@example.org"}}
+			}),
+			suppress: []Record{{Address: "recipient@example.com", Reason: ReasonBounce, Detail: "Permanent/General",
+				MessageID: msgID, FeedbackID: feedback, At: seen}}},
+		{name: "recipient and destination compare canonically, a display name aside", typ: "Complaint",
+			body: edit(t, "complaint.json", func(m map[string]any) {
+				part(m, "mail")["destination"] = []any{"Ana Roy <Ana.Roy@EXAMPLE.org>", " bob@Example.org. "}
+				part(m, "complaint")["complainedRecipients"] = []any{map[string]any{"emailAddress": "ana.roy@example.ORG."},
+					map[string]any{"emailAddress": "BOB@example.org"}}
+			}),
+			suppress: []Record{
+				{Address: "ana.roy@example.org", Reason: ReasonComplaint, Detail: "abuse", MessageID: msgID, FeedbackID: feedback, At: seen},
+				{Address: "bob@example.org", Reason: ReasonComplaint, Detail: "abuse", MessageID: msgID, FeedbackID: feedback, At: seen},
+			}},
+		{name: "a similar address is not the destination", typ: "Bounce", foreign: 2,
+			body: edit(t, "bounce.json", func(m map[string]any) {
+				part(m, "bounce")["bouncedRecipients"] = []any{map[string]any{"emailAddress": "recipient+x@example.com"},
+					map[string]any{"emailAddress": "recipient@example.com.evil.org"}}
+			})},
+		{name: "without mail.destination nothing is suppressed", typ: "Bounce", foreign: 1,
+			body: edit(t, "bounce.json", func(m map[string]any) { delete(part(m, "mail"), "destination") })},
 		{name: "an identity's feedback notification (notificationType) reads alike", typ: "Bounce",
 			body: edit(t, "bounce.json", func(m map[string]any) {
 				m["notificationType"] = m["eventType"]
@@ -120,8 +154,8 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ev.Type != tt.typ || ev.MessageID != msgID || !reflect.DeepEqual(ev.Suppress, tt.suppress) {
-				t.Errorf("got %+v\nwant type %s, suppress %+v", ev, tt.typ, tt.suppress)
+			if ev.Type != tt.typ || ev.MessageID != msgID || !reflect.DeepEqual(ev.Suppress, tt.suppress) || ev.Foreign != tt.foreign {
+				t.Errorf("got %+v\nwant type %s, suppress %+v, foreign %d", ev, tt.typ, tt.suppress, tt.foreign)
 			}
 		})
 	}
@@ -129,13 +163,13 @@ func TestParse(t *testing.T) {
 
 // FuzzSESEvent: whatever SNS delivers, Parse answers without panicking; what it asks to
 // suppress is a canonical, plausible address with a reason, once each, from a bounce or
-// a complaint; and its errors never quote the input.
+// a complaint, among the message's destinations; and its errors never quote the input.
 func FuzzSESEvent(f *testing.F) {
 	for _, name := range []string{"bounce.json", "complaint.json", "delivery.json"} {
 		f.Add(example(f, name))
 	}
-	f.Add([]byte(`{"eventType":"Bounce","mail":{"messageId":"m"},"bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"A@B.C"}]}}`))
-	f.Add([]byte(`{"eventType":"Complaint","mail":{"messageId":"m"},"complaint":{"complainedRecipients":[{"emailAddress":"x@y"},{"emailAddress":"X@Y"}]}}`))
+	f.Add([]byte(`{"eventType":"Bounce","mail":{"messageId":"m","destination":["a@b.c"]},"bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"A@B.C"}]}}`))
+	f.Add([]byte(`{"eventType":"Complaint","mail":{"messageId":"m","destination":["X <x@y>"]},"complaint":{"complainedRecipients":[{"emailAddress":"x@y"},{"emailAddress":"X@Y"},{"emailAddress":"z@y"}]}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := Parse(body, now)
@@ -151,8 +185,16 @@ func FuzzSESEvent(f *testing.F) {
 		if len(ev.Suppress) > 0 && ev.Type != "Bounce" && ev.Type != "Complaint" {
 			t.Fatalf("a %q event suppresses", ev.Type)
 		}
+		var raw struct {
+			Mail struct{ Destination []string } `json:"mail"`
+		}
+		_ = json.Unmarshal(body, &raw) // Parse read it: it is an object with a mail object
+		sentTo := destinations(raw.Mail.Destination)
 		seen := map[string]bool{}
 		for _, r := range ev.Suppress {
+			if !sentTo[r.Address] {
+				t.Fatalf("suppressed %q, which the message was not sent to (%q)", r.Address, raw.Mail.Destination)
+			}
 			if !plausible(r.Address) || r.Address != contact.CanonicalEmail(r.Address) || seen[r.Address] ||
 				(r.Reason != ReasonBounce && r.Reason != ReasonComplaint) || r.MessageID == "" || r.At.IsZero() {
 				t.Fatalf("suppression %+v", r)

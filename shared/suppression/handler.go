@@ -49,6 +49,12 @@ func (h Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 			"err", err.Error())
 		return nil
 	}
+	if parsed.Foreign > 0 {
+		// A bounce or complaint naming addresses the message was not sent to: forged, most
+		// likely, by whoever received it. Logged by type and count only.
+		slog.WarnContext(ctx, "ses event names recipients the message was not sent to", "alarm", "ses_event_foreign_recipient",
+			"event_type", parsed.Type, "ses_message_id", parsed.MessageID, "foreign", parsed.Foreign)
+	}
 	if len(parsed.Suppress) == 0 {
 		slog.InfoContext(ctx, "ses event ignored", "event_type", parsed.Type, "ses_message_id", parsed.MessageID)
 		return nil
@@ -61,6 +67,10 @@ func (h Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 		}
 		if wrote {
 			added++
+			// One line per new suppression (the stack counts them: a sudden many is mail
+			// that receivers refuse, a DKIM or DMARC break, say); never the address.
+			slog.InfoContext(ctx, "address suppressed", "reason", r.Reason, "event_type", parsed.Type,
+				"ses_message_id", parsed.MessageID)
 		}
 	}
 	slog.InfoContext(ctx, "suppression recorded", "event_type", parsed.Type, "reason", parsed.Suppress[0].Reason,

@@ -1,12 +1,16 @@
 package suppression_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,4 +185,127 @@ func containsAddress(s string) bool {
 		}
 	}
 	return false
+}
+
+// logged runs f with the log lines kept (and still checked for personal data by the
+// emulator's log book) and returns them, decoded.
+func logged(t *testing.T, f func()) []map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, emulator.Logs), nil)))
+	defer slog.SetDefault(prev)
+	f()
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("not a JSON line: %s", l)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+func withMsg(lines []map[string]any, msg string) []map[string]any {
+	var out []map[string]any
+	for _, l := range lines {
+		if l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestForeignRecipientIsNotSuppressed: a bounce report that names an address our
+// message was not sent to (anyone who owns a mail domain can write one in answer to our
+// message) suppresses only the message's own recipient, and is logged with
+// alarm=ses_event_foreign_recipient, without the address.
+func TestForeignRecipientIsNotSuppressed(t *testing.T) {
+	ctx := context.Background()
+	s := storeOn(t)
+	h := suppression.Handler{Store: s, Now: func() time.Time { return clock }}
+	var ev map[string]any
+	if err := json.Unmarshal(example(t, "bounce.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["bounce"].(map[string]any)["bouncedRecipients"] = []any{map[string]any{"emailAddress": "victim@gmail.com"},
+		map[string]any{"emailAddress": "Recipient@Example.com"}}
+	forged, _ := json.Marshal(ev)
+	lines := logged(t, func() {
+		if err := h.Handle(ctx, snsEvent(t, forged)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if it := item(t, s, "victim@gmail.com"); it != nil {
+		t.Fatalf("the foreign recipient is suppressed: %v", it)
+	}
+	if it := item(t, s, "recipient@example.com"); text(it, "reason") != suppression.ReasonBounce {
+		t.Fatalf("the message's own recipient is not suppressed: %v", it)
+	}
+	alarms := 0
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(mustJSON(t, l)), "victim") {
+			t.Errorf("a log line names the foreign address: %v", l)
+		}
+		if l["alarm"] == "ses_event_foreign_recipient" {
+			alarms++
+			if l["event_type"] != "Bounce" || l["foreign"] != float64(1) {
+				t.Errorf("alarm line %v", l)
+			}
+		}
+	}
+	if alarms != 1 {
+		t.Errorf("%d alarm lines, want 1: %v", alarms, lines)
+	}
+}
+
+// TestAddressSuppressedLoggedOncePerNewSuppression: each suppression written is one
+// line msg="address suppressed" with its reason (the stack counts them per hour); a
+// redelivered event, which writes nothing, logs none.
+func TestAddressSuppressedLoggedOncePerNewSuppression(t *testing.T) {
+	ctx := context.Background()
+	s := storeOn(t)
+	h := suppression.Handler{Store: s, Now: func() time.Time { return clock }}
+	var ev map[string]any
+	if err := json.Unmarshal(example(t, "complaint.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["mail"].(map[string]any)["destination"] = []any{"ana@example.org", "bob@example.org"}
+	ev["complaint"].(map[string]any)["complainedRecipients"] = []any{map[string]any{"emailAddress": "ana@example.org"},
+		map[string]any{"emailAddress": "bob@example.org"}}
+	two, _ := json.Marshal(ev)
+	first := logged(t, func() {
+		if err := h.Handle(ctx, snsEvent(t, two, example(t, "bounce.json"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	got := withMsg(first, "address suppressed")
+	if len(got) != 3 {
+		t.Fatalf("%d lines address suppressed, want 3: %v", len(got), first)
+	}
+	reasons := map[any]int{}
+	for _, l := range got {
+		reasons[l["reason"]]++
+	}
+	if reasons[suppression.ReasonComplaint] != 2 || reasons[suppression.ReasonBounce] != 1 {
+		t.Errorf("reasons %v", reasons)
+	}
+	again := logged(t, func() {
+		if err := h.Handle(ctx, snsEvent(t, two, example(t, "bounce.json"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := withMsg(again, "address suppressed"); len(got) != 0 {
+		t.Errorf("a redelivery logged %v", got)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
