@@ -420,3 +420,39 @@ func TestSamconfigExample(t *testing.T) {
 		t.Error("the example's domain creates no custom domain")
 	}
 }
+
+// TestEveryAlarmReachesAPerson: every alarm of the stack tells the alarm topic (which
+// emails AlarmEmail) when it fires and when it clears, and docs/runbooks.md says what
+// each means and what to do.
+func TestEveryAlarmReachesAPerson(t *testing.T) {
+	runbooks, err := os.ReadFile(filepath.Join(emulator.Root(), "docs", "runbooks.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	res := resources(transformed(t, plainDeploy, true))
+	for id, r := range res {
+		if r["Type"] != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		n++
+		p := props(r)
+		if js(p["AlarmActions"]) != `[{"Ref":"AlarmTopic"}]` || js(p["OKActions"]) != `[{"Ref":"AlarmTopic"}]` {
+			t.Errorf("%s tells %s, and %s when it clears", id, js(p["AlarmActions"]), js(p["OKActions"]))
+		}
+		row := "| `" + id + "` |"
+		if strings.HasSuffix(id, "FunctionAlarm") {
+			row = "| `<Function>FunctionAlarm` (one per function) |"
+		}
+		if !strings.Contains(string(runbooks), row) {
+			t.Errorf("docs/runbooks.md has no row for %s", id)
+		}
+	}
+	if want := len(serverlessFunctions(t)) + 12; n != want {
+		t.Errorf("%d alarms, want %d (one per function and 12 others)", n, want)
+	}
+	topic := props(res["AlarmTopic"])
+	if js(topic["Subscription"]) != `[{"Endpoint":{"Ref":"AlarmEmail"},"Protocol":"email"}]` {
+		t.Errorf("the alarm topic emails %s", js(topic["Subscription"]))
+	}
+}
