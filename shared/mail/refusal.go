@@ -27,9 +27,10 @@ func (r *refusal) Unwrap() error { return r.err }
 // address is not verified"), or the request cannot be valid (a malformed address). A bad
 // request is permanent only when SES's message is about an address (badRequestOfEmail):
 // one about a tag, a header, the configuration set or the content is the deployment's or
-// the code's, the same for every email, and fixed then redriven. Everything else is retried, then dead-lettered for a redrive: AccessDenied (the IAM
-// policy is wrong, and will be fixed), the account suspended or its sending paused,
-// throttling and sending limits, SES's 5xx, timeouts and network errors.
+// the code's, the same for every email, and fixed then redriven. Everything else is
+// retried, then dead-lettered for a redrive: AccessDenied (the IAM policy is wrong, and
+// will be fixed), the account suspended or its sending paused, throttling and sending
+// limits, SES's 5xx, timeouts and network errors.
 var permanentCodes = map[string]bool{
 	"MessageRejected":       true,
 	"BadRequestException":   true,
