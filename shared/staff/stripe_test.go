@@ -606,7 +606,7 @@ func TestStripeConnectRefusals(t *testing.T) {
 	if len(r.stripe.calls) != 0 {
 		t.Fatalf("refused input reached Stripe: %v", r.stripe.calls)
 	}
-	r.key = "sk_live_connect"
+	r.key = liveKeyPrefix + "connect"
 	out, err := r.run("-dry-run")
 	if err != nil || !strings.Contains(out, "Stripe key: live mode") || strings.Contains(out, "warning: the Stripe key") {
 		t.Fatalf("live key: %q %v", out, err)
