@@ -4,6 +4,7 @@ package contact
 
 import (
 	"strings"
+	"unicode"
 )
 
 // CanonicalEmail is the form of an address that identifies a person: trimmed, lowercased,
@@ -17,7 +18,9 @@ func CanonicalEmail(s string) string {
 		return s
 	}
 	domain := strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".").Replace(s[at+1:])
-	return s[:at+1] + strings.TrimSpace(strings.TrimRight(domain, ". "))
+	// Trailing dots and white space in any mix ("x.org. \v."), and leading white space.
+	domain = strings.TrimRightFunc(strings.TrimLeftFunc(domain, unicode.IsSpace), func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	return s[:at+1] + domain
 }
 
 // NormalizePhone returns a phone number in E.164 form and whether it is one. North
