@@ -21,7 +21,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_POSTAL=150000x FT_PHONE=800000x FT_EMAIL=100000x FT_EXPORT=80000x FT_ADDRKEY=100000x \
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
-	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x
+	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -63,7 +63,8 @@ unit:
 # the rate limits' address and client keys, Origin/Referer, a link page's token, a CDN's
 # viewer address, the error page's form, names, CSV cells, names in gift notes, SES's
 # bounce and complaint events, the staff tool's global flags and Stripe key modes, the
-# webhook's signing secrets, the URL given to stripe connect, restore copy's arguments).
+# webhook's signing secrets, the URL given to stripe connect, restore copy's arguments,
+# typed dollars).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -91,6 +92,7 @@ fuzz:
 	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzParseSecrets$$' -fuzztime $(or $(FT_SECRETS),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzCheckWebhookURL$$' -fuzztime $(or $(FT_HOOKURL),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzParseRestoreArgs$$' -fuzztime $(or $(FT_RESTORE),$(FUZZTIME))
+	$(GO) test ./shared/money -run '^$$' -fuzz '^FuzzParseDollars$$' -fuzztime $(or $(FT_DOLLARS),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them

@@ -179,6 +179,7 @@ func newStack(tb testing.TB) *stack {
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"TABLE_NAME="+table, "PUBLIC_URL=https://don.example.org", "ALLOWED_ORIGINS=https://don.example.org",
 		"STRIPE_API_URL="+env.Stripe.URL, "STRIPE_SECRET_KEY=sk_test_rie", "STRIPE_WEBHOOK_SECRET="+webhookSecret,
+		"STRIPE_MODE=test", // localpay's events, as stripe-mock's objects, are test mode's
 		"MAIL_FROM=appeal@solidarity.example", "HASH_KEY=bootstrap-tests-hashing-key-0123456789",
 	)
 	return &stack{env: env, table: table, vars: vars}

@@ -448,8 +448,8 @@ func TestEveryAlarmReachesAPerson(t *testing.T) {
 			t.Errorf("docs/runbooks.md has no row for %s", id)
 		}
 	}
-	if want := len(serverlessFunctions(t)) + 13; n != want {
-		t.Errorf("%d alarms, want %d (one per function and 13 others)", n, want)
+	if want := len(serverlessFunctions(t)) + 15; n != want {
+		t.Errorf("%d alarms, want %d (one per function and 15 others)", n, want)
 	}
 	topic := props(res["AlarmTopic"])
 	if js(topic["Subscription"]) != `[{"Endpoint":{"Ref":"AlarmEmail"},"Protocol":"email"}]` {

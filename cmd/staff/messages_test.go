@@ -121,7 +121,7 @@ func TestUsageErrorsShowOneLine(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"campaign", "create", "-slug", "x"}, "staff: usage: -slug (lowercase words joined by -), -title-en and -title-fr are required\n" +
-			"  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed]\n"},
+			"  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]\n"},
 		{[]string{"report", "donations"}, "staff: usage: read from -export FOLDER|s3://bucket/prefix, or -live\n" +
 			"  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]\n"},
 		{[]string{"campaign", "frobnicate"}, "staff: usage: unknown command \"campaign frobnicate\"\nstaff help lists the commands\n"},

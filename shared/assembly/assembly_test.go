@@ -329,6 +329,18 @@ func TestStripeWebhook(t *testing.T) {
 			t.Errorf("calls %q, want one GetParameter", made)
 		}
 	})
+	t.Run("STRIPE_MODE: live unless it says test", func(t *testing.T) {
+		for mode, live := range map[string]bool{"": true, "live": true, "test": false} {
+			e, _ := env(t, map[string]string{"STRIPE_MODE": mode})
+			h, err := stripewebhookfn.New(ctx, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Live != live {
+				t.Errorf("STRIPE_MODE=%q: live %v, want %v", mode, h.Live, live)
+			}
+		}
+	})
 	t.Run("without a signing secret or its parameter it refuses to build", func(t *testing.T) {
 		e, calls := env(t, map[string]string{"STRIPE_WEBHOOK_SECRET": ""})
 		_, err := stripewebhookfn.New(ctx, e)

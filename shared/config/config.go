@@ -30,6 +30,9 @@ type Config struct {
 	StripeSecretKeyParam     string // …STRIPE_SECRET_KEY_PARAM, an SSM SecureString name
 	StripeWebhookSecret      string // STRIPE_WEBHOOK_SECRET (local), else read from…
 	StripeWebhookSecretParam string // …STRIPE_WEBHOOK_SECRET_PARAM
+	// StripeMode (STRIPE_MODE) is whether the deployment is Stripe's "live" (the default)
+	// or "test" mode: the webhook refuses events of the other mode.
+	StripeMode string
 
 	FeePercentBps int64 // FEE_PERCENT_BPS, default 290 (2.9%)
 	FeeFixedCents int64 // FEE_FIXED_CENTS, default 30
@@ -80,6 +83,7 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		StripeSecretKeyParam:     getenv("STRIPE_SECRET_KEY_PARAM"),
 		StripeWebhookSecret:      getenv("STRIPE_WEBHOOK_SECRET"),
 		StripeWebhookSecretParam: getenv("STRIPE_WEBHOOK_SECRET_PARAM"),
+		StripeMode:               getenv("STRIPE_MODE"),
 		MailFrom:                 getenv("MAIL_FROM"),
 		MailConfigurationSet:     getenv("MAIL_CONFIGURATION_SET"),
 		TurnstileSecret:          getenv("TURNSTILE_SECRET"),
@@ -109,6 +113,16 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	if c.RateWindowMin, err = intEnv(getenv, "RATE_LIMIT_WINDOW_MINUTES", 60, 1, 24*60); err != nil {
 		return c, err
 	}
+	switch c.StripeMode {
+	case "":
+		// Live unless told otherwise: a deployment that forgot the setting never counts
+		// test-mode money, and a test deployment that forgot it refuses every event
+		// (400, WebhookRefusedAlarm) rather than failing silently.
+		c.StripeMode = StripeLive
+	case StripeLive, StripeTest:
+	default:
+		return c, fmt.Errorf("STRIPE_MODE must be %q or %q", StripeLive, StripeTest)
+	}
 	if c.DonatePageURL == "" {
 		c.DonatePageURL = c.PublicURL + "/"
 	}
@@ -125,6 +139,12 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// The values of STRIPE_MODE.
+const (
+	StripeLive = "live"
+	StripeTest = "test"
+)
 
 // MinClientIPSecret is the shortest CDN secret (CLIENT_IP_SECRET) accepted.
 const MinClientIPSecret = 16

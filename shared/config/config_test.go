@@ -53,3 +53,35 @@ func TestLoadClientIPAndHashKey(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadStripeMode: STRIPE_MODE is live or test, live when unset, and nothing else.
+func TestLoadStripeMode(t *testing.T) {
+	tests := []struct {
+		value, want string // want "" refuses the setting
+	}{
+		{"", StripeLive},
+		{"live", StripeLive},
+		{"test", StripeTest},
+		{"Live", ""},
+		{"production", ""},
+		{" test", ""},
+		{"true", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := LoadFrom(func(k string) string {
+				return map[string]string{"TABLE_NAME": "t", "STRIPE_MODE": tt.value}[k]
+			})
+			switch {
+			case tt.want == "":
+				if err == nil || !strings.Contains(err.Error(), "STRIPE_MODE") {
+					t.Fatalf("STRIPE_MODE=%q: err %v, want one naming STRIPE_MODE", tt.value, err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case c.StripeMode != tt.want:
+				t.Errorf("STRIPE_MODE=%q: mode %q, want %q", tt.value, c.StripeMode, tt.want)
+			}
+		})
+	}
+}

@@ -33,12 +33,12 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req Request
 	var camp campaign.Campaign
 	request.Serve(w, r, &req, http.StatusCreated, h.Guard, request.Steps{
-		Validate: func(i18n.Lang) error {
+		Validate: func(lang i18n.Lang) error {
 			if req.Website != "" {
 				return nil // a bot: nothing will be done, so nothing to check
 			}
 			var err error
-			camp, err = h.Service.Validate(r.Context(), &req)
+			camp, err = h.Service.Validate(r.Context(), &req, lang)
 			return err
 		},
 		Do: func(lang i18n.Lang) (request.Outcome, error) {

@@ -3,8 +3,7 @@
 package donate
 
 import (
-	"regexp"
-	"strconv"
+	"errors"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/money"
 	"github.com/solidarity/solidarity/shared/request"
 )
 
@@ -30,8 +30,9 @@ type Request struct {
 	Address        *address.Address `json:"address"`
 	// Website is the honeypot: people never see it, bots fill it in.
 	Website string `json:"website"`
-	// OtherAmount is the form's "other amount" box, in dollars ("25", "25.50", "25,50"):
-	// when given it is the amount, for forms that cannot compute cents without a script.
+	// OtherAmount is the form's "other amount" box, in dollars as the request's language
+	// writes them (money.ParseDollars: "25", "25,50", "1 250,50", "$1,250.00"): when
+	// given it is the amount, for forms that cannot compute cents without a script.
 	OtherAmount string `json:"other_amount" validate:"max=20"`
 	// Turnstile is the token of Cloudflare's bot check, when the form has its widget.
 	Turnstile string `json:"cf-turnstile-response"`
@@ -53,8 +54,9 @@ func (r *Request) SenderEmail() string {
 func (r *Request) BotToken() string { return r.Turnstile }
 
 // Check validates r against the campaign it names (nil when none is open under that
-// slug) and normalizes it, collecting every problem with its field key.
-func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors {
+// slug) and normalizes it, collecting every problem with its field key. lang is the
+// request's language, which decides how other_amount is read.
+func (r *Request) Check(c *campaign.Campaign, now time.Time, lang i18n.Lang) httpapi.FieldErrors {
 	fields := httpapi.FieldErrors{}
 	r.Language = strings.ToLower(r.Language)
 	r.Frequency = strings.ToLower(r.Frequency)
@@ -68,12 +70,13 @@ func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors
 	amountKey := "amount_cents"
 	if other := strings.TrimSpace(r.OtherAmount); other != "" {
 		amountKey = "other_amount"
-		if cents, ok := parseDollars(other); ok {
-			r.AmountCents = cents
-		} else {
-			fields.Add(amountKey, i18n.M("field.other_amount"))
+		cents, err := money.ParseDollars(other, lang)
+		var refused *money.Error
+		if errors.As(err, &refused) {
+			fields.Add(amountKey, refused.Message())
 			return fields
 		}
+		r.AmountCents = cents
 	}
 	minCents, maxCents := int64(campaign.DefaultMinCents), int64(campaign.DefaultMaxCents)
 	if c != nil {
@@ -86,23 +89,4 @@ func (r *Request) Check(c *campaign.Campaign, now time.Time) httpapi.FieldErrors
 		fields.Add(amountKey, i18n.M("field.amount_max", i18n.Cents(maxCents)))
 	}
 	return fields
-}
-
-var dollarsRE = regexp.MustCompile(`^(\d{1,7})(?:[.,](\d{1,2}))?$`)
-
-// parseDollars reads an amount a person typed: "25", "25.5", "25,50", "$25" or "25 $",
-// into cents, without floats.
-func parseDollars(s string) (int64, bool) {
-	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "$"))
-	m := dollarsRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, false
-	}
-	dollars, _ := strconv.ParseInt(m[1], 10, 64)
-	frac := m[2]
-	if len(frac) == 1 {
-		frac += "0"
-	}
-	cents, _ := strconv.ParseInt("0"+frac, 10, 64)
-	return dollars*100 + cents, true
 }

@@ -25,7 +25,7 @@ type Service struct {
 // Create validates req (Validate), then opens its Checkout session and stores the
 // pending donation (Open). Validation problems come back as an *httpapi.Error.
 func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (donation.Donation, donation.Session, error) {
-	camp, err := s.Validate(ctx, &req)
+	camp, err := s.Validate(ctx, &req, lang)
 	if err != nil {
 		return donation.Donation{}, donation.Session{}, err
 	}
@@ -33,9 +33,10 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 }
 
 // Validate checks req against the campaign it names, and normalizes it: the campaign
-// comes back for Open. Field problems come back as an *httpapi.Error; a store failure as
+// comes back for Open. lang is the request's language (other_amount is read as it
+// writes dollars). Field problems come back as an *httpapi.Error; a store failure as
 // itself.
-func (s Service) Validate(ctx context.Context, req *Request) (campaign.Campaign, error) {
+func (s Service) Validate(ctx context.Context, req *Request, lang i18n.Lang) (campaign.Campaign, error) {
 	var camp *campaign.Campaign
 	// Only a well-formed slug is looked up: anything else names no campaign, and an
 	// oversized key would be refused by DynamoDB as a server error.
@@ -48,7 +49,7 @@ func (s Service) Validate(ctx context.Context, req *Request) (campaign.Campaign,
 			return campaign.Campaign{}, fmt.Errorf("load campaign: %w", err)
 		}
 	}
-	if err := req.Check(camp, s.Now().UTC()).Err(); err != nil {
+	if err := req.Check(camp, s.Now().UTC(), lang).Err(); err != nil {
 		return campaign.Campaign{}, err
 	}
 	return *camp, nil

@@ -137,15 +137,48 @@ func TestHandlerHoneypotTouchesNothing(t *testing.T) {
 	}
 }
 
-func TestParseDollars(t *testing.T) {
-	for in, want := range map[string]int64{"25": 2500, "25.5": 2550, "25,50": 2550, "$25": 2500, "25 $": 2500, " 1000000 ": 100000000, "0.99": 99} {
-		if got, ok := parseDollars(in); !ok || got != want {
-			t.Errorf("parseDollars(%q) = %d, %v; want %d", in, got, ok, want)
-		}
+// TestOtherAmount: the "other amount" box is read by money.ParseDollars in the request's
+// language, and a refusal names the other_amount field in that language.
+func TestOtherAmount(t *testing.T) {
+	camp := campaign.Campaign{Slug: "appeal-2024", Open: true, MinCents: 100, MaxCents: 1_000_000_00}
+	tests := []struct {
+		in     string
+		lang   i18n.Lang
+		want   int64  // the amount, when accepted
+		reason string // else a part of the field's message in lang
+	}{
+		{"25", i18n.EN, 2500, ""},
+		{"25,50", i18n.EN, 2550, ""},
+		{"25,50", i18n.FR, 2550, ""},
+		{"25.5", i18n.FR, 2550, ""},
+		{"$25", i18n.EN, 2500, ""},
+		{"25 $", i18n.FR, 2500, ""},
+		{"1,250.00", i18n.EN, 125_000, ""},
+		{"1,250", i18n.EN, 125_000, ""},
+		{"1 250,50", i18n.FR, 125_050, ""},
+		{"1 250,50 $", i18n.FR, 125_050, ""},
+		{"1,250", i18n.FR, 0, "deux façons"},
+		{"1.250", i18n.EN, 0, "two ways"},
+		{"1,250.00", i18n.FR, 0, "deux façons"},
+		{"25.555", i18n.EN, 0, "two ways"},
+		{"25.5555", i18n.FR, 0, "deux chiffres"},
+		{"-5", i18n.EN, 0, "negative"},
+		{"1e3", i18n.FR, 0, "montant en dollars"},
+		{"twenty", i18n.EN, 0, "amount in dollars"},
+		{"12345678901", i18n.EN, 0, "at most $999,999,999.99"},
+		{"0,50", i18n.FR, 0, "minimum est de 1,00"},
+		{"1000000.01", i18n.EN, 0, "maximum donation is $1,000,000.00"},
 	}
-	for _, in := range []string{"", "abc", "25.555", "1e3", "-5", "25.", "12345678", "2 5"} {
-		if got, ok := parseDollars(in); ok {
-			t.Errorf("parseDollars(%q) = %d, accepted", in, got)
+	for _, tt := range tests {
+		r := Request{Campaign: "appeal-2024", AmountCents: 1000, Frequency: "once", FirstName: "Ana", LastName: "Roy",
+			Email: "ana@example.org", OtherAmount: tt.in}
+		fields := r.Check(&camp, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), tt.lang)
+		got, refused := fields["other_amount"]
+		switch {
+		case tt.reason == "" && (len(fields) != 0 || r.AmountCents != tt.want):
+			t.Errorf("%q (%s): %d cents, %v; want %d", tt.in, tt.lang, r.AmountCents, fields, tt.want)
+		case tt.reason != "" && (!refused || len(fields) != 1 || !strings.Contains(i18n.Text(tt.lang, got), tt.reason)):
+			t.Errorf("%q (%s): %v; want other_amount refused with %q", tt.in, tt.lang, fields, tt.reason)
 		}
 	}
 }

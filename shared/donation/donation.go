@@ -60,6 +60,10 @@ type Donation struct {
 	// Erased marks a gift whose donor was erased (staff privacy erase): its money counts,
 	// and no later event gives it back the donor's identity or writes them an email.
 	Erased bool `dynamodbav:"erased,omitempty"`
+	// ForeignPayments counts the payments (of PaymentCount) Stripe made in a currency
+	// other than the gift's, unconverted: recorded with their own amount and currency,
+	// receipted, and in no total (Payment.In).
+	ForeignPayments int64 `dynamodbav:"foreign_payment_count,omitempty"`
 }
 
 // ErasedEmail stands for an erased donor's address in the gifts that keep money.

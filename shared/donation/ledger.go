@@ -3,6 +3,7 @@ package donation
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,30 @@ type Payment struct {
 	InvoiceID      string
 	SubscriptionID string
 	CustomerID     string
+	// SourceCents and SourceCurrency are what Stripe converted AmountCents from, when it
+	// charged the payer in their own currency (Adaptive Pricing's currency_conversion on
+	// a Checkout session): the amount in the currency the session was created in. Both
+	// are empty for a payment Stripe did not convert.
+	SourceCents    int64
+	SourceCurrency string
+	// SessionID is the Checkout session Stripe reports the payment through; "" for an
+	// invoice's.
+	SessionID string
+}
+
+// In is p's amount in currency, the campaign's or the plan's: Stripe's amount when it
+// charged in that currency, or the amount it converted from when it converted from that
+// currency. ok is false for money in any other currency, which no total may count.
+func (p Payment) In(currency string) (cents int64, ok bool) {
+	switch {
+	case currency == "":
+		return 0, false
+	case strings.EqualFold(p.Currency, currency):
+		return p.AmountCents, true
+	case strings.EqualFold(p.SourceCurrency, currency):
+		return p.SourceCents, true
+	}
+	return 0, false
 }
 
 // Refund reports a charge's refunded total so far (Stripe's amount_refunded), which makes

@@ -6,6 +6,8 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/big"
 	"strings"
 	"time"
 
@@ -70,6 +72,32 @@ type PaymentRecord struct {
 	ReceiptNumber  string    `dynamodbav:"receipt_number"`
 	EventID        string    `dynamodbav:"event_id"`
 	Disputed       bool      `dynamodbav:"disputed,omitempty"`
+	// AmountCents and Currency are the money counted, in the campaign's (or plan's)
+	// currency. When Stripe charged another currency, ChargedCents and ChargedCurrency are
+	// what it charged: converted from ours (Adaptive Pricing), AmountCents is the amount
+	// it converted from; not converted, the payment is Foreign and AmountCents is zero.
+	ChargedCents    int64  `dynamodbav:"charged_cents,omitempty"`
+	ChargedCurrency string `dynamodbav:"charged_currency,omitempty"`
+	Foreign         bool   `dynamodbav:"foreign_currency,omitempty"`
+	// Mismatch is what of the payment differed from its donation's request, which it
+	// counts as Stripe reported it (donation.Payment.Mismatch: amount, session).
+	Mismatch string `dynamodbav:"mismatch,omitempty"`
+}
+
+// Counted is an amount of the payment's charge (a refund's or a dispute's, which Stripe
+// states in the currency it charged) as counted: itself when the charge was in our
+// currency, the same share of AmountCents when Stripe converted it, rounded to the
+// nearest cent, and at most AmountCents. A Foreign payment counts nothing.
+func (pr PaymentRecord) Counted(chargeCents int64) int64 {
+	if pr.ChargedCents <= 0 || pr.ChargedCurrency == "" {
+		return min(chargeCents, pr.AmountCents)
+	}
+	if chargeCents <= 0 || pr.Foreign {
+		return 0
+	}
+	share := new(big.Int).Mul(big.NewInt(min(chargeCents, pr.ChargedCents)), big.NewInt(pr.AmountCents))
+	share.Add(share, big.NewInt(pr.ChargedCents/2))
+	return share.Quo(share, big.NewInt(pr.ChargedCents)).Int64()
 }
 
 // ReceiptNumber derives a short, stable receipt number from a payment key: the same
@@ -80,10 +108,22 @@ func ReceiptNumber(paidAt time.Time, paymentKey string) string {
 	return fmt.Sprintf("SOL-%d-%s", paidAt.Year(), code)
 }
 
+// AlarmForeignCurrency is the alarm of a payment Stripe made in a currency other than its
+// campaign's or plan's, unconverted: recorded, receipted and in no total, for staff to
+// look into (a Payment Link or a dashboard setting that lets Stripe change the currency).
+const AlarmForeignCurrency = "foreign_currency"
+
+// AlarmPaymentMismatch is the alarm of a payment whose amount or Checkout session differs
+// from what its donation asked Stripe for (donation.Payment.Mismatch): counted as Stripe
+// reports it, recorded on the payment, for staff to look into.
+const AlarmPaymentMismatch = "payment_mismatch"
+
 // RecordPayment applies a confirmed payment: the payment record, the donation's totals
 // and status, the campaign's counters (raised, donations, distinct donors) and the receipt
 // email, with the event id, in one transaction. A replayed event or an already recorded
-// payment returns donation.ErrDuplicate and changes nothing.
+// payment returns donation.ErrDuplicate and changes nothing. Only money in the gift's
+// currency is counted (donation.Payment.In): a payment in another is recorded with its
+// own amount and currency, receipted, kept out of every total and alarmed.
 func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
 	donorKnown, stale := false, true
 	var d donation.Donation
@@ -103,6 +143,19 @@ func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
 		if !isCancel {
 			if err != nil {
 				return fmt.Errorf("record payment: %w", err)
+			}
+			if _, ok := p.In(d.Currency); !ok {
+				// Ids and currency codes only: who paid is not for the logs.
+				slog.WarnContext(ctx, "payment in another currency, in no total", "alarm", AlarmForeignCurrency,
+					"event_id", p.Event.ID, "payment_key", p.Key, "donation_id", d.ID,
+					"currency", strings.ToLower(p.Currency), "expected_currency", d.Currency)
+			}
+			if m := p.Mismatch(d); m != "" {
+				// Ids and amounts only, as above.
+				slog.WarnContext(ctx, "payment differs from its request", "alarm", AlarmPaymentMismatch,
+					"event_id", p.Event.ID, "payment_key", p.Key, "donation_id", d.ID, "session_id", p.SessionID,
+					"differs", m, "requested_cents", d.ChargeCents, "stripe_cents", p.AmountCents,
+					"currency", strings.ToLower(p.Currency))
 			}
 			return nil
 		}
@@ -126,22 +179,31 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 	if err != nil {
 		return nil, 0, err
 	}
+	counted, ok := p.In(d.Currency)
 	pr := PaymentRecord{
-		Key: p.Key, DonationID: d.ID, Campaign: d.Campaign, AmountCents: p.AmountCents,
-		Currency: p.Currency, PaidAt: p.PaidAt.UTC(), InvoiceID: p.InvoiceID,
+		Key: p.Key, DonationID: d.ID, Campaign: d.Campaign, AmountCents: counted,
+		Currency: d.Currency, PaidAt: p.PaidAt.UTC(), InvoiceID: p.InvoiceID,
 		SubscriptionID: p.SubscriptionID, ReceiptNumber: ReceiptNumber(p.PaidAt, p.Key),
-		EventID: p.Event.ID,
+		EventID: p.Event.ID, Foreign: !ok, Mismatch: p.Mismatch(d),
+	}
+	if !strings.EqualFold(p.Currency, d.Currency) {
+		pr.ChargedCents, pr.ChargedCurrency = p.AmountCents, strings.ToLower(p.Currency)
 	}
 	payPut, err := s.put(pr, paymentPK(p.Key), metaSK, TypePayment)
 	if err != nil {
 		return nil, 0, err
 	}
-	first := d.PaymentCount == 0
+	// The donation and the campaign count its first payment in the gift's currency.
+	first := ok && d.PaymentCount-d.ForeignPayments == 0
 
 	set := []string{"#s = :paid", "last_paid_at = :at"}
 	vals := map[string]types.AttributeValue{
 		":paid": str(donation.StatusPaid), ":at": str(pr.PaidAt.Format(time.RFC3339)),
-		":amt": num(p.AmountCents), ":one": num(1), ":pc": num(d.PaymentCount),
+		":amt": num(counted), ":one": num(1), ":pc": num(d.PaymentCount),
+	}
+	add := "paid_cents :amt, payment_count :one"
+	if !ok {
+		add += ", foreign_payment_count :one"
 	}
 	if p.SubscriptionID != "" {
 		set = append(set, "stripe_subscription_id = :sub")
@@ -159,14 +221,14 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 	}
 	donationUpdate := &types.Update{
 		TableName: aws.String(s.Table), Key: key(donationPK(d.ID), metaSK),
-		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " ADD paid_cents :amt, payment_count :one REMOVE #exp"),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " ADD " + add + " REMOVE #exp"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#s": "status", "#exp": TTLAttribute},
 		ExpressionAttributeValues: vals,
 	}
 
 	campaignAdd := "paid_cents :amt"
-	campaignVals := map[string]types.AttributeValue{":amt": num(p.AmountCents)}
+	campaignVals := map[string]types.AttributeValue{":amt": num(counted)}
 	if first {
 		campaignAdd += ", donation_count :one"
 		campaignVals[":one"] = num(1)
@@ -181,9 +243,18 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		ExpressionAttributeValues: campaignVals,
 	}
 
-	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}, {Update: campaignUpdate}}
+	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}}
+	if ok { // money in another currency is in no total of the campaign
+		items = append(items, types.TransactWriteItem{Update: campaignUpdate})
+	}
 	if !d.IsErased() { // an erased donor's money counts, but no one is written to
-		receipt, err := s.emailPut(donation.ReceiptEmail(d, p, pr.ReceiptNumber))
+		// The donor paid, so the receipt goes out: for the amount counted, in our
+		// currency, or, for a payment in another, for what Stripe charged in it.
+		receipted := p
+		if ok {
+			receipted.AmountCents, receipted.Currency = counted, d.Currency
+		}
+		receipt, err := s.emailPut(donation.ReceiptEmail(d, receipted, pr.ReceiptNumber))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -329,7 +400,7 @@ func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 		if err != nil {
 			return err
 		}
-		total := min(r.RefundedTotalCents, pr.AmountCents)
+		total := pr.Counted(r.RefundedTotalCents) // Stripe's total is in the charge's currency
 		if total <= pr.RefundedCents {
 			return donation.ErrDuplicate
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -142,6 +144,11 @@ func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, i
 		failed, isCancel := cancelled(err, len(items))
 		switch {
 		case err == nil:
+			if eff.Foreign { // ids and currency codes only
+				slog.WarnContext(ctx, "plan invoice paid in another currency, in no total", "alarm", AlarmForeignCurrency,
+					"event_id", ev.ID, "invoice_id", c.InvoiceID, "subscription_id", id,
+					"currency", strings.ToLower(c.Currency), "expected_currency", sub.Currency)
+			}
 			return nil
 		case isCancel && failed[0]:
 			return donation.ErrDuplicate

@@ -78,6 +78,12 @@ func stripeLocale(lang string) string {
 // DonationSession opens a Checkout session for d: payment mode for a one-time gift,
 // subscription mode with a monthly price for a monthly one. The idempotency key is derived
 // from the donation id, so a retried request never opens a second session.
+//
+// Adaptive Pricing (Stripe charging the payer in their local currency) is switched off in
+// the dashboard, not here: the per-session adaptive_pricing[enabled]=false came with API
+// version 2024-11-20, and stripe-mock v0.180.0 (our 2023-10-16 spec) refuses it in strict
+// mode. Whatever Stripe does, the webhook counts a payment in the campaign's currency only
+// (donation.Payment.In).
 func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp campaign.Campaign) (donation.Session, error) {
 	lang := i18n.Lang(d.Language)
 	meta := Metadata("donation", d.ID, map[string]string{"campaign": d.Campaign})

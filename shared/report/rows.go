@@ -45,7 +45,7 @@ func offlineRow(it Item) ([]string, error) {
 }
 
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",
-	"paid_at", "receipt_number", "invoice_id", "disputed"}
+	"paid_at", "receipt_number", "invoice_id", "disputed", "charged_cents", "charged_currency", "foreign_currency"}
 
 func paymentRow(it Item) ([]string, error) {
 	p, err := decode[dynamo.PaymentRecord](it)
@@ -53,7 +53,17 @@ func paymentRow(it Item) ([]string, error) {
 		return nil, err
 	}
 	return []string{p.Key, p.DonationID, p.Campaign, cents(p.AmountCents), cents(p.RefundedCents), cents(p.AmountCents - p.RefundedCents),
-		p.Currency, date(p.PaidAt), p.ReceiptNumber, p.InvoiceID, strconv.FormatBool(p.Disputed)}, nil
+		p.Currency, date(p.PaidAt), p.ReceiptNumber, p.InvoiceID, strconv.FormatBool(p.Disputed),
+		chargedCents(p), p.ChargedCurrency, strconv.FormatBool(p.Foreign)}, nil
+}
+
+// chargedCents is what Stripe charged in another currency than the campaign's ("" when
+// it charged ours): a foreign payment counts zero, and this is its money.
+func chargedCents(p dynamo.PaymentRecord) string {
+	if p.ChargedCurrency == "" {
+		return ""
+	}
+	return cents(p.ChargedCents)
 }
 
 var memberColumns = []string{"email", "first_name", "last_name", "phone", "line1", "line2", "city", "province", "postal_code",

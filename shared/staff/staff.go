@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/money"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -84,9 +84,9 @@ layout or moto's) or from the live table (-live), as CSV (default) or JSON:
   nothing there. A progress bar shows on a terminal.
 
 Campaigns and offline gifts:
-  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed]
+  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]
   staff campaign show -slug SLUG [-lang fr]
-  staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT] [-donor-name NAME] [-donor-email ADDRESS]
+  staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT] [-donor-name NAME] [-donor-email ADDRESS] [-lang fr]
 
 Branches and members (live table):
   staff branches import -file infra/branches.csv
@@ -127,7 +127,10 @@ Restore (after aws dynamodb restore-table-to-point-in-time: docs/runbooks.md):
         cooldowns, expired items, an erased person's items. Without -confirm a dry run. Needs the
         erasure key when the tables hold erasure records: ERASURE_KEY_PARAM, or ERASURE_KEY locally)
 
-Amounts are dollars and cents ("250.00" or "250"); they are stored as integer cents.
+Amounts are dollars and cents, read as the donation form reads them ("250", "250.00", "25,50",
+"1 250,50", "$1,250.00"), and stored as integer cents. -lang fr reads them as French writes
+them, where the comma is only the decimal mark: "1,250" is then refused (three decimals)
+instead of $1,250.00; an amount that reads two ways ("1.250") is always refused.
 The table is the stack's (or TABLE_NAME; "solidarity" when AWS_ENDPOINT_URL points at moto locally).
 Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
 Importing branches creates or replaces the rows of the file and leaves other branches as
@@ -195,20 +198,32 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-var moneyRE = regexp.MustCompile(`^(\d{1,9})(?:\.(\d{2}))?$`)
+// amountLang reads the -lang flag of a command that takes amounts: how they are written.
+func amountLang(s string) (i18n.Lang, error) {
+	l, ok := i18n.Parse(s)
+	if !ok {
+		return "", fmt.Errorf("%w: -lang must be en or fr", ErrUsage)
+	}
+	return l, nil
+}
 
-// ParseDollars reads "1234.50" or "1234" as cents. No floats touch the amount.
-func ParseDollars(s string) (int64, error) {
-	m := moneyRE.FindStringSubmatch(strings.ReplaceAll(strings.TrimSpace(s), ",", ""))
-	if m == nil {
-		return 0, fmt.Errorf("%w: %q is not an amount like 250.00", ErrUsage, s)
+// dollars reads the amount of the flag named name as the donation form does
+// (money.ParseDollars), in lang; a refusal says why in lang.
+func dollars(name, s string, lang i18n.Lang) (int64, error) {
+	cents, err := money.ParseDollars(s, lang)
+	if err != nil {
+		return 0, fmt.Errorf("%w: -%s %q: %v", ErrUsage, name, s, reason(err, lang))
 	}
-	var dollars, cents int64
-	fmt.Sscan(m[1], &dollars)
-	if m[2] != "" {
-		fmt.Sscan(m[2], &cents)
+	return cents, nil
+}
+
+// reason is a refusal of money.ParseDollars in lang.
+func reason(err error, lang i18n.Lang) string {
+	var refused *money.Error
+	if errors.As(err, &refused) {
+		return i18n.Text(lang, refused.Message())
 	}
-	return dollars*100 + cents, nil
+	return err.Error()
 }
 
 func createCampaign(ctx context.Context, store Store, args []string, out io.Writer) error {
@@ -222,21 +237,28 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 	currency := fs.String("currency", "cad", "")
 	closesAt := fs.String("closes-at", "", "")
 	closed := fs.Bool("closed", false, "")
+	langFlag := fs.String("lang", "en", "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	lang, err := amountLang(*langFlag)
+	if err != nil {
+		return err
 	}
 	if !campaign.ValidSlug(*slug) || *titleEN == "" || *titleFR == "" {
 		return fmt.Errorf("%w: -slug (lowercase words joined by -), -title-en and -title-fr are required", ErrUsage)
 	}
 	c := campaign.Campaign{Slug: *slug, TitleEN: *titleEN, TitleFR: *titleFR, Currency: strings.ToLower(*currency), Open: !*closed}
-	var err error
-	if c.GoalCents, err = ParseDollars(*goal); err != nil || c.GoalCents == 0 {
-		return fmt.Errorf("%w: -goal must be a positive amount", ErrUsage)
-	}
-	if c.MinCents, err = ParseDollars(*minAmt); err != nil {
+	if c.GoalCents, err = dollars("goal", *goal, lang); err != nil {
 		return err
 	}
-	if c.MaxCents, err = ParseDollars(*maxAmt); err != nil {
+	if c.GoalCents == 0 {
+		return fmt.Errorf("%w: -goal must be a positive amount", ErrUsage)
+	}
+	if c.MinCents, err = dollars("min", *minAmt, lang); err != nil {
+		return err
+	}
+	if c.MaxCents, err = dollars("max", *maxAmt, lang); err != nil {
 		return err
 	}
 	if c.MinCents < 50 || c.MaxCents < c.MinCents {
@@ -294,11 +316,19 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer, 
 	note := fs.String("note", "", "")
 	donorName := fs.String("donor-name", "", "")
 	donorEmail := fs.String("donor-email", "", "")
+	langFlag := fs.String("lang", "en", "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	cents, err := ParseDollars(*amount)
-	if err != nil || cents == 0 {
+	lang, err := amountLang(*langFlag)
+	if err != nil {
+		return err
+	}
+	cents, err := dollars("amount", *amount, lang)
+	if err != nil {
+		return err
+	}
+	if cents == 0 {
 		return fmt.Errorf("%w: -amount must be a positive amount like 250.00", ErrUsage)
 	}
 	if !methods[*method] {

@@ -9,26 +9,92 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
-func TestParseDollars(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"250.00", 25000, true}, {"250", 25000, true}, {"90,000.00", 9000000, true}, {"0.05", 5, true},
-		{"1.5", 0, false}, {"-5", 0, false}, {"abc", 0, false}, {"", 0, false}, {"1e3", 0, false}, {"10.005", 0, false},
+// TestAmountsReadLikeTheForm: the staff tool reads dollars with the donation form's
+// parser. "25,50" is $25.50 (never $2,550.00); "1,250" is $1,250.00 in English and refused
+// with -lang fr; an amount that reads two ways is refused, says why, and records nothing.
+func TestAmountsReadLikeTheForm(t *testing.T) {
+	ctx := context.Background()
+	store, run := onTable(t)
+	if _, err := run("campaign", "create", "-slug", "autumn-2026", "-title-en", "Autumn", "-title-fr", "Automne",
+		"-goal", "1 250,50", "-min", "0,50", "-max", "$1,000.00"); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		got, err := ParseDollars(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseDollars(%q) = %d, %v", tt.in, got, err)
+	if c, err := store.Campaign(ctx, "autumn-2026"); err != nil || c.GoalCents != 125_050 || c.MinCents != 50 || c.MaxCents != 100_000 {
+		t.Fatalf("campaign %+v %v", c, err)
+	}
+	offline := func(amount string, more ...string) (string, error) {
+		return run(append([]string{"offline", "add", "-campaign", "autumn-2026", "-amount", amount, "-method", "cheque",
+			"-received-on", "2026-11-20"}, more...)...)
+	}
+	total := int64(0)
+	for _, tt := range []struct {
+		amount string
+		lang   string
+		cents  int64
+	}{
+		{"25,50", "", 2550},
+		{"25,50", "fr", 2550},
+		{"1,250", "", 125_000},
+		{"1 250,50", "fr", 125_050},
+		{"1 250,50 $", "fr", 125_050},
+		{"$1,250.00", "en", 125_000},
+		{"25.5", "", 2550},
+	} {
+		var more []string
+		if tt.lang != "" {
+			more = []string{"-lang", tt.lang}
 		}
+		out, err := offline(tt.amount, more...)
+		if err != nil {
+			t.Fatalf("%q %v: %v", tt.amount, more, err)
+		}
+		total += tt.cents
+		c, err := store.Campaign(ctx, "autumn-2026")
+		if err != nil || c.OfflineCents != total {
+			t.Fatalf("after %q %v: offline %d, want %d (%v)", tt.amount, more, c.OfflineCents, total, err)
+		}
+		if !strings.Contains(out, i18n.FormatCents(i18n.EN, tt.cents)) {
+			t.Errorf("%q %v said %q", tt.amount, more, out)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"1,250", "-lang", "fr"}, "deux façons"},
+		{[]string{"1.250"}, "two ways"},
+		{[]string{"1.250,00"}, "two ways"},
+		{[]string{"25.555"}, "two ways"},
+		{[]string{"25.5555"}, "two digits"},
+		{[]string{"-25"}, "negative"},
+		{[]string{"1e3"}, "amount in dollars"},
+		{[]string{"25", "-lang", "de"}, "-lang must be en or fr"},
+		{[]string{"0"}, "positive"},
+	} {
+		_, err := offline(tt.args[0], tt.args[1:]...)
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%q: %v; want a usage error saying %q", tt.args, err, tt.says)
+		}
+	}
+	if c, _ := store.Campaign(ctx, "autumn-2026"); c.OfflineCents != total {
+		t.Fatalf("a refused amount changed the total: %d, want %d", c.OfflineCents, total)
+	}
+	for _, bad := range [][]string{{"-goal", "1,250", "-lang", "fr"}, {"-goal", "100", "-min", "0.505"}, {"-goal", "100", "-max", "10.000"}} {
+		args := append([]string{"campaign", "create", "-slug", "winter-2026", "-title-en", "W", "-title-fr", "H"}, bad...)
+		if _, err := run(args...); !errors.Is(err, ErrUsage) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+	if _, err := store.Campaign(ctx, "winter-2026"); !errors.Is(err, campaign.ErrNotFound) {
+		t.Fatalf("a refused campaign was created: %v", err)
 	}
 }
 

@@ -281,7 +281,7 @@ func (r *connectRig) accepts(t *testing.T, secret string) bool {
 	t.Helper()
 	env := emulator.Get(t)
 	h, err := stripewebhookfn.New(context.Background(), assembly.Env{AWS: env.AWS,
-		Config: config.Config{Table: "unused", StripeWebhookSecretParam: r.param}})
+		Config: config.Config{Table: "unused", StripeWebhookSecretParam: r.param, StripeMode: config.StripeTest}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ package subscription
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -57,6 +58,9 @@ type Subscription struct {
 	// ids and money, and no later event gives it back a name, an address or an email
 	// address, nor sends it mail.
 	Erased bool `dynamodbav:"erased,omitempty"`
+	// ForeignCents is the money of invoices paid in another currency than the plan's, by
+	// currency: recorded, and in no total (PaidCents counts the plan's currency only).
+	ForeignCents map[string]int64 `dynamodbav:"foreign_cents,omitempty"`
 }
 
 // ErasedEmail stands for an erased person's address in the records that keep money.
@@ -130,6 +134,9 @@ type Effect struct {
 	Subscription Subscription
 	// Paid is set when the event paid an invoice not counted before.
 	Paid bool
+	// Foreign is set when that invoice was paid in another currency than the plan's:
+	// its money is in ForeignCents, not PaidCents.
+	Foreign bool
 	// Notify is the email the event owes the person, if any ("" for none): one of the
 	// outbox subscription templates.
 	Notify string
@@ -162,9 +169,19 @@ func Apply(s Subscription, c Change) Effect {
 		}
 		s.Invoices = append(s.Invoices, c.InvoiceID)
 		slices.Sort(s.Invoices)
-		s.PaidCents += c.AmountCents
 		if s.Currency == "" {
 			s.Currency = c.Currency
+		}
+		if strings.EqualFold(c.Currency, s.Currency) {
+			s.PaidCents += c.AmountCents
+		} else {
+			// Paid, in another currency than the plan's: the period is paid for and
+			// receipted, and the money recorded by its currency, in no total.
+			if s.ForeignCents == nil {
+				s.ForeignCents = map[string]int64{}
+			}
+			s.ForeignCents[strings.ToLower(c.Currency)] += c.AmountCents
+			e.Foreign = true
 		}
 		if !c.PeriodStart.IsZero() && (s.PaidFrom.IsZero() || c.PeriodStart.Before(s.PaidFrom)) {
 			s.PaidFrom = c.PeriodStart.UTC()

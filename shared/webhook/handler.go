@@ -41,10 +41,13 @@ type Handler struct {
 	Plans         plan.Catalogue
 	// Tolerance is how old a signature may be; zero means stripe-go's default (5 min).
 	Tolerance time.Duration
+	// Live is the deployment's Stripe mode (STRIPE_MODE): events whose livemode differs
+	// are refused, so a test-mode event never counts in production, nor the reverse.
+	Live bool
 }
 
 // ServeHTTP verifies the signature, then applies the event. Answers: 400 for a bad or
-// stale signature or an event of another API version (nothing changes), 200 for an
+// stale signature or an event of another API version or mode (nothing changes), 200 for an
 // applied, duplicate or ignored event, 503 for an event about a payment not recorded yet
 // and 500 for a failure, so that Stripe retries both.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +71,13 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := verify(payload, r.Header.Get("Stripe-Signature"), secrets, webhook.ConstructEventOptions{Tolerance: h.Tolerance})
 	if err != nil {
 		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", refusal(err))
+		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
+		return
+	}
+	if ev.Livemode != h.Live {
+		// Signed with our secret, yet of the other mode: a secret of the wrong mode is set.
+		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", "wrong mode", "event_id", ev.ID,
+			"livemode", ev.Livemode)
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
 		return
 	}
@@ -137,8 +147,9 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if err := decode(ev, &s); err != nil {
 			return err
 		}
-		id, ok := donationRecord(s.Metadata, s.ClientReferenceID)
+		id, ok := donationRecord(s.Metadata)
 		if !ok {
+			sessionNotOurs(ctx, ev, s)
 			return nil // not a donation: another flow's session
 		}
 		if s.Mode == stripe.CheckoutSessionModeSubscription {
@@ -148,18 +159,25 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if s.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid || s.PaymentIntent == nil {
 			return nil // a delayed method: async_payment_succeeded or _failed follows
 		}
-		return h.Ledger.RecordPayment(ctx, donation.Payment{
+		p := donation.Payment{
 			Event: ref, Key: s.PaymentIntent.ID, DonationID: id, AmountCents: s.AmountTotal,
 			Currency: string(s.Currency), PaidAt: time.Unix(ev.Created, 0), CustomerID: customerOf(s.Customer),
-		})
+			SessionID: s.ID,
+		}
+		if cc := s.CurrencyConversion; cc != nil && cc.SourceCurrency != "" {
+			// Adaptive Pricing charged the payer's currency: what it converted from is ours.
+			p.SourceCents, p.SourceCurrency = cc.AmountTotal, string(cc.SourceCurrency)
+		}
+		return h.Ledger.RecordPayment(ctx, p)
 	case "checkout.session.async_payment_failed":
 		var s stripe.CheckoutSession
 		if err := decode(ev, &s); err != nil {
 			return err
 		}
-		if id, ok := donationRecord(s.Metadata, s.ClientReferenceID); ok {
+		if id, ok := donationRecord(s.Metadata); ok {
 			return h.Ledger.FailDonation(ctx, ref, id)
 		}
+		sessionNotOurs(ctx, ev, s)
 		return nil
 	case "invoice.paid":
 		var inv stripe.Invoice
@@ -196,7 +214,7 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if err := decode(ev, &sub); err != nil {
 			return err
 		}
-		if id, ok := donationRecord(sub.Metadata, ""); ok {
+		if id, ok := donationRecord(sub.Metadata); ok {
 			return h.Ledger.MonthlyGiftNotice(ctx, ref, id, donation.NoticeEnded)
 		}
 		return nil
@@ -237,25 +255,22 @@ func ignoreUnknown(err error, meta map[string]string) error {
 	return err
 }
 
-// donationRecord finds our donation id in a session's metadata, falling back to
-// client_reference_id for sessions whose metadata was lost.
-func donationRecord(meta map[string]string, clientRef string) (string, bool) {
-	if kind := meta["kind"]; kind != "" {
-		return meta["record_id"], kind == "donation" && meta["record_id"] != ""
-	}
-	return clientRef, strings.HasPrefix(clientRef, "don_")
+// donationRecord finds our donation id in the metadata we set (docs/api.md). Only there:
+// client_reference_id is no proof, since a Payment Link's payer can set it.
+func donationRecord(meta map[string]string) (string, bool) {
+	return meta["record_id"], meta["kind"] == "donation" && meta["record_id"] != ""
 }
 
 // invoiceDonation finds the donation of a monthly gift's invoice from the subscription's
 // metadata, which Stripe snapshots on the invoice (and on its subscription line).
 func invoiceDonation(inv stripe.Invoice) (string, bool) {
 	if inv.SubscriptionDetails != nil && inv.SubscriptionDetails.Metadata["kind"] != "" {
-		return donationRecord(inv.SubscriptionDetails.Metadata, "")
+		return donationRecord(inv.SubscriptionDetails.Metadata)
 	}
 	if inv.Lines != nil {
 		for _, line := range inv.Lines.Data {
 			if line.Metadata["kind"] != "" {
-				return donationRecord(line.Metadata, "")
+				return donationRecord(line.Metadata)
 			}
 		}
 	}

@@ -122,8 +122,8 @@ func TestEventMapping(t *testing.T) {
 			}},
 		{"another kind's session", "checkout.session.completed", otherKind,
 			func(l *ledger) bool { return len(l.payments)+len(l.links) == 0 }},
-		{"metadata lost, client_reference_id kept", "checkout.session.completed", noMeta,
-			func(l *ledger) bool { return len(l.payments) == 1 && l.payments[0].DonationID == "don_1" }},
+		{"no metadata of ours: client_reference_id is no proof", "checkout.session.completed", noMeta,
+			func(l *ledger) bool { return len(l.payments)+len(l.links) == 0 }},
 		{"invoice paid", "invoice.paid", localpay.InvoicePaid(monthly, 2, now),
 			func(l *ledger) bool {
 				p := l.payments

@@ -54,7 +54,7 @@ type Options struct {
 
 // Settings are the functions' settings under `make dev`: each one read from getenv as in
 // AWS, over local defaults (docs/api.md's): the table "solidarity", a test-mode Stripe
-// key and webhook secret, a hashing key for the rate limits, MAIL_FROM
+// key and webhook secret, Stripe's test mode (STRIPE_MODE), a hashing key for the rate limits, MAIL_FROM
 // appeal@solidarity.example, and the local server's own origins. PUBLIC_URL is always the local server (base) and STRIPE_API_URL always
 // stripe-mock, whatever the environment says: links must lead back here.
 func Settings(getenv func(string) string, base, stripeURL string) (config.Config, error) {
@@ -62,6 +62,7 @@ func Settings(getenv func(string) string, base, stripeURL string) (config.Config
 		"TABLE_NAME":            "solidarity",
 		"STRIPE_SECRET_KEY":     "sk_test_local",
 		"STRIPE_WEBHOOK_SECRET": "whsec_local_dev_secret",
+		"STRIPE_MODE":           "test", // stripe-mock's objects and localpay's events are test mode's
 		"MAIL_FROM":             "appeal@solidarity.example",
 		"ALLOWED_ORIGINS":       base + "," + strings.Replace(base, "127.0.0.1", "localhost", 1),
 		"HASH_KEY":              "local-development-hashing-key-not-a-secret",
