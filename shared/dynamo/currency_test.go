@@ -1,12 +1,8 @@
 package dynamo_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -45,29 +41,6 @@ func getItem(t *testing.T, c counted, pk string, v any) bool {
 		t.Fatal(err)
 	}
 	return true
-}
-
-// loggedLines runs f with the default logger writing JSON lines to a buffer (and to the
-// log book, which checks them for personal data) and returns those lines.
-func loggedLines(t *testing.T, f func()) []map[string]any {
-	t.Helper()
-	var buf bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, emulator.Logs), nil)))
-	defer slog.SetDefault(prev)
-	f()
-	var lines []map[string]any
-	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
-		if len(l) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(l, &m); err != nil {
-			t.Fatalf("not a JSON line: %s", l)
-		}
-		lines = append(lines, m)
-	}
-	return lines
 }
 
 func alarmLines(lines []map[string]any) []map[string]any {
@@ -144,7 +117,7 @@ func TestPaymentsCountInTheCampaignsCurrency(t *testing.T) {
 	want := start
 	for _, tt := range payments {
 		t.Run(tt.name, func(t *testing.T) {
-			lines := loggedLines(t, func() {
+			lines := emulator.Logged(t, func() {
 				if err := store.RecordPayment(ctx, tt.p); err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +172,7 @@ func TestPaymentsCountInTheCampaignsCurrency(t *testing.T) {
 	// Reported again, by the same event or another one: counted once, alarmed once.
 	for i, tt := range payments {
 		again := tt.p
-		lines := loggedLines(t, func() {
+		lines := emulator.Logged(t, func() {
 			if err := store.RecordPayment(ctx, again); !errors.Is(err, donation.ErrDuplicate) {
 				t.Fatalf("%s replayed: %v", tt.name, err)
 			}
@@ -297,7 +270,7 @@ func TestPlanInvoiceInAnotherCurrency(t *testing.T) {
 	apply := func(c subscription.Change) error {
 		return store.ApplySubscriptionEvent(ctx, donation.Event{ID: c.EventID, Type: c.Type}, sub.ID, c, plans)
 	}
-	lines := loggedLines(t, func() {
+	lines := emulator.Logged(t, func() {
 		if err := apply(invoice(1, 4400, "usd")); err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +363,7 @@ func TestWebhookCountsOurCurrencyOnly(t *testing.T) {
 		session("don_wh_conv", "idr", 29_000_000, map[string]any{"amount_subtotal": 2606, "amount_total": 2606,
 			"fx_rate": "11128.16577129700690713737529", "source_currency": "cad"}),
 	}
-	lines := loggedLines(t, func() {
+	lines := emulator.Logged(t, func() {
 		for _, ev := range append(events, events...) { // each delivered twice
 			if st := signedDelivery(hook, ev); st != 200 {
 				t.Fatalf("webhook %d", st)

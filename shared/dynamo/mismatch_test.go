@@ -1,13 +1,8 @@
 package dynamo_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,15 +18,9 @@ func init() { emulator.Logs.Personal("Noor", "Haddad") }
 // lines also go to the log book, which checks them for personal data).
 func mismatchAlarms(t *testing.T, f func()) []map[string]any {
 	t.Helper()
-	var buf bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, emulator.Logs), nil)))
-	defer slog.SetDefault(prev)
-	f()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(l), &m) == nil && m["alarm"] == dynamo.AlarmPaymentMismatch {
+	for _, m := range emulator.Logged(t, f) {
+		if m["alarm"] == dynamo.AlarmPaymentMismatch {
 			out = append(out, m)
 		}
 	}

@@ -1,13 +1,10 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -134,26 +131,6 @@ func throughFaults(t *testing.T, m Mailer) (Mailer, *faults.Proxy) {
 	return m, proxy
 }
 
-// logged runs f with the mailer's log lines kept (and still checked for personal data)
-// and returns them, decoded.
-func logged(t *testing.T, f func()) []map[string]any {
-	t.Helper()
-	var buf bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, emulator.Logs), nil)))
-	defer slog.SetDefault(prev)
-	f()
-	var lines []map[string]any
-	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
-		var m map[string]any
-		if err := json.Unmarshal(l, &m); err != nil {
-			t.Fatalf("not a JSON line: %s", l)
-		}
-		lines = append(lines, m)
-	}
-	return lines
-}
-
 func emailItem(t *testing.T, m Mailer, id string) map[string]types.AttributeValue {
 	t.Helper()
 	store := m.Outbox.(*dynamo.Store)
@@ -189,7 +166,7 @@ func TestPermanentRefusalEndsFailed(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	m.Now = func() time.Time { return at }
 	var res events.DynamoDBEventResponse
-	lines := logged(t, func() {
+	lines := emulator.Logged(t, func() {
 		var err error
 		if res, err = m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
 			t.Fatal(err)
@@ -274,7 +251,7 @@ func TestSuppressedAddressIsNotMailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res events.DynamoDBEventResponse
-	lines := logged(t, func() {
+	lines := emulator.Logged(t, func() {
 		var err error
 		if res, err = m.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
 			t.Fatal(err)

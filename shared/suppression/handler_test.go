@@ -1,12 +1,9 @@
 package suppression_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,26 +184,6 @@ func containsAddress(s string) bool {
 	return false
 }
 
-// logged runs f with the log lines kept (and still checked for personal data by the
-// emulator's log book) and returns them, decoded.
-func logged(t *testing.T, f func()) []map[string]any {
-	t.Helper()
-	var buf bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, emulator.Logs), nil)))
-	defer slog.SetDefault(prev)
-	f()
-	var lines []map[string]any
-	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
-		var m map[string]any
-		if err := json.Unmarshal(l, &m); err != nil {
-			t.Fatalf("not a JSON line: %s", l)
-		}
-		lines = append(lines, m)
-	}
-	return lines
-}
-
 func withMsg(lines []map[string]any, msg string) []map[string]any {
 	var out []map[string]any
 	for _, l := range lines {
@@ -232,7 +209,7 @@ func TestForeignRecipientIsNotSuppressed(t *testing.T) {
 	ev["bounce"].(map[string]any)["bouncedRecipients"] = []any{map[string]any{"emailAddress": "victim@gmail.com"},
 		map[string]any{"emailAddress": "Recipient@Example.com"}}
 	forged, _ := json.Marshal(ev)
-	lines := logged(t, func() {
+	lines := emulator.Logged(t, func() {
 		if err := h.Handle(ctx, snsEvent(t, forged)); err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +252,7 @@ func TestAddressSuppressedLoggedOncePerNewSuppression(t *testing.T) {
 	ev["complaint"].(map[string]any)["complainedRecipients"] = []any{map[string]any{"emailAddress": "ana@example.org"},
 		map[string]any{"emailAddress": "bob@example.org"}}
 	two, _ := json.Marshal(ev)
-	first := logged(t, func() {
+	first := emulator.Logged(t, func() {
 		if err := h.Handle(ctx, snsEvent(t, two, example(t, "bounce.json"))); err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +268,7 @@ func TestAddressSuppressedLoggedOncePerNewSuppression(t *testing.T) {
 	if reasons[suppression.ReasonComplaint] != 2 || reasons[suppression.ReasonBounce] != 1 {
 		t.Errorf("reasons %v", reasons)
 	}
-	again := logged(t, func() {
+	again := emulator.Logged(t, func() {
 		if err := h.Handle(ctx, snsEvent(t, two, example(t, "bounce.json"))); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // LogBook keeps every log line a test binary's own code writes — its slog output and the
@@ -106,4 +108,28 @@ func (l *LogBook) printTail(n int) {
 		lines = lines[len(lines)-n:]
 	}
 	fmt.Fprintf(os.Stderr, "--- the last %d log lines of the code under test:\n%s\n", len(lines), strings.Join(lines, "\n"))
+}
+
+// Logged runs f with the default logger writing JSON lines to a buffer as well as to the
+// log book (which still checks them for personal data), and returns those lines,
+// decoded: for tests of what the code logs.
+func Logged(t testing.TB, f func()) []map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(&buf, Logs), nil)))
+	defer slog.SetDefault(prev)
+	f()
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("not a JSON line: %s", l)
+		}
+		lines = append(lines, m)
+	}
+	return lines
 }
