@@ -28,8 +28,11 @@ type Campaign struct {
 	OfflineCents  int64      `dynamodbav:"offline_cents"`
 	PaidCents     int64      `dynamodbav:"paid_cents"`
 	RefundedCents int64      `dynamodbav:"refunded_cents"`
-	DonationCount int64      `dynamodbav:"donation_count"`
-	DonorCount    int64      `dynamodbav:"donor_count"`
+	// DisputedCents is what chargebacks hold now: taken when Stripe withdraws it, given
+	// back when Stripe reinstates it after a dispute won.
+	DisputedCents int64 `dynamodbav:"disputed_cents"`
+	DonationCount int64 `dynamodbav:"donation_count"`
+	DonorCount    int64 `dynamodbav:"donor_count"`
 }
 
 // Defaults of docs/api.md for a campaign's amount limits.
@@ -52,9 +55,12 @@ func (c Campaign) WithDefaults() Campaign {
 	return c
 }
 
-// RaisedCents is the public total: offline money plus confirmed online payments, less
-// refunds.
-func (c Campaign) RaisedCents() int64 { return c.OfflineCents + c.PaidCents - c.RefundedCents }
+// RaisedCents is the public total, in the campaign's currency: offline money plus the
+// online payments Stripe confirmed in that currency, less refunds and the money disputes
+// hold (lost, or withdrawn and not yet given back).
+func (c Campaign) RaisedCents() int64 {
+	return c.OfflineCents + c.PaidCents - c.RefundedCents - c.DisputedCents
+}
 
 // Title is the campaign's title in lang, falling back to the other language.
 func (c Campaign) Title(lang i18n.Lang) string {

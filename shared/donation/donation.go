@@ -57,6 +57,8 @@ type Donation struct {
 	RefundedCents  int64      `dynamodbav:"refunded_cents"`
 	PaymentCount   int64      `dynamodbav:"payment_count"`
 	Disputed       bool       `dynamodbav:"disputed,omitempty"`
+	// DisputedCents is what its payments' disputes hold now (in the gift's currency).
+	DisputedCents int64 `dynamodbav:"disputed_cents,omitempty"`
 	// Erased marks a gift whose donor was erased (staff privacy erase): its money counts,
 	// and no later event gives it back the donor's identity or writes them an email.
 	Erased bool `dynamodbav:"erased,omitempty"`

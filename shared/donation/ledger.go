@@ -69,16 +69,58 @@ type Refund struct {
 	RefundedTotalCents int64
 }
 
-// Dispute is a chargeback opened on a payment.
+// Dispute is a chargeback as one of Stripe's events reports it: the dispute object at
+// that moment (charge.dispute.created, .funds_withdrawn, .funds_reinstated, .updated,
+// .closed). Stripe takes the disputed money when it withdraws it, and gives it back when
+// it reinstates it after a win; a dispute lost keeps it taken.
 type Dispute struct {
-	Event       Event
-	ID          string
-	PaymentKey  string
-	ChargeID    string
+	Event      Event
+	ID         string
+	PaymentKey string
+	ChargeID   string
+	// AmountCents is the disputed amount, in the charge's currency.
 	AmountCents int64
 	Reason      string
 	Status      string
 	CreatedAt   time.Time
+	// Withdrawals and Reinstatements count the dispute's balance transactions so far:
+	// money Stripe took from the balance (negative amounts) and gave back (positive).
+	Withdrawals, Reinstatements int
+}
+
+// Dispute statuses that end a dispute (Stripe's).
+const (
+	DisputeWon           = "won"
+	DisputeLost          = "lost"
+	DisputeWarningClosed = "warning_closed" // an inquiry closed: no money moved
+)
+
+// HeldCents is what the dispute has taken of the charge's money at this moment, in the
+// charge's currency: all of it once lost, none once won or closed as an inquiry, and
+// otherwise all of it while Stripe holds the money it withdrew.
+func (d Dispute) HeldCents() int64 {
+	switch d.Status {
+	case DisputeLost:
+		return d.AmountCents
+	case DisputeWon, DisputeWarningClosed:
+		return 0
+	}
+	if d.Withdrawals > d.Reinstatements {
+		return d.AmountCents
+	}
+	return 0
+}
+
+// Progress orders the reports of one dispute: a dispute only gains balance transactions
+// and, once closed, stays closed, so a report of higher progress is later. Reports of
+// equal progress hold the same money (HeldCents), so their order does not matter.
+func (d Dispute) Progress() int {
+	p := 2 * (d.Withdrawals + d.Reinstatements)
+	switch d.Status {
+	case DisputeWon, DisputeLost, DisputeWarningClosed:
+		p++
+	}
+	return p
 }
 
 // Notices to monthly donors about their subscription.
@@ -98,5 +140,12 @@ type Ledger interface {
 	LinkSubscription(ctx context.Context, ev Event, donationID, subscriptionID, customerID string) error
 	FailDonation(ctx context.Context, ev Event, donationID string) error
 	RecordRefund(ctx context.Context, r Refund) error
+	// RecordDispute brings a dispute to the state d reports, unless a later report was
+	// applied (Progress), taking from the totals or giving back the difference in
+	// HeldCents.
 	RecordDispute(ctx context.Context, d Dispute) error
+	// HoldEarly keeps a refund or a dispute (one of r, d) of a payment not recorded yet,
+	// whose charge does not say whose it is (an invoice's): the payment's own event
+	// applies it when it comes. It is in no total until then.
+	HoldEarly(ctx context.Context, r *Refund, d *Dispute) error
 }

@@ -32,7 +32,7 @@ func (s *Store) Campaign(ctx context.Context, slug string) (campaign.Campaign, e
 // CreateCampaign stores a new campaign with zero totals, or ErrExists.
 func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
 	c = c.WithDefaults()
-	c.OfflineCents, c.PaidCents, c.RefundedCents, c.DonationCount, c.DonorCount = 0, 0, 0, 0, 0
+	c.OfflineCents, c.PaidCents, c.RefundedCents, c.DisputedCents, c.DonationCount, c.DonorCount = 0, 0, 0, 0, 0, 0
 	put, err := s.put(c, campaignPK(c.Slug), metaSK, TypeCampaign)
 	if err != nil {
 		return err

@@ -72,6 +72,12 @@ type PaymentRecord struct {
 	ReceiptNumber  string    `dynamodbav:"receipt_number"`
 	EventID        string    `dynamodbav:"event_id"`
 	Disputed       bool      `dynamodbav:"disputed,omitempty"`
+	// DisputedCents is what disputes of the payment hold now, as counted (Counted): out
+	// of the totals while Stripe holds it.
+	DisputedCents int64 `dynamodbav:"disputed_cents"`
+	// PlanID is our subscription record (a subscription's or dues' invoice) the payment
+	// belongs to, for a payment of a plan; DonationID is empty then.
+	PlanID string `dynamodbav:"plan_id,omitempty"`
 	// AmountCents and Currency are the money counted, in the campaign's (or plan's)
 	// currency. When Stripe charged another currency, ChargedCents and ChargedCurrency are
 	// what it charged: converted from ours (Adaptive Pricing), AmountCents is the amount
@@ -125,6 +131,18 @@ const AlarmPaymentMismatch = "payment_mismatch"
 // currency is counted (donation.Payment.In): a payment in another is recorded with its
 // own amount and currency, receipted, kept out of every total and alarmed.
 func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
+	err := s.recordPayment(ctx, p)
+	if p.InvoiceID != "" && (err == nil || errors.Is(err, donation.ErrDuplicate)) {
+		// An invoice's charge says nothing of whose it is: its refunds and disputes may
+		// have come first and wait (HoldEarly).
+		if werr := s.applyEarly(ctx, p.Key); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+func (s *Store) recordPayment(ctx context.Context, p donation.Payment) error {
 	donorKnown, stale := false, true
 	var d donation.Donation
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -392,8 +410,9 @@ func (s *Store) payment(ctx context.Context, paymentKey string) (PaymentRecord, 
 }
 
 // RecordRefund brings a payment's refunded total up to r's, subtracting only the
-// difference from the donation and the campaign. Totals that are not larger than the one
-// recorded (replays, or events arriving out of order) change nothing.
+// difference from the records that count the payment: the donation and the campaign, or
+// the plan's subscription. Totals that are not larger than the one recorded (replays, or
+// events arriving out of order) change nothing.
 func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		pr, err := s.payment(ctx, r.PaymentKey)
@@ -404,13 +423,11 @@ func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 		if total <= pr.RefundedCents {
 			return donation.ErrDuplicate
 		}
-		delta := total - pr.RefundedCents
 		evPut, err := s.eventPut(r.Event)
 		if err != nil {
 			return err
 		}
-		add := map[string]types.AttributeValue{":d": num(delta)}
-		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		items := []types.TransactWriteItem{
 			evPut,
 			{Update: &types.Update{
 				TableName: aws.String(s.Table), Key: key(paymentPK(r.PaymentKey), metaSK),
@@ -418,15 +435,9 @@ func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 				ConditionExpression:       aws.String("refunded_cents = :old"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":total": num(total), ":old": num(pr.RefundedCents)},
 			}},
-			{Update: &types.Update{
-				TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
-				UpdateExpression: aws.String("ADD refunded_cents :d"), ExpressionAttributeValues: add,
-			}},
-			{Update: &types.Update{
-				TableName: aws.String(s.Table), Key: key(campaignPK(pr.Campaign), metaSK),
-				UpdateExpression: aws.String("ADD refunded_cents :d"), ExpressionAttributeValues: add,
-			}},
-		}})
+		}
+		items = append(items, s.countedBy(pr, "refunded_cents", total-pr.RefundedCents, false)...)
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		err = ackCancelled(err, errRefundRace)
 		if !errors.Is(err, errRefundRace) {
 			return err
@@ -437,47 +448,131 @@ func (s *Store) RecordRefund(ctx context.Context, r donation.Refund) error {
 
 var errRefundRace = errors.New("refund total changed concurrently")
 
-// disputeRecord is a chargeback as stored.
-type disputeRecord struct {
-	ID          string    `dynamodbav:"id"`
-	PaymentKey  string    `dynamodbav:"payment_key"`
-	ChargeID    string    `dynamodbav:"charge_id"`
-	DonationID  string    `dynamodbav:"donation_id"`
-	Campaign    string    `dynamodbav:"campaign"`
-	AmountCents int64     `dynamodbav:"amount_cents"`
-	Reason      string    `dynamodbav:"reason"`
-	Status      string    `dynamodbav:"status"`
-	CreatedAt   time.Time `dynamodbav:"created_at"`
+// countedBy are the writes that add delta cents to attr (refunded_cents or
+// disputed_cents) of the records that count pr's money: its donation and campaign, or its
+// plan's subscription (whose rev moves, so that a concurrent whole write of the record
+// reads it again). flag also marks the donation disputed. A delta of zero touches no
+// total, so the campaign's item is spared.
+func (s *Store) countedBy(pr PaymentRecord, attr string, delta int64, flag bool) []types.TransactWriteItem {
+	add := map[string]types.AttributeValue{":d": num(delta)}
+	var items []types.TransactWriteItem
+	if pr.PlanID != "" {
+		if delta != 0 {
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.Table), Key: key(subscriptionPK(pr.PlanID), metaSK),
+				UpdateExpression:          aws.String("ADD " + attr + " :d, rev :one"),
+				ConditionExpression:       aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":d": num(delta), ":one": num(1)},
+			}})
+		}
+		return items
+	}
+	donationUpdate := &types.Update{
+		TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
+		UpdateExpression: aws.String("ADD " + attr + " :d"), ExpressionAttributeValues: add,
+	}
+	if flag {
+		donationUpdate.UpdateExpression = aws.String("SET disputed = :t ADD " + attr + " :d")
+		donationUpdate.ExpressionAttributeValues = map[string]types.AttributeValue{":d": num(delta),
+			":t": &types.AttributeValueMemberBOOL{Value: true}}
+	}
+	if delta == 0 && !flag {
+		return nil
+	}
+	items = append(items, types.TransactWriteItem{Update: donationUpdate})
+	if delta != 0 {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(campaignPK(pr.Campaign), metaSK),
+			UpdateExpression: aws.String("ADD " + attr + " :d"), ExpressionAttributeValues: add,
+		}})
+	}
+	return items
 }
 
-// RecordDispute stores a chargeback and flags its payment and donation for staff. Totals
-// are not changed: a dispute may still be won, and a lost one arrives as a refund.
-func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
-	pr, err := s.payment(ctx, d.PaymentKey)
-	if err != nil {
-		return err
-	}
-	evPut, err := s.eventPut(d.Event)
-	if err != nil {
-		return err
-	}
-	put, err := s.put(disputeRecord{ID: d.ID, PaymentKey: d.PaymentKey, ChargeID: d.ChargeID,
-		DonationID: pr.DonationID, Campaign: pr.Campaign, AmountCents: d.AmountCents,
-		Reason: d.Reason, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}, "DISPUTE#"+d.ID, metaSK, TypeDispute)
-	if err != nil {
-		return err
-	}
-	flag := map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		evPut,
-		{Put: put},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(paymentPK(d.PaymentKey), metaSK),
-			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: key(donationPK(pr.DonationID), metaSK),
-			UpdateExpression: aws.String("SET disputed = :t"), ExpressionAttributeValues: flag}},
-	}})
-	return ackCancelled(err, donation.ErrDuplicate)
+func disputePK(id string) string { return "DISPUTE#" + id }
+
+// disputeRecord is a chargeback as stored: the latest of Stripe's reports applied
+// (Progress), and what it holds of the payment's money as counted.
+type disputeRecord struct {
+	ID             string    `dynamodbav:"id"`
+	PaymentKey     string    `dynamodbav:"payment_key"`
+	ChargeID       string    `dynamodbav:"charge_id"`
+	DonationID     string    `dynamodbav:"donation_id,omitempty"`
+	PlanID         string    `dynamodbav:"plan_id,omitempty"`
+	Campaign       string    `dynamodbav:"campaign,omitempty"`
+	AmountCents    int64     `dynamodbav:"amount_cents"` // the charge's currency
+	Reason         string    `dynamodbav:"reason"`
+	Status         string    `dynamodbav:"status"`
+	CreatedAt      time.Time `dynamodbav:"created_at"`
+	Withdrawals    int       `dynamodbav:"withdrawals"`
+	Reinstatements int       `dynamodbav:"reinstatements"`
+	Progress       int       `dynamodbav:"progress"`
+	HeldCents      int64     `dynamodbav:"held_cents"` // counted, as the payment's DisputedCents
+	EventID        string    `dynamodbav:"event_id"`
 }
+
+// RecordDispute brings a chargeback to the state d reports, unless a report as far along
+// was applied before (donation.Dispute.Progress): the dispute's record, and the
+// difference in the money it holds (HeldCents, as counted) taken from or given back to
+// the payment, its donation and campaign or its plan's subscription, with the event id,
+// in one transaction. So every order of a dispute's events, each delivered any number of
+// times, ends in the state of its latest, and its money is taken once and given back
+// once. The payment and the donation stay marked disputed.
+func (s *Store) RecordDispute(ctx context.Context, d donation.Dispute) error {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		pr, err := s.payment(ctx, d.PaymentKey)
+		if err != nil {
+			return err
+		}
+		var prev disputeRecord
+		found, err := s.get(ctx, disputePK(d.ID), metaSK, &prev)
+		if err != nil {
+			return err
+		}
+		if found && d.Progress() <= prev.Progress {
+			return donation.ErrDuplicate
+		}
+		held := pr.Counted(d.HeldCents()) // Stripe's amount is in the charge's currency
+		evPut, err := s.eventPut(d.Event)
+		if err != nil {
+			return err
+		}
+		rec := disputeRecord{ID: d.ID, PaymentKey: d.PaymentKey, ChargeID: d.ChargeID,
+			DonationID: pr.DonationID, PlanID: pr.PlanID, Campaign: pr.Campaign, AmountCents: d.AmountCents,
+			Reason: d.Reason, Status: d.Status, CreatedAt: d.CreatedAt.UTC(), Withdrawals: d.Withdrawals,
+			Reinstatements: d.Reinstatements, Progress: d.Progress(), HeldCents: held, EventID: d.Event.ID}
+		put, err := s.put(rec, disputePK(d.ID), metaSK, TypeDispute)
+		if err != nil {
+			return err
+		}
+		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
+		if found {
+			put.ConditionExpression = aws.String("progress = :p")
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":p": num(int64(prev.Progress))}
+		}
+		delta := held - prev.HeldCents
+		items := []types.TransactWriteItem{evPut, {Put: put}, {Update: &types.Update{
+			TableName: aws.String(s.Table), Key: key(paymentPK(d.PaymentKey), metaSK),
+			UpdateExpression: aws.String("SET disputed = :t ADD disputed_cents :d"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": num(delta),
+				":t": &types.AttributeValueMemberBOOL{Value: true}},
+		}}}
+		items = append(items, s.countedBy(pr, "disputed_cents", delta, !found)...)
+		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		err = ackCancelled(err, errDisputeRace)
+		if err == nil {
+			// Ids, statuses and cents only.
+			slog.InfoContext(ctx, "dispute", "event_id", d.Event.ID, "dispute_id", d.ID, "payment_key", d.PaymentKey,
+				"status", d.Status, "held_cents", held, "change_cents", delta)
+		}
+		if !errors.Is(err, errDisputeRace) {
+			return err
+		}
+	}
+	return fmt.Errorf("record dispute %s: too much contention", d.ID)
+}
+
+var errDisputeRace = errors.New("dispute changed concurrently")
 
 // MonthlyGiftNotice tells a monthly donor that a month's payment failed (with a link to
 // fix their card in the customer portal) or that their gift has ended, which it records.

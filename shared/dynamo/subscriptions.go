@@ -128,6 +128,17 @@ func (s *Store) SubscriptionsOfCustomer(ctx context.Context, customerID string) 
 // email owed in one transaction, conditional on the record being unchanged since the
 // read — else it reads again. donation.ErrDuplicate if the event was applied before.
 func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error {
+	err := s.applySubscriptionEvent(ctx, ev, id, c, plans)
+	if c.Type == subscription.InvoicePaid && c.PaymentKey != "" && (err == nil || errors.Is(err, donation.ErrDuplicate)) {
+		// The invoice's refunds and disputes may have come first (HoldEarly).
+		if werr := s.applyEarly(ctx, c.PaymentKey); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+func (s *Store) applySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error {
 	for attempt := 0; attempt < 5; attempt++ {
 		sub, err := s.Subscription(ctx, id)
 		if err != nil {
@@ -139,6 +150,14 @@ func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, i
 		items, err := s.subscriptionEventItems(ev, sub, next, subscription.Email(eff, c, plans[sub.Plan]))
 		if err != nil {
 			return err
+		}
+		if eff.Paid && c.PaymentKey != "" {
+			// The invoice's payment, which its charge's refunds and disputes find.
+			pay, err := s.planPaymentPut(next, c, eff.Foreign)
+			if err != nil {
+				return err
+			}
+			items = append(items, pay)
 		}
 		_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		failed, isCancel := cancelled(err, len(items))
@@ -160,6 +179,23 @@ func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, i
 		return fmt.Errorf("apply %s: %w", ev.Type, err)
 	}
 	return fmt.Errorf("apply %s: %w", ev.Type, subscription.ErrConflict)
+}
+
+// planPaymentPut is the payment record of a plan's invoice paid for the first time:
+// counted in the plan's currency, or Foreign (in no total) when paid in another.
+func (s *Store) planPaymentPut(sub subscription.Subscription, c subscription.Change, foreign bool) (types.TransactWriteItem, error) {
+	pr := PaymentRecord{Key: c.PaymentKey, PlanID: sub.ID, AmountCents: c.AmountCents, Currency: sub.Currency,
+		PaidAt: c.PaidAt.UTC(), InvoiceID: c.InvoiceID, SubscriptionID: c.StripeID, EventID: c.EventID,
+		ReceiptNumber: ReceiptNumber(c.PaidAt, c.PaymentKey), Foreign: foreign}
+	if foreign {
+		pr.AmountCents, pr.ChargedCents, pr.ChargedCurrency = 0, c.AmountCents, strings.ToLower(c.Currency)
+	}
+	put, err := s.put(pr, paymentPK(c.PaymentKey), metaSK, TypePayment)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	put.ConditionExpression = nil // written once: when Apply first counts the invoice
+	return types.TransactWriteItem{Put: put}, nil
 }
 
 func isEmail(p *types.Put) bool {

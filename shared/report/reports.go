@@ -229,7 +229,14 @@ type appeal struct {
 	days map[string]*dayTotals
 }
 
-type dayTotals struct{ online, offline, refunded int64 }
+type dayTotals struct{ online, offline, refunded, disputed int64 }
+
+// row is the report's line of t, labelled day: net is online and offline money less
+// refunds and what disputes hold.
+func (t dayTotals) row(day string) []string {
+	return []string{day, cents(t.online), cents(t.offline), cents(t.refunded), cents(t.disputed),
+		cents(t.online + t.offline - t.refunded - t.disputed)}
+}
 
 func (a *appeal) day(d string) *dayTotals {
 	t := a.days[d]
@@ -247,12 +254,13 @@ func (a *appeal) Add(it Item) error {
 		if err != nil {
 			return fmt.Errorf("payment item: %w", err)
 		}
-		if a.o.Campaign != "" && p.Campaign != a.o.Campaign {
-			return nil
+		if p.PlanID != "" || (a.o.Campaign != "" && p.Campaign != a.o.Campaign) {
+			return nil // a plan's invoice is no gift to an appeal
 		}
 		t := a.day(p.PaidAt.UTC().Format(time.DateOnly))
 		t.online += p.AmountCents
 		t.refunded += p.RefundedCents // counted on the payment's day
+		t.disputed += p.DisputedCents // as is what its disputes hold
 	case dynamo.TypeOffline:
 		g, err := decode[dynamo.OfflineGift](it)
 		if err != nil {
@@ -267,7 +275,7 @@ func (a *appeal) Add(it Item) error {
 }
 
 func (a *appeal) Finish() error {
-	a.out.start([]string{"day", "online_cents", "offline_cents", "refunded_cents", "net_cents"})
+	a.out.start([]string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents"})
 	days := make([]string, 0, len(a.days))
 	for d := range a.days {
 		days = append(days, d)
@@ -276,12 +284,13 @@ func (a *appeal) Finish() error {
 	var all dayTotals
 	for _, d := range days {
 		t := a.days[d]
-		all.online, all.offline, all.refunded = all.online+t.online, all.offline+t.offline, all.refunded+t.refunded
-		if err := a.out.row([]string{d, cents(t.online), cents(t.offline), cents(t.refunded), cents(t.online + t.offline - t.refunded)}); err != nil {
+		all.online, all.offline, all.refunded, all.disputed = all.online+t.online, all.offline+t.offline,
+			all.refunded+t.refunded, all.disputed+t.disputed
+		if err := a.out.row(t.row(d)); err != nil {
 			return err
 		}
 	}
-	if err := a.out.row([]string{"total", cents(all.online), cents(all.offline), cents(all.refunded), cents(all.online + all.offline - all.refunded)}); err != nil {
+	if err := a.out.row(all.row("total")); err != nil {
 		return err
 	}
 	return a.out.finish()

@@ -45,16 +45,20 @@ func offlineRow(it Item) ([]string, error) {
 }
 
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",
-	"paid_at", "receipt_number", "invoice_id", "disputed", "charged_cents", "charged_currency", "foreign_currency"}
+	"paid_at", "receipt_number", "invoice_id", "disputed", "charged_cents", "charged_currency", "foreign_currency",
+	"disputed_cents", "subscription_id"}
 
 func paymentRow(it Item) ([]string, error) {
 	p, err := decode[dynamo.PaymentRecord](it)
 	if err != nil {
 		return nil, err
 	}
-	return []string{p.Key, p.DonationID, p.Campaign, cents(p.AmountCents), cents(p.RefundedCents), cents(p.AmountCents - p.RefundedCents),
-		p.Currency, date(p.PaidAt), p.ReceiptNumber, p.InvoiceID, strconv.FormatBool(p.Disputed),
-		chargedCents(p), p.ChargedCurrency, strconv.FormatBool(p.Foreign)}, nil
+	// Net: what Stripe kept, less refunds and what disputes hold (lost, or withdrawn and
+	// not yet given back).
+	return []string{p.Key, p.DonationID, p.Campaign, cents(p.AmountCents), cents(p.RefundedCents),
+		cents(p.AmountCents - p.RefundedCents - p.DisputedCents), p.Currency, date(p.PaidAt), p.ReceiptNumber, p.InvoiceID,
+		strconv.FormatBool(p.Disputed), chargedCents(p), p.ChargedCurrency, strconv.FormatBool(p.Foreign),
+		cents(p.DisputedCents), p.PlanID}, nil
 }
 
 // chargedCents is what Stripe charged in another currency than the campaign's ("" when

@@ -61,7 +61,15 @@ type Subscription struct {
 	// ForeignCents is the money of invoices paid in another currency than the plan's, by
 	// currency: recorded, and in no total (PaidCents counts the plan's currency only).
 	ForeignCents map[string]int64 `dynamodbav:"foreign_cents,omitempty"`
+	// RefundedCents and DisputedCents are what refunds gave back and disputes hold now of
+	// its invoices' money (the plan's currency): the net paid is PaidCents less both.
+	// The ledger changes them (dynamo.RecordRefund, RecordDispute), not Apply.
+	RefundedCents int64 `dynamodbav:"refunded_cents,omitempty"`
+	DisputedCents int64 `dynamodbav:"disputed_cents,omitempty"`
 }
+
+// NetCents is the money of s's invoices Stripe kept: paid, less refunds and disputes.
+func (s Subscription) NetCents() int64 { return s.PaidCents - s.RefundedCents - s.DisputedCents }
 
 // ErasedEmail stands for an erased person's address in the records that keep money.
 const ErasedEmail = "erased"
@@ -126,7 +134,11 @@ type Change struct {
 	Currency    string
 	PeriodStart time.Time
 	PeriodEnd   time.Time
-	Shipping    *Shipping
+	// PaymentKey is the paid invoice's payment intent (else the invoice's id), which its
+	// charge's refunds and disputes name; PaidAt is when it was paid.
+	PaymentKey string
+	PaidAt     time.Time
+	Shipping   *Shipping
 }
 
 // Effect is what an event changed, for the store and the emails.

@@ -14,7 +14,10 @@ const APIVersion = stripe.APIVersion
 // handled are the event types the handler acts on, sorted. TestHandledEventsAreTheSwitches
 // proves they are exactly the cases of the handler's switches.
 var handled = []string{
+	"charge.dispute.closed",
 	"charge.dispute.created",
+	"charge.dispute.funds_reinstated",
+	"charge.dispute.funds_withdrawn",
 	"charge.refunded",
 	"checkout.session.async_payment_failed",
 	"checkout.session.async_payment_succeeded",

@@ -4,6 +4,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,15 +75,13 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
 		return
 	}
-	if ev.Livemode != h.Live {
+	err = h.Apply(r.Context(), ev)
+	switch {
+	case errors.Is(err, ErrWrongMode):
 		// Signed with our secret, yet of the other mode: a secret of the wrong mode is set.
 		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", "wrong mode", "event_id", ev.ID,
 			"livemode", ev.Livemode)
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
-		return
-	}
-	err = h.apply(r, ev)
-	switch {
 	case err == nil, errors.Is(err, donation.ErrDuplicate):
 		slog.InfoContext(r.Context(), "stripe event", "event_id", ev.ID, "type", string(ev.Type), "duplicate", err != nil)
 		httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"received": true})
@@ -120,6 +119,9 @@ func refusal(err error) string {
 
 var errMalformed = errors.New("malformed event object")
 
+// IsMalformed reports whether Apply refused the event's object as unreadable.
+func IsMalformed(err error) bool { return errors.Is(err, errMalformed) }
+
 func decode(ev stripe.Event, v any) error {
 	if ev.Data == nil {
 		return fmt.Errorf("%w: no data", errMalformed)
@@ -130,11 +132,22 @@ func decode(ev stripe.Event, v any) error {
 	return nil
 }
 
-func (h Handler) apply(r *http.Request, ev stripe.Event) error {
+// ErrWrongMode is Apply's refusal of an event of the other Stripe mode than the
+// deployment's (Handler.Live).
+var ErrWrongMode = errors.New("event of the other Stripe mode")
+
+// Apply applies one verified event: the webhook's deliveries and the reconciliation's
+// replays of events Stripe lists take this one path. Its errors are ServeHTTP's:
+// ErrWrongMode, donation.ErrDuplicate (applied before: nothing changed),
+// donation.ErrUnknownPayment (early: its payment is not recorded yet), an error wrapping
+// errMalformed (IsMalformed), or a failure to retry.
+func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
+	if ev.Livemode != h.Live {
+		return ErrWrongMode
+	}
 	if !Handles(string(ev.Type)) {
 		return nil // not one of HandledEvents: acknowledged, nothing to do
 	}
-	ctx := r.Context()
 	if h.Subscriptions != nil {
 		if handled, err := h.applyPlanEvent(ctx, ev); handled {
 			return err
@@ -188,14 +201,7 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if !ok || inv.AmountPaid <= 0 {
 			return nil
 		}
-		key := inv.ID
-		if inv.PaymentIntent != nil && inv.PaymentIntent.ID != "" {
-			key = inv.PaymentIntent.ID
-		}
-		paidAt := time.Unix(ev.Created, 0)
-		if inv.StatusTransitions != nil && inv.StatusTransitions.PaidAt > 0 {
-			paidAt = time.Unix(inv.StatusTransitions.PaidAt, 0)
-		}
+		key, paidAt := invoicePayment(ev, inv)
 		return h.Ledger.RecordPayment(ctx, donation.Payment{
 			Event: ref, Key: key, DonationID: id, AmountCents: inv.AmountPaid, Currency: string(inv.Currency),
 			PaidAt: paidAt, InvoiceID: inv.ID, SubscriptionID: subscriptionOf(inv.Subscription), CustomerID: customerOf(inv.Customer),
@@ -226,10 +232,10 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if c.PaymentIntent == nil || c.PaymentIntent.ID == "" {
 			return nil
 		}
-		return ignoreUnknown(h.Ledger.RecordRefund(ctx, donation.Refund{
-			Event: ref, PaymentKey: c.PaymentIntent.ID, RefundedTotalCents: c.AmountRefunded,
-		}), c.Metadata)
-	case "charge.dispute.created":
+		r := donation.Refund{Event: ref, PaymentKey: c.PaymentIntent.ID, RefundedTotalCents: c.AmountRefunded}
+		return h.early(ctx, ev, c.ID, c.Metadata, h.Ledger.RecordRefund(ctx, r), &r, nil)
+	case "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+		"charge.dispute.closed":
 		var d stripe.Dispute
 		if err := decode(ev, &d); err != nil {
 			return err
@@ -237,22 +243,42 @@ func (h Handler) apply(r *http.Request, ev stripe.Event) error {
 		if d.PaymentIntent == nil || d.PaymentIntent.ID == "" {
 			return nil
 		}
-		return ignoreUnknown(h.Ledger.RecordDispute(ctx, donation.Dispute{
+		dispute := donation.Dispute{
 			Event: ref, ID: d.ID, PaymentKey: d.PaymentIntent.ID, ChargeID: chargeOf(d.Charge),
 			AmountCents: d.Amount, Reason: string(d.Reason), Status: string(d.Status), CreatedAt: time.Unix(d.Created, 0),
-		}), d.Metadata)
+		}
+		for _, bt := range d.BalanceTransactions {
+			switch {
+			case bt == nil:
+			case bt.Amount < 0:
+				dispute.Withdrawals++
+			case bt.Amount > 0:
+				dispute.Reinstatements++
+			}
+		}
+		return h.early(ctx, ev, chargeOf(d.Charge), d.Metadata, h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
 	}
 	return nil
 }
 
-// ignoreUnknown turns "payment not recorded yet" into an acknowledgement when the object
-// says it is not ours (other kinds of records), so Stripe does not retry it for days. For
-// our donations it stays an error: the payment's own event is still on its way.
-func ignoreUnknown(err error, meta map[string]string) error {
-	if errors.Is(err, donation.ErrUnknownPayment) && meta["kind"] != "" && meta["kind"] != "donation" {
-		return nil
+// early handles a refund or dispute (r or d) whose payment is not in the ledger (err is
+// donation.ErrUnknownPayment). A charge whose metadata names one of our donations keeps
+// the error (a 503, so Stripe retries: its payment's event is on its way). Any other —
+// an invoice's charge, which says nothing of whose it is, or a charge of another system
+// on the same Stripe account — is acknowledged, logged by id and kept by the ledger
+// (HoldEarly): the payment's event applies it if the payment turns out ours, and Stripe
+// does not retry a stranger's charge for three days.
+func (h Handler) early(ctx context.Context, ev stripe.Event, chargeID string, meta map[string]string, err error,
+	r *donation.Refund, d *donation.Dispute) error {
+	if !errors.Is(err, donation.ErrUnknownPayment) {
+		return err
 	}
-	return err
+	if _, ours := donationRecord(meta); ours {
+		return err
+	}
+	slog.InfoContext(ctx, "stripe charge unknown, kept for its payment", "event_id", ev.ID, "type", string(ev.Type), "charge_id", chargeID,
+		"kind", meta["kind"])
+	return h.Ledger.HoldEarly(ctx, r, d)
 }
 
 // donationRecord finds our donation id in the metadata we set (docs/api.md). Only there:
@@ -275,6 +301,20 @@ func invoiceDonation(inv stripe.Invoice) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// invoicePayment is the key of an invoice's payment (its payment intent, which the
+// charge's refunds and disputes name; else the invoice's id) and when it was paid.
+func invoicePayment(ev stripe.Event, inv stripe.Invoice) (string, time.Time) {
+	key := inv.ID
+	if inv.PaymentIntent != nil && inv.PaymentIntent.ID != "" {
+		key = inv.PaymentIntent.ID
+	}
+	paidAt := time.Unix(ev.Created, 0)
+	if inv.StatusTransitions != nil && inv.StatusTransitions.PaidAt > 0 {
+		paidAt = time.Unix(inv.StatusTransitions.PaidAt, 0)
+	}
+	return key, paidAt
 }
 
 func subscriptionOf(s *stripe.Subscription) string {

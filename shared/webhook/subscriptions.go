@@ -95,6 +95,7 @@ func (h Handler) applyPlanEvent(ctx context.Context, ev stripe.Event) (handled b
 		if ev.Type != "invoice.paid" {
 			c.AmountCents = inv.AmountDue
 		}
+		c.PaymentKey, c.PaidAt = invoicePayment(ev, inv)
 	case "customer.subscription.updated", "customer.subscription.deleted":
 		var sub stripe.Subscription
 		if err := decode(ev, &sub); err != nil {

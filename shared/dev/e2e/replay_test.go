@@ -121,6 +121,20 @@ func generateDay(seed uint64, events int) []actor {
 			case y < 0.25:
 				a.steps = append(a.steps, step{"checkout.session.async_payment_failed", at(time.Second),
 					func(r record) localpay.Object { return localpay.SessionAsyncFailed(r.d) }})
+			case y < 0.29: // charged in US dollars, unconverted: recorded, in no total
+				a.steps = append(a.steps, step{"checkout.session.completed", at(time.Second), func(r record) localpay.Object {
+					o := localpay.SessionCompleted(r.d)
+					o["currency"], o["amount_total"] = "usd", r.d.ChargeCents*3/4
+					return o
+				}})
+			case y < 0.33: // charged in rupiah, converted from our dollars (Adaptive Pricing)
+				a.steps = append(a.steps, step{"checkout.session.completed", at(time.Second), func(r record) localpay.Object {
+					o := localpay.SessionCompleted(r.d)
+					o["currency"], o["amount_total"] = "idr", r.d.ChargeCents*11128
+					o["currency_conversion"] = map[string]any{"amount_subtotal": r.d.ChargeCents, "amount_total": r.d.ChargeCents,
+						"fx_rate": "11128", "source_currency": r.d.Currency}
+					return o
+				}})
 			default:
 				a.steps = append(a.steps, step{"checkout.session.completed", at(time.Second),
 					func(r record) localpay.Object { return localpay.SessionCompleted(r.d) }})
@@ -137,10 +151,10 @@ func generateDay(seed uint64, events int) []actor {
 					a.steps = append(a.steps, step{"charge.refunded", at(time.Hour), func(r record) localpay.Object {
 						return localpay.ChargeRefunded(localpay.PaymentIntentID(r.d), r.d.ChargeCents, r.d.ChargeCents/4, r.d.Currency)
 					}})
-				case z < 0.32:
-					a.steps = append(a.steps, step{"charge.dispute.created", at(3 * time.Hour), func(r record) localpay.Object {
-						return localpay.DisputeCreated(localpay.PaymentIntentID(r.d), r.d.ChargeCents, r.d.Currency, time.Unix(0, 0))
-					}})
+				case z < 0.36: // a chargeback's whole life, lost or won
+					a.steps = append(a.steps, disputeLife(rnd, at(3*time.Hour), func(r record) (string, int64, string) {
+						return localpay.PaymentIntentID(r.d), r.d.ChargeCents, r.d.Currency
+					})...)
 				}
 			}
 		case x < 0.55:
@@ -185,6 +199,23 @@ func generateDay(seed uint64, events int) []actor {
 	return day
 }
 
+// disputeLife is a chargeback on a payment (charge names its payment intent, amount and
+// currency), from its opening, from at: lost, or won and its money given back.
+func disputeLife(rnd *rand.Rand, at time.Duration, charge func(r record) (string, int64, string)) []step {
+	stages := []localpay.DisputeStage{localpay.DisputeOpened, localpay.DisputeWithdrawn, localpay.DisputeLost}
+	if rnd.Float64() < 0.5 {
+		stages = []localpay.DisputeStage{localpay.DisputeOpened, localpay.DisputeWithdrawn, localpay.DisputeReinstated, localpay.DisputeWon}
+	}
+	var steps []step
+	for i, st := range stages {
+		steps = append(steps, step{localpay.DisputeEvent(st), at + time.Duration(i)*24*time.Hour, func(r record) localpay.Object {
+			pi, cents, cur := charge(r)
+			return localpay.Dispute(pi, cents, cur, time.Unix(0, 0), st)
+		}})
+	}
+	return steps
+}
+
 // planLife is a subscription's or dues' life: created, paid, renewed, perhaps declined
 // and recovered, perhaps moved, perhaps cancelled at period end and ended.
 func planLife(rnd *rand.Rand, p plan.Plan, start time.Duration) []step {
@@ -226,6 +257,16 @@ func planLife(rnd *rand.Rand, p plan.Plan, start time.Duration) []step {
 		steps = append(steps, step{"customer.updated", at(next-1, 100*time.Hour), func(r record) localpay.Object {
 			return localpay.CustomerWithShipping(r.sub, subscription.Shipping{Name: "Replay Reader", Line1: "12 Bank St", City: "Ottawa", State: "ON", PostalCode: "K1P 5N2", Country: "CA"})
 		}})
+	}
+	switch x := rnd.Float64(); { // the first invoice refunded, in part, or lost to a chargeback
+	case x < 0.1:
+		steps = append(steps, step{"charge.refunded", at(0, 48*time.Hour), func(r record) localpay.Object {
+			return localpay.ChargeRefunded(localpay.PlanPaymentIntentID(r.sub, 1), p.AmountCents, p.AmountCents/2, p.Currency)
+		}})
+	case x < 0.15:
+		steps = append(steps, disputeLife(rnd, at(0, 96*time.Hour), func(r record) (string, int64, string) {
+			return localpay.PlanPaymentIntentID(r.sub, 1), p.AmountCents, p.Currency
+		})...)
 	}
 	if rnd.Float64() < 0.3 {
 		steps = append(steps,
@@ -651,11 +692,11 @@ func (r *replayRun) confirm() error {
 
 // dayState is what the day leaves, in terms both runs share (actors, not record ids).
 type dayState struct {
-	Paid, Refunded, Offline, Donations, Donors int64
-	Gifts                                      map[int]string
-	Plans                                      map[int]string
-	Members                                    map[int]string
-	Emails                                     map[string]int // recipient (actor or organizer) and template
+	Paid, Refunded, Disputed, Offline, Donations, Donors int64
+	Gifts                                                map[int]string
+	Plans                                                map[int]string
+	Members                                              map[int]string
+	Emails                                               map[string]int // recipient (actor or organizer) and template
 }
 
 func (r *replayRun) state() dayState {
@@ -665,7 +706,7 @@ func (r *replayRun) state() dayState {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	st := dayState{Paid: c.PaidCents, Refunded: c.RefundedCents, Offline: c.OfflineCents, Donations: c.DonationCount,
+	st := dayState{Paid: c.PaidCents, Refunded: c.RefundedCents, Disputed: c.DisputedCents, Offline: c.OfflineCents, Donations: c.DonationCount,
 		Donors: c.DonorCount, Gifts: map[int]string{}, Plans: map[int]string{}, Members: map[int]string{}, Emails: map[string]int{}}
 	who := map[string]string{}
 	for _, a := range r.day {
@@ -676,8 +717,8 @@ func (r *replayRun) state() dayState {
 			if err != nil {
 				r.t.Fatal(err)
 			}
-			st.Gifts[a.n] = fmt.Sprintf("%s paid %d refunded %d payments %d disputed %v ended %v",
-				d.Status, d.PaidCents, d.RefundedCents, d.PaymentCount, d.Disputed, d.MonthlyEndedAt != nil)
+			st.Gifts[a.n] = fmt.Sprintf("%s paid %d refunded %d payments %d (%d foreign) disputed %v holding %d ended %v",
+				d.Status, d.PaidCents, d.RefundedCents, d.PaymentCount, d.ForeignPayments, d.Disputed, d.DisputedCents, d.MonthlyEndedAt != nil)
 		case actorPlan:
 			s, err := r.store.Subscription(ctx, r.records[a.n].sub.ID)
 			if err != nil {
@@ -692,8 +733,8 @@ func (r *replayRun) state() dayState {
 			if s.Shipping != nil {
 				street = s.Shipping.Line1
 			}
-			st.Plans[a.n] = fmt.Sprintf("%s paid %d invoices %d through +%s cancel %v ship %q",
-				s.Status, s.PaidCents, len(s.Invoices), through, s.CancelAtPeriodEnd, street)
+			st.Plans[a.n] = fmt.Sprintf("%s paid %d refunded %d disputed %d invoices %d through +%s cancel %v ship %q",
+				s.Status, s.PaidCents, s.RefundedCents, s.DisputedCents, len(s.Invoices), through, s.CancelAtPeriodEnd, street)
 		case actorMember:
 			m, err := r.store.Member(ctx, a.email(r.name))
 			if err != nil {
@@ -886,9 +927,9 @@ func TestReplayDayUnderFaults(t *testing.T) {
 
 func diffStates(t *testing.T, want, got dayState) {
 	t.Helper()
-	if a, b := fmt.Sprint(want.Paid, want.Refunded, want.Offline, want.Donations, want.Donors),
-		fmt.Sprint(got.Paid, got.Refunded, got.Offline, got.Donations, got.Donors); a != b {
-		t.Errorf("campaign (paid refunded offline donations donors): faulted %s, reference %s", b, a)
+	if a, b := fmt.Sprint(want.Paid, want.Refunded, want.Disputed, want.Offline, want.Donations, want.Donors),
+		fmt.Sprint(got.Paid, got.Refunded, got.Disputed, got.Offline, got.Donations, got.Donors); a != b {
+		t.Errorf("campaign (paid refunded disputed offline donations donors): faulted %s, reference %s", b, a)
 	}
 	for _, m := range []struct {
 		what      string

@@ -102,12 +102,51 @@ func ChargeRefunded(paymentIntent string, amount, refundedTotal int64, currency 
 	}
 }
 
-// DisputeCreated is the charge.dispute.created object of a chargeback on paymentIntent.
+// DisputeCreated is the charge.dispute.created object of a chargeback on paymentIntent,
+// before Stripe withdraws its money.
 func DisputeCreated(paymentIntent string, amount int64, currency string, created time.Time) Object {
+	return Dispute(paymentIntent, amount, currency, created, DisputeOpened)
+}
+
+// Stages of a chargeback's life, as its events report the dispute object.
+type DisputeStage int
+
+const (
+	DisputeOpened     DisputeStage = iota // charge.dispute.created: needs_response, no money moved yet
+	DisputeWithdrawn                      // charge.dispute.funds_withdrawn: Stripe took the money
+	DisputeLost                           // charge.dispute.closed, lost: the money stays taken
+	DisputeReinstated                     // charge.dispute.funds_reinstated: Stripe gave it back
+	DisputeWon                            // charge.dispute.closed, won
+)
+
+// DisputeEvent is the event type that reports stage.
+func DisputeEvent(stage DisputeStage) string {
+	return [...]string{"charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.closed",
+		"charge.dispute.funds_reinstated", "charge.dispute.closed"}[stage]
+}
+
+// Dispute is the dispute object on paymentIntent's charge at stage, with the balance
+// transactions Stripe makes: a withdrawal of amount and the dispute fee, and after a win
+// their reinstatement.
+func Dispute(paymentIntent string, amount int64, currency string, created time.Time, stage DisputeStage) Object {
+	id := "dp_" + paymentIntent[3:]
+	status := [...]string{"needs_response", "under_review", "lost", "under_review", "won"}[stage]
+	bt := func(n int, cents int64, fee int64, category string) Object {
+		return Object{"id": fmt.Sprintf("txn_%s_%d", id[3:], n), "object": "balance_transaction", "amount": cents,
+			"fee": fee, "net": cents - fee, "currency": currency, "reporting_category": category,
+			"type": "adjustment", "source": id}
+	}
+	bts := []Object{}
+	if stage >= DisputeWithdrawn {
+		bts = append(bts, bt(1, -amount, 1500, "dispute"))
+	}
+	if stage >= DisputeReinstated {
+		bts = append(bts, bt(2, amount, -1500, "dispute_reversal"))
+	}
 	return Object{
-		"id": "dp_" + paymentIntent[3:], "object": "dispute", "amount": amount, "currency": currency,
-		"charge": "ch_" + paymentIntent[3:], "payment_intent": paymentIntent,
-		"reason": "fraudulent", "status": "needs_response", "created": created.Unix(),
+		"id": id, "object": "dispute", "amount": amount, "currency": currency,
+		"charge": "ch_" + paymentIntent[3:], "payment_intent": paymentIntent, "balance_transactions": bts,
+		"reason": "fraudulent", "status": status, "created": created.Unix(), "livemode": false,
 	}
 }
 

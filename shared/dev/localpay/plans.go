@@ -66,6 +66,11 @@ func PlanSessionCompleted(s subscription.Subscription, sh *subscription.Shipping
 	return o
 }
 
+// PlanPaymentIntentID is the payment intent of the paid invoice of period n of s.
+func PlanPaymentIntentID(s subscription.Subscription, n int) string {
+	return fmt.Sprintf("pi_local_%s_%d", s.ID, n)
+}
+
 // PlanInvoice is the invoice of period n (from 1) of s: paid, or open after a failed attempt.
 func PlanInvoice(s subscription.Subscription, p plan.Plan, n int, paid bool) Object {
 	from, to := Period(s, p, n)
@@ -85,7 +90,7 @@ func PlanInvoice(s subscription.Subscription, p plan.Plan, n int, paid bool) Obj
 	}
 	if paid {
 		o["status"], o["amount_paid"] = "paid", p.AmountCents
-		o["payment_intent"] = fmt.Sprintf("pi_local_%s_%d", s.ID, n)
+		o["payment_intent"] = PlanPaymentIntentID(s, n)
 	}
 	return o
 }
