@@ -256,8 +256,8 @@ func TestJSONOutput(t *testing.T) {
 			t.Fatalf("%q: %v", out, err)
 		}
 		want := []map[string]string{
-			{"day": "2026-11-20", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "net_cents": "500"},
-			{"day": "total", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "net_cents": "500"},
+			{"day": "2026-11-20", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500"},
+			{"day": "total", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500"},
 		}
 		if !slices.EqualFunc(got, want, maps.Equal) {
 			t.Errorf("rows %v, want %v", got, want)
@@ -298,39 +298,45 @@ func TestAppeal(t *testing.T) {
 		gift("cheque-1", "appeal-2024", "2026-11-27", 25_000),
 		gift("cash-1", "appeal-2024", "2026-11-20", 1_999),
 		pay("pi_9", "spring-2025", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), 99_999, 0),
+		// A lost chargeback holds its money, on the payment's day.
+		item(t, "payment", dynamo.PaymentRecord{Key: "pi_4", Campaign: "appeal-2024", AmountCents: 4_000, DisputedCents: 4_000,
+			Disputed: true, PaidAt: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}),
+		// A plan's invoice is no appeal's money, even without a campaign named.
+		item(t, "payment", dynamo.PaymentRecord{Key: "pi_plan", PlanID: "subs_1", AmountCents: 6_000,
+			PaidAt: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}),
 		gift("cheque-9", "spring-2025", "2026-11-25", 7_000),
 		item(t, "donation", donation.Donation{ID: "don_1", Campaign: "appeal-2024", AmountCents: 123_456, Status: "paid"}),
 		otherItem(t),
 	}
-	cols := []string{"day", "online_cents", "offline_cents", "refunded_cents", "net_cents"}
+	cols := []string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents"}
 
-	t.Run("one campaign's money by day, refunds on the payment's day, and in all", func(t *testing.T) {
+	t.Run("one campaign's money by day, refunds and disputes on the payment's day, and in all", func(t *testing.T) {
 		header, rs := rows(t, "appeal", report.Options{Campaign: "appeal-2024"}, items...)
 		if !slices.Equal(header, cols) {
 			t.Errorf("header %v", header)
 		}
 		equalRows(t, rs, [][]string{
-			{"2026-11-20", "0", "1999", "0", "1999"},
-			{"2026-11-26", "12501", "0", "10001", "2500"},
-			{"2026-11-27", "5000", "25000", "1234", "28766"},
-			{"total", "17501", "26999", "11235", "33265"},
+			{"2026-11-20", "0", "1999", "0", "0", "1999"},
+			{"2026-11-26", "12501", "0", "10001", "0", "2500"},
+			{"2026-11-27", "9000", "25000", "1234", "4000", "28766"},
+			{"total", "21501", "26999", "11235", "4000", "33265"},
 		})
 	})
 
 	t.Run("without a campaign every campaign's money is counted", func(t *testing.T) {
 		_, rs := rows(t, "appeal", report.Options{}, items...)
 		equalRows(t, rs, [][]string{
-			{"2026-11-20", "0", "1999", "0", "1999"},
-			{"2026-11-25", "0", "7000", "0", "7000"},
-			{"2026-11-26", "112500", "0", "10001", "102499"},
-			{"2026-11-27", "5000", "25000", "1234", "28766"},
-			{"total", "117500", "33999", "11235", "140264"},
+			{"2026-11-20", "0", "1999", "0", "0", "1999"},
+			{"2026-11-25", "0", "7000", "0", "0", "7000"},
+			{"2026-11-26", "112500", "0", "10001", "0", "102499"},
+			{"2026-11-27", "9000", "25000", "1234", "4000", "28766"},
+			{"total", "121500", "33999", "11235", "4000", "140264"},
 		})
 	})
 
 	t.Run("a campaign with no money is a zero total", func(t *testing.T) {
 		_, rs := rows(t, "appeal", report.Options{Campaign: "no-such-appeal"}, items...)
-		equalRows(t, rs, [][]string{{"total", "0", "0", "0", "0"}})
+		equalRows(t, rs, [][]string{{"total", "0", "0", "0", "0", "0"}})
 	})
 
 	t.Run("large amounts stay exact to the cent", func(t *testing.T) {
@@ -338,8 +344,8 @@ func TestAppeal(t *testing.T) {
 			pay("pi_a", "a", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), 900_719_925_474_099, 1),
 			gift("g", "a", "2026-11-26", 3))
 		equalRows(t, rs, [][]string{
-			{"2026-11-26", "900719925474099", "3", "1", "900719925474101"},
-			{"total", "900719925474099", "3", "1", "900719925474101"},
+			{"2026-11-26", "900719925474099", "3", "1", "0", "900719925474101"},
+			{"total", "900719925474099", "3", "1", "0", "900719925474101"},
 		})
 	})
 }

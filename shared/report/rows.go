@@ -89,7 +89,7 @@ func memberRow(it Item) ([]string, error) {
 
 var subscriptionColumns = []string{"id", "plan", "kind", "status", "email", "first_name", "last_name", "language", "paid_from",
 	"paid_through", "paid_cents", "cancel_at_period_end", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_state",
-	"ship_postal_code", "ship_country", "created_at"}
+	"ship_postal_code", "ship_country", "created_at", "refunded_cents", "disputed_cents", "net_cents"}
 
 func subscriptionRow(it Item) ([]string, error) {
 	s, err := decode[subscription.Subscription](it)
@@ -106,5 +106,6 @@ func subscriptionCells(s subscription.Subscription) []string {
 	}
 	return []string{s.ID, s.Plan, s.Kind, s.Status, s.Email, s.FirstName, s.LastName, s.Language, date(s.PaidFrom),
 		date(s.PaidThrough), cents(s.PaidCents), strconv.FormatBool(s.CancelAtPeriodEnd), sh.Name, sh.Line1, sh.Line2,
-		sh.City, sh.State, sh.PostalCode, sh.Country, date(s.CreatedAt)}
+		sh.City, sh.State, sh.PostalCode, sh.Country, date(s.CreatedAt), cents(s.RefundedCents), cents(s.DisputedCents),
+		cents(s.NetCents())}
 }
