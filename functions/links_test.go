@@ -19,7 +19,7 @@ func TestWhatEachLambdaLinks(t *testing.T) {
 		pkg   string
 		users []string // the functions that may link pkg
 	}{
-		{"github.com/aws/aws-sdk-go-v2/service/ssm", []string{"donate", "signup", "subscribe", "portal", "stripe-webhook"}},
+		{"github.com/aws/aws-sdk-go-v2/service/ssm", []string{"donate", "signup", "subscribe", "portal", "stripe-webhook", "reconcile"}},
 		{shared + "payment", []string{"donate", "subscribe", "portal"}},
 		{shared + "guard", []string{"donate", "signup", "subscribe", "portal"}},
 		{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"mailer"}},

@@ -145,7 +145,8 @@ func TestTransformedTemplate(t *testing.T) {
 		// Every route's function may be invoked by this API.
 		for id, r := range res {
 			if r["Type"] == "AWS::Lambda::Permission" && !strings.Contains(js(props(r)["SourceArn"]), `{"__ApiId__":{"Ref":"HttpApi"}`) &&
-				!strings.Contains(js(props(r)["SourceArn"]), "MailEventsTopic") && !strings.Contains(js(props(r)["SourceArn"]), "ExportFunctionNightly") {
+				!strings.Contains(js(props(r)["SourceArn"]), "MailEventsTopic") && !strings.Contains(js(props(r)["SourceArn"]), "ExportFunctionNightly") &&
+				!strings.Contains(js(props(r)["SourceArn"]), "ReconcileFunctionDaily") {
 				t.Errorf("%s lets %s invoke", id, js(props(r)["SourceArn"]))
 			}
 		}
@@ -448,8 +449,8 @@ func TestEveryAlarmReachesAPerson(t *testing.T) {
 			t.Errorf("docs/runbooks.md has no row for %s", id)
 		}
 	}
-	if want := len(serverlessFunctions(t)) + 15; n != want {
-		t.Errorf("%d alarms, want %d (one per function and 15 others)", n, want)
+	if want := len(serverlessFunctions(t)) + 16; n != want {
+		t.Errorf("%d alarms, want %d (one per function and 16 others)", n, want)
 	}
 	topic := props(res["AlarmTopic"])
 	if js(topic["Subscription"]) != `[{"Endpoint":{"Ref":"AlarmEmail"},"Protocol":"email"}]` {

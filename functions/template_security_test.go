@@ -50,6 +50,7 @@ func TestTemplateSecurity(t *testing.T) {
 		"MailerFunction": {"dynamodb:DescribeStream", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
 			"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
 		"MailEventsFunction": {"dynamodb:PutItem"},
+		"ReconcileFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
 		"ExportFunction":     {"dynamodb:DescribeExport", "dynamodb:ExportTableToPointInTime", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
 	}
 	for _, id := range serverlessFunctions(t) {

@@ -22,10 +22,12 @@ import (
 
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
+	"github.com/solidarity/solidarity/shared/assembly/reconcilefn"
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/payment"
+	"github.com/solidarity/solidarity/shared/reconcile"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
@@ -129,6 +131,18 @@ func runCommand(ctx context.Context, args []string) error {
 			a := staff.NewStripeAccount(payment.Backend(cfg.StripeAPIURL), k, params)
 			a.WebhookURL, a.WebhookParam, a.Stack = stack.Output("StripeWebhookUrl"), cfg.StripeWebhookSecretParam, stack.Name
 			return a, nil
+		},
+		// reconcile: Stripe's secret key as above, and the reconcile function's own
+		// assembly (the webhook's handler on the table, in STRIPE_MODE, the stack's StripeMode).
+		Reconcile: func(ctx context.Context) (reconcile.Reconciler, error) {
+			k, err := staff.ReadStripeKey(ctx, ssm.NewFromConfig(aws), cfg.StripeSecretKey, cfg.StripeSecretKeyParam, aws.Region)
+			if err != nil {
+				return reconcile.Reconciler{}, err
+			}
+			c := cfg
+			c.StripeSecretKey = k
+			f, err := reconcilefn.New(ctx, assembly.Env{Config: c, AWS: aws})
+			return f.Reconciler, err
 		},
 	}
 	src.ExportBucket, src.DeadLetterQueue = cfg.ExportBucket, getenv("MAILER_DEAD_LETTER_QUEUE_URL")

@@ -96,15 +96,11 @@ const (
 )
 
 // HeldCents is what the dispute has taken of the charge's money at this moment, in the
-// charge's currency: all of it once lost, none once won or closed as an inquiry, and
-// otherwise all of it while Stripe holds the money it withdrew.
+// charge's currency: all of it while Stripe holds what it withdrew (for good once the
+// dispute is lost), none before it withdraws or once it reinstates. Only the balance
+// transactions say so: an inquiry withdraws nothing, nor does a dispute of a charge
+// refunded in full, even lost.
 func (d Dispute) HeldCents() int64 {
-	switch d.Status {
-	case DisputeLost:
-		return d.AmountCents
-	case DisputeWon, DisputeWarningClosed:
-		return 0
-	}
 	if d.Withdrawals > d.Reinstatements {
 		return d.AmountCents
 	}

@@ -33,9 +33,12 @@ func permutations[T any](xs []T) [][]T {
 
 // TestDisputeLifeInAnyOrder: Stripe's events of a chargeback, through the webhook into
 // moto, in every order and each delivered twice (and all again at the end), with a
-// partial refund of the same charge before them, after them, or none. A lost dispute
-// ends with its money out of the donation's and the campaign's totals once; a won one
-// gives back what Stripe withdrew; the refund counts once beside it either way.
+// partial refund of the same charge before them, after them, or none — and the payment's
+// own event first, or (with the refund before) after everything, or (with the refund
+// after) amid the dispute's events: what comes before its payment is kept and applied
+// with it. A lost dispute ends with its money out of the donation's and the campaign's
+// totals once; a won one gives back what Stripe withdrew; the refund counts once beside
+// it either way.
 func TestDisputeLifeInAnyOrder(t *testing.T) {
 	c := newCounted(t)
 	ctx, store := context.Background(), c.store
@@ -79,40 +82,45 @@ func TestDisputeLifeInAnyOrder(t *testing.T) {
 					events = append(events, ev, ev)
 				}
 				refundEv := localpay.Event("charge.refunded", localpay.ChargeRefunded(pi, charge, refund, "cad"), created.Add(time.Hour))
-				switch refunded {
-				case "before":
-					events = append([][]byte{refundEv}, events...)
-				case "after":
-					events = append(events, refundEv)
-				}
 				paid := localpay.Event("checkout.session.completed", localpay.SessionCompleted(d), created.Add(time.Minute))
-				for _, ev := range append(append([][]byte{paid}, events...), events...) {
-					if st := signedDelivery(hook, ev); st != 200 {
-						t.Fatalf("%s: webhook %d", name, st)
-					}
+				switch refunded {
+				case "none":
+					events = append([][]byte{paid}, events...)
+				case "before": // the payment's event last of all
+					events = append(append([][]byte{refundEv}, events...), paid)
+				case "after": // the payment's event amid the dispute's
+					half := 2 * (len(order) / 2)
+					events = append(append(append(append([][]byte{}, events[:half]...), paid), events[half:]...), refundEv)
 				}
 				wantRefunded += map[bool]int64{true: refund}[refunded != "none"]
 				wantPaid += charge
 				wantDisputed += life.held
-
-				got, err := store.Donation(ctx, d.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var pr dynamo.PaymentRecord
-				getItem(t, c, "PAYMENT#"+pi, &pr)
-				var rec struct {
-					Status    string `dynamodbav:"status"`
-					HeldCents int64  `dynamodbav:"held_cents"`
-				}
-				getItem(t, c, "DISPUTE#dp_"+pi[3:], &rec)
 				wantRef := map[bool]int64{true: refund}[refunded != "none"]
-				if got.DisputedCents != life.held || got.RefundedCents != wantRef || !got.Disputed ||
-					pr.DisputedCents != life.held || pr.RefundedCents != wantRef || !pr.Disputed ||
-					rec.Status != life.status || rec.HeldCents != life.held {
-					t.Errorf("%s: donation disputed %d refunded %d (%v), payment %d %d, dispute %s holding %d; want %d held, %d refunded, %s",
-						name, got.DisputedCents, got.RefundedCents, got.Disputed, pr.DisputedCents, pr.RefundedCents,
-						rec.Status, rec.HeldCents, life.held, wantRef, life.status)
+				// The events once (each twice in a row), then all again: the same end both times.
+				for _, round := range []string{"delivered", "redelivered"} {
+					for _, ev := range events {
+						if st := signedDelivery(hook, ev); st != 200 {
+							t.Fatalf("%s: webhook %d", name, st)
+						}
+					}
+					got, err := store.Donation(ctx, d.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var pr dynamo.PaymentRecord
+					getItem(t, c, "PAYMENT#"+pi, &pr)
+					var rec struct {
+						Status    string `dynamodbav:"status"`
+						HeldCents int64  `dynamodbav:"held_cents"`
+					}
+					getItem(t, c, "DISPUTE#dp_"+pi[3:], &rec)
+					if got.DisputedCents != life.held || got.RefundedCents != wantRef || !got.Disputed ||
+						pr.DisputedCents != life.held || pr.RefundedCents != wantRef || !pr.Disputed ||
+						rec.Status != life.status || rec.HeldCents != life.held {
+						t.Errorf("%s, %s: donation disputed %d refunded %d (%v), payment %d %d, dispute %s holding %d; want %d held, %d refunded, %s",
+							name, round, got.DisputedCents, got.RefundedCents, got.Disputed, pr.DisputedCents, pr.RefundedCents,
+							rec.Status, rec.HeldCents, life.held, wantRef, life.status)
+					}
 				}
 			}
 		}

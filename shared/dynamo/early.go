@@ -17,9 +17,10 @@ import (
 
 // A refund or a dispute that came before its payment waits under EARLY#<payment key>,
 // one item per event, until the payment's own event records the payment and applies it.
-// An invoice's charge carries no metadata, so its refunds and disputes cannot tell an
-// early event of ours from a charge of another system on the same Stripe account: both
-// are acknowledged and kept. Ours are applied within seconds; the others expire.
+// An invoice's charge and a dispute carry no metadata, so an early event of ours cannot
+// be told from one about a charge of another system on the same Stripe account: both
+// are acknowledged and kept. Ours are applied when their payment comes; the others
+// expire.
 func earlyPK(paymentKey string) string { return "EARLY#" + paymentKey }
 
 // EarlyRetention is how long an early refund or dispute waits for its payment: past any
@@ -54,8 +55,9 @@ func (s *Store) HoldEarly(ctx context.Context, r *donation.Refund, d *donation.D
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item}); err != nil {
-		return fmt.Errorf("hold early %s: %w", ev.Type, err)
+	// Kept once: the same event again (a redelivery, the reconciliation) changes nothing.
+	if _, err := s.putNew(ctx, put, "early "+ev.Type); err != nil {
+		return err
 	}
 	if _, err := s.payment(ctx, rec.PaymentKey); errors.Is(err, donation.ErrUnknownPayment) {
 		return nil

@@ -132,9 +132,8 @@ const AlarmPaymentMismatch = "payment_mismatch"
 // own amount and currency, receipted, kept out of every total and alarmed.
 func (s *Store) RecordPayment(ctx context.Context, p donation.Payment) error {
 	err := s.recordPayment(ctx, p)
-	if p.InvoiceID != "" && (err == nil || errors.Is(err, donation.ErrDuplicate)) {
-		// An invoice's charge says nothing of whose it is: its refunds and disputes may
-		// have come first and wait (HoldEarly).
+	if err == nil || errors.Is(err, donation.ErrDuplicate) {
+		// Its refunds and disputes may have come first, and wait (HoldEarly).
 		if werr := s.applyEarly(ctx, p.Key); werr != nil {
 			return werr
 		}

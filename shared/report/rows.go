@@ -46,7 +46,7 @@ func offlineRow(it Item) ([]string, error) {
 
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",
 	"paid_at", "receipt_number", "invoice_id", "disputed", "charged_cents", "charged_currency", "foreign_currency",
-	"disputed_cents", "subscription_id"}
+	"disputed_cents", "plan_id"}
 
 func paymentRow(it Item) ([]string, error) {
 	p, err := decode[dynamo.PaymentRecord](it)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/reconcile"
 	"github.com/solidarity/solidarity/shared/report"
 )
 
@@ -43,6 +44,9 @@ type Sources struct {
 	// Stripe reaches Stripe's webhook endpoints and the secret's SSM parameter (it reads
 	// Stripe's secret key), for stripe connect (stripe.go), or nil.
 	Stripe func(context.Context) (StripeAccount, error)
+	// Reconcile builds the reconciliation with Stripe (it reads Stripe's secret key), for
+	// staff reconcile (reconcile.go), or nil.
+	Reconcile func(context.Context) (reconcile.Reconciler, error)
 }
 
 func (s Sources) now() time.Time {

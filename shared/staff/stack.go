@@ -60,6 +60,7 @@ var stackSettings = map[string]string{
 	"MAIL_CONFIGURATION_SET":       "MailConfigurationSet",
 	"STRIPE_SECRET_KEY_PARAM":      "StripeSecretKeyParam",
 	"STRIPE_WEBHOOK_SECRET_PARAM":  "StripeWebhookSecretParam",
+	"STRIPE_MODE":                  "StripeMode", // live or test: staff reconcile applies events as the webhook does
 	"HASH_KEY_PARAM":               "HashKeyParam",
 	"ERASURE_KEY_PARAM":            "HashKeyParam",
 	"MAILER_DEAD_LETTER_QUEUE_URL": "MailerDeadLetterQueueUrl",

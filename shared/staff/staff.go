@@ -64,6 +64,7 @@ Deployment:
   staff stripe connect … -replace            (a new endpoint beside the old one, both secrets accepted:
                                               rotates the signing secret, or moves to a new API version)
   staff stripe connect … -finish-rotation    (then: deletes the old endpoint, keeps only the new secret)
+  staff reconcile [-days 3|-since 2026-11-20] [-dry-run]   (applies the events of Stripe's last days (at most 30) the ledger missed, then lists each payment whose amount, refund or dispute differs from Stripe's, and raises the alarm; exit status 1 on a difference; run twice, changes nothing)
 
 Reports, read from an export of the table (a folder, or s3://bucket/prefix, in AWS's
 layout or moto's) or from the live table (-live), as CSV (default) or JSON:
@@ -149,6 +150,9 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	}
 	if len(args) >= 1 && args[0] == "doctor" {
 		return doctor(ctx, src.Deployment, args[1:], out)
+	}
+	if len(args) >= 1 && args[0] == "reconcile" {
+		return reconcileStripe(ctx, src, args[1:], out, now) // reconcile.go
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
@@ -300,8 +304,9 @@ func showCampaign(ctx context.Context, store Store, args []string, out io.Writer
 		OfflineCents  int64 `json:"offline_cents"`
 		OnlineCents   int64 `json:"online_cents"`
 		RefundedCents int64 `json:"refunded_cents"`
+		DisputedCents int64 `json:"disputed_cents"`
 		Open          bool  `json:"open"`
-	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.Accepting(now)})
+	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.DisputedCents, c.Accepting(now)})
 }
 
 var methods = map[string]bool{"cheque": true, "cash": true, "e-transfer": true, "other": true}

@@ -47,6 +47,14 @@ type Handler struct {
 	Live bool
 }
 
+// Applier is the handler without signing secrets, in the deployment's mode (live): what
+// applies an event once it is known to be Stripe's (Apply), for the webhook (which adds
+// its secrets) and the reconciliation (which reads events from Stripe's API with the key).
+// Plans are the default catalogue.
+func Applier(ledger donation.Ledger, subs Subscriptions, live bool) Handler {
+	return Handler{Ledger: ledger, Subscriptions: subs, Plans: plan.Default(), Live: live}
+}
+
 // ServeHTTP verifies the signature, then applies the event. Answers: 400 for a bad or
 // stale signature or an event of another API version or mode (nothing changes), 200 for an
 // applied, duplicate or ignored event, 503 for an event about a payment not recorded yet
@@ -233,7 +241,7 @@ func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
 			return nil
 		}
 		r := donation.Refund{Event: ref, PaymentKey: c.PaymentIntent.ID, RefundedTotalCents: c.AmountRefunded}
-		return h.early(ctx, ev, c.ID, c.Metadata, h.Ledger.RecordRefund(ctx, r), &r, nil)
+		return h.early(ctx, ev, c.ID, h.Ledger.RecordRefund(ctx, r), &r, nil)
 	case "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
 		"charge.dispute.closed":
 		var d stripe.Dispute
@@ -256,28 +264,24 @@ func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
 				dispute.Reinstatements++
 			}
 		}
-		return h.early(ctx, ev, chargeOf(d.Charge), d.Metadata, h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
+		return h.early(ctx, ev, chargeOf(d.Charge), h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
 	}
 	return nil
 }
 
 // early handles a refund or dispute (r or d) whose payment is not in the ledger (err is
-// donation.ErrUnknownPayment). A charge whose metadata names one of our donations keeps
-// the error (a 503, so Stripe retries: its payment's event is on its way). Any other —
-// an invoice's charge, which says nothing of whose it is, or a charge of another system
-// on the same Stripe account — is acknowledged, logged by id and kept by the ledger
-// (HoldEarly): the payment's event applies it if the payment turns out ours, and Stripe
-// does not retry a stranger's charge for three days.
-func (h Handler) early(ctx context.Context, ev stripe.Event, chargeID string, meta map[string]string, err error,
+// donation.ErrUnknownPayment): a payment of ours whose own event has not come yet, or a
+// charge of another system on the same Stripe account (an invoice's charge and a
+// dispute carry no metadata to tell them apart). It is acknowledged, logged by id and
+// kept by the ledger (HoldEarly): the payment's event applies it if the payment turns
+// out ours, and Stripe does not retry a stranger's charge for three days.
+func (h Handler) early(ctx context.Context, ev stripe.Event, chargeID string, err error,
 	r *donation.Refund, d *donation.Dispute) error {
 	if !errors.Is(err, donation.ErrUnknownPayment) {
 		return err
 	}
-	if _, ours := donationRecord(meta); ours {
-		return err
-	}
-	slog.InfoContext(ctx, "stripe charge unknown, kept for its payment", "event_id", ev.ID, "type", string(ev.Type), "charge_id", chargeID,
-		"kind", meta["kind"])
+	slog.InfoContext(ctx, "stripe charge unknown, kept for its payment", "event_id", ev.ID, "type", string(ev.Type),
+		"charge_id", chargeID)
 	return h.Ledger.HoldEarly(ctx, r, d)
 }
 

@@ -183,6 +183,21 @@ func TestStatuses(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a refund or dispute before its payment is kept, not refused", func(t *testing.T) {
+		l := &ledger{err: donation.ErrUnknownPayment}
+		now := time.Now()
+		for _, ev := range [][]byte{
+			localpay.Event("charge.refunded", localpay.ChargeRefunded("pi_x", 100, 50, "cad"), now),
+			localpay.Event("charge.dispute.funds_withdrawn", localpay.Dispute("pi_x", 100, "cad", now, localpay.DisputeWithdrawn), now),
+		} {
+			if st := signed(Handler{Secret: secret, Ledger: l}, ev); st != 200 {
+				t.Fatalf("status %d", st)
+			}
+		}
+		if l.held != 2 {
+			t.Fatalf("%d kept, want 2", l.held)
+		}
+	})
 	t.Run("malformed object", func(t *testing.T) {
 		bad := []byte(strings.Replace(string(payload), `"amount_total":2606`, `"amount_total":"lots"`, 1))
 		if st := signed(Handler{Secret: secret, Ledger: &ledger{}}, bad); st != 400 {

@@ -9,7 +9,6 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
-	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -19,8 +18,7 @@ import (
 func New(ctx context.Context, e assembly.Env) (webhook.Handler, error) {
 	c := e.Config
 	store := e.Store(e.DB())
-	h := webhook.Handler{Ledger: store, Subscriptions: store, Plans: plan.Default(),
-		Live: c.StripeMode != config.StripeTest} // live unless STRIPE_MODE says test
+	h := webhook.Applier(store, store, c.StripeMode != config.StripeTest) // live unless STRIPE_MODE says test
 	if c.StripeWebhookSecret != "" {
 		h.Secret = c.StripeWebhookSecret
 		return h, nil
