@@ -65,7 +65,7 @@ unit:
 # viewer address, the error page's form, names, CSV cells, names in gift notes, SES's
 # bounce and complaint events, the staff tool's global flags and Stripe key modes, the
 # webhook's signing secrets, the URL given to stripe connect, restore copy's arguments,
-# typed dollars).
+# typed dollars, staff reconcile's window).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.

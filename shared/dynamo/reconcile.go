@@ -36,3 +36,19 @@ func (s *Store) Payment(ctx context.Context, key string) (pr PaymentRecord, foun
 	found, err = s.get(ctx, paymentPK(key), metaSK, &pr)
 	return pr, found, err
 }
+
+// RecordExists reports whether a donation (kind "donation") or a plan's subscription
+// (any other kind our metadata names) with id is in the table: the reconciliation's test
+// that a charge whose metadata is ours belongs to this deployment.
+func (s *Store) RecordExists(ctx context.Context, kind, id string) (bool, error) {
+	pk := subscriptionPK(id)
+	if kind == "donation" {
+		pk = donationPK(id)
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: key(pk, metaSK),
+		ProjectionExpression: aws.String("pk"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, fmt.Errorf("get %s: %w", keyKind(pk), err)
+	}
+	return out.Item != nil, nil
+}

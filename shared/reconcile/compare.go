@@ -104,8 +104,15 @@ func (rc Reconciler) compare(ctx context.Context, w Window, rep *Report) error {
 		return fmt.Errorf("list Stripe's disputes: %w", err)
 	}
 	for _, c := range charges {
-		if c.Status != stripe.ChargeStatusSucceeded {
+		switch {
+		case c.Livemode != rc.Live:
+			rep.NotOurs++
+			continue
+		case c.Status != stripe.ChargeStatusSucceeded:
 			rep.Unpaid++
+			continue
+		case c.Created > w.To.Add(-Settle).Unix():
+			rep.Recent++
 			continue
 		}
 		key := paymentIntent(c.PaymentIntent)
@@ -118,7 +125,16 @@ func (rc Reconciler) compare(ctx context.Context, w Window, rep *Report) error {
 			}
 		}
 		if !found {
-			if Ours(c.Metadata) {
+			ours := Ours(c.Metadata)
+			if ours {
+				// Ours by its metadata, and of this deployment (another stack on the same
+				// account sets the same metadata).
+				var err error
+				if ours, err = rc.Ledger.RecordExists(ctx, c.Metadata["kind"], c.Metadata["record_id"]); err != nil {
+					return err
+				}
+			}
+			if ours {
 				rep.Differences = append(rep.Differences, Difference{Kind: DiffMissingPayment, PaymentKey: key, ChargeID: c.ID, Stripe: c.Amount})
 			} else {
 				rep.NotOurs++

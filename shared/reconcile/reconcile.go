@@ -62,6 +62,9 @@ func (w Window) Check(now time.Time) error {
 type Ledger interface {
 	EventSeen(ctx context.Context, id string) (bool, error)
 	Payment(ctx context.Context, key string) (dynamo.PaymentRecord, bool, error)
+	// RecordExists reports whether the donation or plan (kind, as our metadata names
+	// it) is this deployment's.
+	RecordExists(ctx context.Context, kind, id string) (bool, error)
 }
 
 // Applier applies one event as the webhook does (webhook.Handler).
@@ -87,6 +90,8 @@ type Reconciler struct {
 	Apply  Applier
 	// Types are the event types read; nil is webhook.HandledEvents().
 	Types []string
+	// Live is the deployment's Stripe mode: charges of the other mode are not ours.
+	Live bool
 }
 
 // Options change what a run does.
@@ -104,7 +109,13 @@ const (
 	DiffMissingPayment = "missing_payment" // a charge of ours with no payment record
 	DiffUnknownPayment = "unknown_payment" // an event whose payment is still not recorded
 	DiffMalformed      = "malformed_event" // an event the webhook cannot read
+	DiffAPIVersion     = "api_version"     // an event rendered in another API version than the code reads: not applied
 )
+
+// Settle is how old a charge must be at the window's end to be compared: Stripe may
+// create a charge's events a moment after the charge, so a newer one is left to the next
+// run rather than reported missing.
+const Settle = 15 * time.Minute
 
 // Difference is one way the ledger differs from Stripe: ids and cents only.
 type Difference struct {
@@ -144,15 +155,20 @@ type Report struct {
 	Seen      int // the ledger had seen them: not applied again
 	Duplicate int // applied before under another event (donation.ErrDuplicate)
 	Unknown   int // their payment still not recorded after every other event
+	Held      int // refunds and disputes of charges not in the ledger: not ours, or their payment missing
 	Malformed int
 	WrongMode int // of the other Stripe mode than the deployment's
-	Failed    int // could not be applied now: run again
-	Pending   int // dry run: would be applied
+	// WrongVersion are rendered in another API version than the code reads (the
+	// account's default of the day they were created): not applied, each a difference.
+	WrongVersion int
+	Failed       int // could not be applied now: run again
+	Pending      int // dry run: would be applied
 	// Charges listed, and how they compare.
 	Charges  int
 	Compared int // with a payment record
-	NotOurs  int // no record and no metadata of ours (a shared account)
+	NotOurs  int // no record of ours: another system's on a shared account, another deployment's, the other mode's
 	Unpaid   int // not succeeded: no money moved
+	Recent   int // created less than Settle before the window's end: compared by the next run
 	// Differences that remain: the events' (as applied), then the charges' (as listed).
 	Differences []Difference
 }
@@ -165,15 +181,25 @@ func (r Report) Summary() string {
 	}
 	events := fmt.Sprintf("%d applied, %d without effect, %d already seen, %d duplicate, %d still unknown, %d malformed, %d failed",
 		r.Applied, r.Ignored, r.Seen, r.Duplicate, r.Unknown, r.Malformed, r.Failed)
+	if r.Held > 0 {
+		events += fmt.Sprintf(", %d refunds or disputes of charges not in the ledger", r.Held)
+	}
+	if r.WrongVersion > 0 {
+		events += fmt.Sprintf(", %d of another API version than %s", r.WrongVersion, webhook.APIVersion)
+	}
 	if r.DryRun {
 		events = fmt.Sprintf("%d to apply, %d already seen", r.Pending, r.Seen)
 	}
 	if r.WrongMode > 0 {
 		events += fmt.Sprintf(", %d of the other Stripe mode", r.WrongMode)
 	}
-	return fmt.Sprintf("reconcile %s to %s%s: %d events: %s; %d charges: %d compared, %d not ours, %d unpaid; %d differences",
+	charges := fmt.Sprintf("%d compared, %d not ours, %d unpaid", r.Compared, r.NotOurs, r.Unpaid)
+	if r.Recent > 0 {
+		charges += fmt.Sprintf(", %d too recent", r.Recent)
+	}
+	return fmt.Sprintf("reconcile %s to %s%s: %d events: %s; %d charges: %s; %d differences",
 		r.Window.From.UTC().Format(time.RFC3339), r.Window.To.UTC().Format(time.RFC3339), mode,
-		r.Events, events, r.Charges, r.Compared, r.NotOurs, r.Unpaid, len(r.Differences))
+		r.Events, events, r.Charges, charges, len(r.Differences))
 }
 
 // Print writes one line per difference, then the summary.
@@ -285,10 +311,13 @@ func (rc Reconciler) applyAll(ctx context.Context, events []*stripe.Event, rep *
 				}
 			case errors.Is(err, donation.ErrDuplicate):
 				rep.Duplicate++
-			case errors.Is(err, donation.ErrUnknownPayment):
-				early = append(early, ev)
+			case errors.Is(err, donation.ErrUnknownPayment), errors.Is(err, webhook.ErrHeld):
+				early = append(early, ev) // its payment's event may be among the rest
 			case errors.Is(err, webhook.ErrWrongMode):
 				rep.WrongMode++
+			case errors.Is(err, webhook.ErrWrongVersion):
+				rep.WrongVersion++
+				rep.Differences = append(rep.Differences, Difference{Kind: DiffAPIVersion, EventID: ev.ID})
 			case webhook.IsMalformed(err):
 				rep.Malformed++
 				rep.Differences = append(rep.Differences, Difference{Kind: DiffMalformed, EventID: ev.ID})
@@ -306,10 +335,37 @@ func (rc Reconciler) applyAll(ctx context.Context, events []*stripe.Event, rep *
 		pending = early
 	}
 	for _, ev := range pending { // left when a round made no progress
+		// A charge's refund or dispute whose payment is not in the ledger is kept for it
+		// (webhook.ErrHeld): another system's, unless the charge names a record of ours.
+		kind, id, named := chargeRecord(ev)
+		ours := false
+		if named {
+			var err error
+			if ours, err = rc.Ledger.RecordExists(ctx, kind, id); err != nil {
+				return nil, err
+			}
+		}
+		if !ours {
+			rep.Held++
+			continue
+		}
 		rep.Unknown++
 		rep.Differences = append(rep.Differences, Difference{Kind: DiffUnknownPayment, EventID: ev.ID, PaymentKey: paymentOfEvent(ev)})
 	}
 	return failed, nil
+}
+
+// chargeRecord is the record an event's charge names in its metadata (Stripe copies the
+// payment intent's, which our Checkout sessions set), if it names one of our kinds. A
+// dispute says nothing of whose it is.
+func chargeRecord(ev *stripe.Event) (kind, id string, ok bool) {
+	if ev.Data == nil || ev.Data.Object["object"] != "charge" {
+		return "", "", false
+	}
+	meta, _ := ev.Data.Object["metadata"].(map[string]any)
+	kind, _ = meta["kind"].(string)
+	id, _ = meta["record_id"].(string)
+	return kind, id, Ours(map[string]string{"kind": kind, "record_id": id})
 }
 
 // paymentOfEvent is the payment intent an event's object names, if it says.

@@ -68,6 +68,11 @@ func (f *fakeStripe) Disputes(_ context.Context, w Window, charge string, fn fun
 type fakeLedger struct {
 	seen     map[string]bool
 	payments map[string]dynamo.PaymentRecord
+	records  map[string]bool // "kind id" of this deployment's records
+}
+
+func (l *fakeLedger) RecordExists(_ context.Context, kind, id string) (bool, error) {
+	return l.records[kind+" "+id], nil
 }
 
 func (l *fakeLedger) EventSeen(_ context.Context, id string) (bool, error) { return l.seen[id], nil }
@@ -227,32 +232,48 @@ func TestRunReadsTheHandledTypes(t *testing.T) {
 }
 
 // A difference events cannot repair is reported, logged by ids and cents with the
-// alarm, and is Run's error; a dry run applies nothing and raises no alarm.
+// alarm, and is Run's error; a dry run applies nothing and raises no alarm. A refund of
+// a charge of no record of ours (another system's, another deployment's), charges of
+// the other mode and charges too recent to have their events are no difference.
 func TestRunReportsWhatItCannotRepair(t *testing.T) {
 	day := now.Add(-time.Hour)
 	ours := map[string]string{"kind": "donation", "record_id": "don_1"}
+	refundOf := func(pi string, meta map[string]string) map[string]any {
+		return map[string]any{"object": "charge", "payment_intent": pi, "amount_refunded": 100, "metadata": meta}
+	}
 	src := &fakeStripe{
 		events: []*stripe.Event{
-			anEvent("evt_r", "charge.refunded", day, map[string]any{"payment_intent": "pi_gone", "amount_refunded": 100}),
+			anEvent("evt_r", "charge.refunded", day, refundOf("pi_gone", map[string]string{"kind": "donation", "record_id": "don_9"})),
+			anEvent("evt_s", "charge.refunded", day, refundOf("pi_stranger", nil)),
+			anEvent("evt_o", "charge.refunded", day, refundOf("pi_other", map[string]string{"kind": "donation", "record_id": "don_elsewhere"})),
 			anEvent("evt_m", "checkout.session.completed", day, map[string]any{}),
+			anEvent("evt_v", "invoice.paid", day, map[string]any{}),
 		},
 		charges: []*stripe.Charge{
 			aCharge("ch_1", "pi_1", 2500, 2500, day, ours),                                                 // refunded, no event
-			aCharge("ch_3", "pi_3", 4000, 0, day, map[string]string{"kind": "dues", "record_id": "sub_1"}), // no record
+			aCharge("ch_3", "pi_3", 4000, 0, day, map[string]string{"kind": "dues", "record_id": "sub_1"}), // no payment
+			aCharge("ch_4", "pi_4", 4000, 0, day, map[string]string{"kind": "dues", "record_id": "sub_other"}),
+			aCharge("ch_5", "pi_5", 4000, 0, now.Add(-time.Minute), map[string]string{"kind": "dues", "record_id": "sub_1"}),
 		},
 	}
+	other := aCharge("ch_6", "pi_6", 4000, 0, day, ours)
+	other.Livemode = true
+	src.charges = append(src.charges, other)
 	l := &fakeLedger{seen: map[string]bool{}, payments: map[string]dynamo.PaymentRecord{
-		"pi_1": {Key: "pi_1", AmountCents: 2500, Currency: "cad"}}}
+		"pi_1": {Key: "pi_1", AmountCents: 2500, Currency: "cad"}},
+		records: map[string]bool{"donation don_1": true, "donation don_9": true, "dues sub_1": true}}
 	// A real malformed event's error, from the webhook's handler.
-	malformed := webhook.Handler{}.Apply(context.Background(), stripe.Event{Type: "charge.refunded", Data: &stripe.EventData{Raw: []byte("[")}})
+	malformed := webhook.Handler{}.Apply(context.Background(), stripe.Event{Type: "charge.refunded", APIVersion: webhook.APIVersion,
+		Data: &stripe.EventData{Raw: []byte("[")}})
 	if !webhook.IsMalformed(malformed) {
 		t.Fatalf("not malformed: %v", malformed)
 	}
-	a := &fakeApplier{l: l, results: map[string]error{"evt_m": malformed}}
-	rc := Reconciler{Stripe: src, Ledger: l, Apply: a, Types: []string{"charge.refunded", "checkout.session.completed"}}
+	a := &fakeApplier{l: l, results: map[string]error{"evt_m": malformed, "evt_v": webhook.ErrWrongVersion,
+		"evt_s": webhook.ErrHeld, "evt_o": webhook.ErrHeld, "evt_r": webhook.ErrHeld}}
+	rc := Reconciler{Stripe: src, Ledger: l, Apply: a, Types: []string{"charge.refunded", "checkout.session.completed", "invoice.paid"}}
 
 	rep, err := rc.Run(context.Background(), Last(now, DefaultWindow), Options{DryRun: true})
-	if !errors.Is(err, ErrDifferences) || len(a.applied) != 0 || rep.Pending != 2 {
+	if !errors.Is(err, ErrDifferences) || len(a.applied) != 0 || rep.Pending != 5 {
 		t.Fatalf("dry run: %v, applied %v, %s", err, a.applied, rep.Summary())
 	}
 
@@ -264,19 +285,23 @@ func TestRunReportsWhatItCannotRepair(t *testing.T) {
 	var printed bytes.Buffer
 	rep.Print(&printed)
 	want := "difference malformed_event event evt_m\n" +
+		"difference api_version event evt_v\n" +
 		"difference unknown_payment event evt_r payment pi_gone\n" +
 		"difference refunded payment pi_1 charge ch_1: stripe 2500 ledger 0\n" +
 		"difference missing_payment payment pi_3 charge ch_3: stripe 4000, no payment recorded\n"
 	if !strings.HasPrefix(printed.String(), want) {
 		t.Errorf("printed:\n%s\nwant first:\n%s", printed.String(), want)
 	}
+	if rep.Held != 2 || rep.WrongVersion != 1 || rep.NotOurs != 2 || rep.Recent != 1 || len(rep.Differences) != 5 {
+		t.Errorf("report %s", rep.Summary())
+	}
 	got := alarms(lines)
-	if len(got) != 4 {
+	if len(got) != 5 {
 		t.Fatalf("%d alarm lines: %v", len(got), lines)
 	}
-	if got[2]["msg"] != DifferenceMessage || got[2]["kind"] != DiffRefunded || got[2]["payment_key"] != "pi_1" ||
-		got[2]["charge_id"] != "ch_1" || got[2]["stripe_cents"] != float64(2500) || got[2]["ledger_cents"] != float64(0) {
-		t.Errorf("alarm line %v", got[2])
+	if got[3]["msg"] != DifferenceMessage || got[3]["kind"] != DiffRefunded || got[3]["payment_key"] != "pi_1" ||
+		got[3]["charge_id"] != "ch_1" || got[3]["stripe_cents"] != float64(2500) || got[3]["ledger_cents"] != float64(0) {
+		t.Errorf("alarm line %v", got[3])
 	}
 }
 
@@ -309,7 +334,8 @@ func TestCompare(t *testing.T) {
 	plain := dynamo.PaymentRecord{Key: "pi_1", AmountCents: 10000, Currency: "cad"}
 	converted := dynamo.PaymentRecord{Key: "pi_1", AmountCents: 2500, Currency: "cad", ChargedCents: 1800, ChargedCurrency: "usd"}
 	foreign := dynamo.PaymentRecord{Key: "pi_1", AmountCents: 0, Currency: "cad", ChargedCents: 29000000, ChargedCurrency: "idr", Foreign: true}
-	lost := &stripe.Dispute{ID: "dp_1", Amount: 10000, Status: "lost"}
+	lost := &stripe.Dispute{ID: "dp_1", Amount: 10000, Status: "lost",
+		BalanceTransactions: []*stripe.BalanceTransaction{{Amount: -10000}}}
 	open := &stripe.Dispute{ID: "dp_2", Amount: 4000, Status: "under_review",
 		BalanceTransactions: []*stripe.BalanceTransaction{{Amount: -4000}}}
 	won := &stripe.Dispute{ID: "dp_3", Amount: 4000, Status: "won",
@@ -338,8 +364,12 @@ func TestCompare(t *testing.T) {
 		{"converted refund counted", ch(1800, 900, "usd"), nil, with(converted, func(p *dynamo.PaymentRecord) { p.RefundedCents = 1250 }), nil},
 		{"converted refund missed", ch(1800, 900, "usd"), nil, converted, []string{"refunded 1250 0"}},
 		{"foreign counts nothing", ch(29000000, 29000000, "idr"), []*stripe.Dispute{lost}, foreign, nil},
-		{"partial refund and lost dispute", ch(10000, 3000, "cad"), []*stripe.Dispute{{Amount: 7000, Status: "lost"}},
+		{"partial refund and lost dispute", ch(10000, 3000, "cad"), []*stripe.Dispute{{Amount: 7000, Status: "lost",
+			BalanceTransactions: []*stripe.BalanceTransaction{{Amount: -7000}}}},
 			with(plain, func(p *dynamo.PaymentRecord) { p.RefundedCents, p.DisputedCents = 3000, 7000 }), nil},
+		// Refunded in full, then disputed and lost: Stripe withdrew nothing, nothing is held.
+		{"refunded, then lost without a withdrawal", ch(10000, 10000, "cad"), []*stripe.Dispute{{Amount: 10000, Status: "lost"}},
+			with(plain, func(p *dynamo.PaymentRecord) { p.RefundedCents = 10000 }), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
@@ -374,8 +404,9 @@ func TestHeldCents(t *testing.T) {
 		{"needs_response", nil, 0},
 		{"needs_response", bt(-500), 500},
 		{"under_review", bt(-500, 500), 0},
-		{"won", bt(-500), 0},
-		{"lost", nil, 500},
+		{"won", bt(-500), 500}, // won, its reinstatement not listed yet: still held
+		{"won", bt(-500, 500), 0},
+		{"lost", nil, 0}, // a charge refunded in full: Stripe withdrew nothing
 		{"lost", bt(-500), 500},
 		{"warning_closed", nil, 0},
 	} {

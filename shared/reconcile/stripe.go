@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
@@ -96,4 +98,31 @@ func (s Stripe) Disputes(ctx context.Context, w Window, chargeID string, fn func
 		}
 	}
 	return it.Err()
+}
+
+// Prefixes of Stripe's secret and restricted keys of each mode.
+var (
+	liveKeyPrefixes = []string{"sk_" + "live_", "rk_" + "live_"}
+	testKeyPrefixes = []string{"sk_test_", "rk_test_"}
+)
+
+// CheckKeyMode refuses a Stripe key of the other mode than the deployment's (live): its
+// lists would be the other mode's events and charges, none of them this ledger's. A key
+// of neither known shape is left for Stripe to judge.
+func CheckKeyMode(key string, live bool) error {
+	has := func(prefixes []string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(key, p) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case live && has(testKeyPrefixes):
+		return errors.New("Stripe's key is a test-mode key, and the stack is live (StripeMode): use the live key, or set StripeMode test")
+	case !live && has(liveKeyPrefixes):
+		return errors.New("Stripe's key is a live key, and the stack is in test mode (StripeMode): use the test key, or set StripeMode live")
+	}
+	return nil
 }

@@ -39,7 +39,7 @@ func reconcileStripe(ctx context.Context, src Sources, args []string, out io.Wri
 	rep, err := rc.Run(ctx, w, reconcile.Options{DryRun: *dryRun})
 	rep.Print(out)
 	if errors.Is(err, reconcile.ErrDifferences) && !*dryRun {
-		return fmt.Errorf("%d differences remain after applying Stripe's events: each is listed above and raised the alarm", len(rep.Differences))
+		return fmt.Errorf("%d differences remain after applying Stripe's events: each is listed above (a run by hand raises no alarm: the daily function's do)", len(rep.Differences))
 	}
 	if errors.Is(err, reconcile.ErrDifferences) {
 		return fmt.Errorf("%d differences (a dry run: run without -dry-run to apply the events first)", len(rep.Differences))

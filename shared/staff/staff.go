@@ -64,7 +64,7 @@ Deployment:
   staff stripe connect … -replace            (a new endpoint beside the old one, both secrets accepted:
                                               rotates the signing secret, or moves to a new API version)
   staff stripe connect … -finish-rotation    (then: deletes the old endpoint, keeps only the new secret)
-  staff reconcile [-days 3|-since 2026-11-20] [-dry-run]   (applies the events of Stripe's last days (at most 30) the ledger missed, then lists each payment whose amount, refund or dispute differs from Stripe's, and raises the alarm; exit status 1 on a difference; run twice, changes nothing)
+  staff reconcile [-days 3|-since 2026-11-20] [-dry-run]   (applies the events of Stripe's last days (at most 30) the ledger missed, then lists each charge of those days whose amount, refund or dispute differs from the ledger's; exit status 1 on a difference; run twice, changes nothing; needs Stripe's secret key: an administrator's)
 
 Reports, read from an export of the table (a folder, or s3://bucket/prefix, in AWS's
 layout or moto's) or from the live table (-live), as CSV (default) or JSON:

@@ -85,13 +85,17 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.Apply(r.Context(), ev)
 	switch {
+	case errors.Is(err, ErrWrongVersion): // verify refuses these first; here for completeness
+		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", "api version mismatch", "event_id", ev.ID)
+		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
 	case errors.Is(err, ErrWrongMode):
 		// Signed with our secret, yet of the other mode: a secret of the wrong mode is set.
 		slog.WarnContext(r.Context(), "stripe webhook refused", "reason", "wrong mode", "event_id", ev.ID,
 			"livemode", ev.Livemode)
 		httpapi.WriteError(w, r, i18n.EN, false, httpapi.Fail(http.StatusBadRequest, httpapi.CodeBadRequest))
-	case err == nil, errors.Is(err, donation.ErrDuplicate):
-		slog.InfoContext(r.Context(), "stripe event", "event_id", ev.ID, "type", string(ev.Type), "duplicate", err != nil)
+	case err == nil, errors.Is(err, donation.ErrDuplicate), errors.Is(err, ErrHeld):
+		slog.InfoContext(r.Context(), "stripe event", "event_id", ev.ID, "type", string(ev.Type),
+			"duplicate", errors.Is(err, donation.ErrDuplicate), "held", errors.Is(err, ErrHeld))
 		httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"received": true})
 	case errors.Is(err, errMalformed):
 		slog.ErrorContext(r.Context(), "stripe event malformed", "event_id", ev.ID, "type", string(ev.Type), "err", redact.Error(err))
@@ -140,21 +144,33 @@ func decode(ev stripe.Event, v any) error {
 	return nil
 }
 
-// ErrWrongMode is Apply's refusal of an event of the other Stripe mode than the
-// deployment's (Handler.Live).
-var ErrWrongMode = errors.New("event of the other Stripe mode")
+// Apply's refusals and outcomes besides nil (applied, or nothing to do) and
+// donation.ErrDuplicate (applied before: nothing changed).
+var (
+	// ErrWrongMode: an event of the other Stripe mode than the deployment's (Live).
+	ErrWrongMode = errors.New("event of the other Stripe mode")
+	// ErrWrongVersion: an event rendered in another API version than APIVersion, whose
+	// objects may have other shapes (Stripe renders the events its API lists in the
+	// account's default version of the day each was created).
+	ErrWrongVersion = errors.New("event of another Stripe API version")
+	// ErrHeld: a refund or dispute of a charge the ledger does not know, kept for its
+	// payment (Ledger.HoldEarly): acknowledged.
+	ErrHeld = errors.New("refund or dispute kept for its payment")
+)
 
 // Apply applies one verified event: the webhook's deliveries and the reconciliation's
-// replays of events Stripe lists take this one path. Its errors are ServeHTTP's:
-// ErrWrongMode, donation.ErrDuplicate (applied before: nothing changed),
-// donation.ErrUnknownPayment (early: its payment is not recorded yet), an error wrapping
-// errMalformed (IsMalformed), or a failure to retry.
+// replays of events Stripe lists take this one path. Its errors: ErrWrongMode,
+// ErrWrongVersion, ErrHeld, donation.ErrDuplicate, an error wrapping errMalformed
+// (IsMalformed), or a failure to retry.
 func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
 	if ev.Livemode != h.Live {
 		return ErrWrongMode
 	}
 	if !Handles(string(ev.Type)) {
 		return nil // not one of HandledEvents: acknowledged, nothing to do
+	}
+	if ev.APIVersion != APIVersion {
+		return ErrWrongVersion
 	}
 	if h.Subscriptions != nil {
 		if handled, err := h.applyPlanEvent(ctx, ev); handled {
@@ -282,7 +298,10 @@ func (h Handler) early(ctx context.Context, ev stripe.Event, chargeID string, er
 	}
 	slog.InfoContext(ctx, "stripe charge unknown, kept for its payment", "event_id", ev.ID, "type", string(ev.Type),
 		"charge_id", chargeID)
-	return h.Ledger.HoldEarly(ctx, r, d)
+	if err := h.Ledger.HoldEarly(ctx, r, d); err != nil {
+		return err
+	}
+	return ErrHeld
 }
 
 // donationRecord finds our donation id in the metadata we set (docs/api.md). Only there:

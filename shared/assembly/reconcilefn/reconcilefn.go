@@ -31,10 +31,14 @@ func New(ctx context.Context, e assembly.Env) (Function, error) {
 	if err != nil {
 		return Function{}, err
 	}
+	live := e.Config.StripeMode != config.StripeTest // as the webhook's
+	if err := reconcile.CheckKeyMode(key, live); err != nil {
+		return Function{}, err
+	}
 	store := e.Store(e.DB())
-	h := webhook.Applier(store, store, e.Config.StripeMode != config.StripeTest) // as the webhook's
+	h := webhook.Applier(store, store, live)
 	return Function{
-		Reconciler: reconcile.Reconciler{Stripe: reconcile.NewStripe(e.Config.StripeAPIURL, key), Ledger: store, Apply: h},
+		Reconciler: reconcile.Reconciler{Stripe: reconcile.NewStripe(e.Config.StripeAPIURL, key), Ledger: store, Apply: h, Live: live},
 		Now:        e.Clock(),
 	}, nil
 }

@@ -27,9 +27,10 @@ import (
 )
 
 // The outage of the reconciliation's scenario: the webhook takes no event created from
-// outageFrom to outageTo of the replayed day; events after it that need one of those
-// (a refund of a payment never recorded) are refused until Stripe gives up on them. The
-// daily reconciliation runs at reconcileAt, over its default window, the last three days.
+// outageFrom to outageTo of the replayed day; events after it that need one of those (a
+// refund or dispute of a payment never recorded) are taken and kept for their payment
+// (webhook.ErrHeld), which only the reconciliation brings. It runs at reconcileAt, over
+// its default window, the last three days.
 var (
 	reconcileEvents = flag.Int("reconcile.events", 60, "Stripe events in the day whose outage the reconciliation heals")
 	outageFrom      = 10 * time.Minute
@@ -141,8 +142,8 @@ func TestReconcileHealsAnOutage(t *testing.T) {
 		case e.at < outageTo:
 			lost = append(lost, e)
 		case e.at < reconcileAt:
-			// After the outage, before the reconciliation: refused while its payment is
-			// missing, until Stripe gives up.
+			// After the outage, before the reconciliation: delivered as Stripe would (a
+			// refund or dispute of a payment lost in the outage is kept for it).
 			if err := run.deliverAll(before, nil); err != nil {
 				t.Fatal(err)
 			}

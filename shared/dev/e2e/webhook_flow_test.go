@@ -149,20 +149,35 @@ func TestFailedAndDisputedPayments(t *testing.T) {
 
 	paid := s.donate(map[string]any{"email": "disputed@example.org"})
 	dispute := localpay.Event("charge.dispute.created", localpay.DisputeCreated(localpay.PaymentIntentID(paid), 2500, "cad", time.Now()), time.Now())
-	if st := s.deliver(dispute); st < 500 {
-		t.Fatalf("a dispute on an unrecorded payment must be retried later, got %d", st)
+	if st := s.deliver(dispute); st != 200 {
+		t.Fatalf("a dispute before its payment is kept for it (200), got %d", st)
+	}
+	if n := len(s.items("dispute")); n != 0 {
+		t.Fatalf("%d disputes recorded before their payment", n)
 	}
 	s.deliverUntilOK(localpay.Event("checkout.session.completed", localpay.SessionCompleted(paid), time.Now()))
-	s.deliverUntilOK(dispute)
-	s.deliverUntilOK(dispute)
 	if got := s.donationByID(paid.ID); !got.Disputed {
-		t.Fatal("donation not flagged disputed")
+		t.Fatal("the kept dispute was not applied with its payment")
 	}
+	s.deliverUntilOK(dispute)
 	if n := len(s.items("dispute")); n != 1 {
 		t.Fatalf("%d disputes recorded", n)
 	}
 	if got := campaignRaised(s); got != 9_002_500 {
-		t.Fatalf("a dispute must not change the total: %d", got)
+		t.Fatalf("a dispute opened, no money withdrawn yet, must not change the total: %d", got)
+	}
+	// Stripe withdraws the money: the total loses it; the dispute won, it comes back.
+	withdrawn := localpay.Event("charge.dispute.funds_withdrawn",
+		localpay.Dispute(localpay.PaymentIntentID(paid), 2500, "cad", time.Now(), localpay.DisputeWithdrawn), time.Now())
+	s.deliverUntilOK(withdrawn)
+	if got := campaignRaised(s); got != 9_000_000 {
+		t.Fatalf("withdrawn: raised %d", got)
+	}
+	s.deliverUntilOK(localpay.Event("charge.dispute.closed",
+		localpay.Dispute(localpay.PaymentIntentID(paid), 2500, "cad", time.Now(), localpay.DisputeWon), time.Now()))
+	s.deliverUntilOK(withdrawn) // late and again: changes nothing
+	if got := campaignRaised(s); got != 9_002_500 {
+		t.Fatalf("won: raised %d", got)
 	}
 }
 
