@@ -7,9 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/checkout/session"
@@ -18,6 +16,7 @@ import (
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/stripeapi"
 )
 
 // APIVersion is the Stripe API version this code and stripe-go v76 speak; the webhook
@@ -25,21 +24,8 @@ import (
 const APIVersion = stripe.APIVersion
 
 // Backend builds a stripe-go backend for the API at baseURL ("" for Stripe itself,
-// stripe-mock's address locally), without the library's global state.
-func Backend(baseURL string) stripe.Backend {
-	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
-		MaxNetworkRetries: stripe.Int64(2),
-		// Silent: stripe-go's own log lines can carry request values; our callers log the
-		// returned errors, redacted.
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
-	}
-	if baseURL != "" {
-		cfg.URL = stripe.String(baseURL)
-		cfg.MaxNetworkRetries = stripe.Int64(0)
-	}
-	return stripe.GetBackendWithConfig(stripe.APIBackend, cfg)
-}
+// stripe-mock's address locally), without the library's global state (stripeapi.Backend).
+func Backend(baseURL string) stripe.Backend { return stripeapi.Backend(baseURL) }
 
 // Checkout opens Checkout sessions with an injected client (never the global key).
 type Checkout struct {

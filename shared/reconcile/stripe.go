@@ -3,10 +3,9 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
-	"time"
 
+	"github.com/solidarity/solidarity/shared/stripeapi"
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/charge"
 	"github.com/stripe/stripe-go/v76/dispute"
@@ -21,19 +20,9 @@ type Stripe struct {
 }
 
 // NewStripe reaches Stripe's API at baseURL ("" for Stripe itself; stripe-mock's or a
-// test's list server locally) with key. Like payment.Backend, which this package does
-// not link (Checkout is not the reconcile function's): quiet, bounded, retried twice.
+// test's list server locally) with key.
 func NewStripe(baseURL, key string) Stripe {
-	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
-		MaxNetworkRetries: stripe.Int64(2),
-		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
-	}
-	if baseURL != "" {
-		cfg.URL = stripe.String(baseURL)
-		cfg.MaxNetworkRetries = stripe.Int64(0)
-	}
-	return Stripe{B: stripe.GetBackendWithConfig(stripe.APIBackend, cfg), Key: key}
+	return Stripe{B: stripeapi.Backend(baseURL), Key: key}
 }
 
 // pageSize is the largest page Stripe serves.

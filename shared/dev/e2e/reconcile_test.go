@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/reconcilefn"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
@@ -95,27 +92,10 @@ func TestReconcileHealsAnOutage(t *testing.T) {
 	}
 	day, seed, quiet := reconcileDay(seed)
 	t.Logf("reconcile seed %d (rerun: go test ./shared/dev/e2e -run TestReconcileHealsAnOutage -args -replay.seed=%d -reconcile.events=%d)", seed, seed, *reconcileEvents)
-	env := emulator.Get(t)
 	client := &http.Client{Timeout: 60 * time.Second}
 
 	// The reference: every event delivered once, in order.
-	ref := &replayRun{t: t, name: fmt.Sprintf("rcref%d", seed%100000), day: day, client: client}
-	ref.start(newStack(t, false))
-	queue := ref.dlqURL()
-	_, _ = sqs.NewFromConfig(env.AWS).PurgeQueue(context.Background(), &sqs.PurgeQueueInput{QueueUrl: aws.String(queue)})
-	if err := ref.create(); err != nil {
-		t.Fatal(err)
-	}
-	events := ref.events()
-	if err := ref.deliverAll(events, nil); err != nil {
-		t.Fatal(err)
-	}
-	wait := 2*time.Minute + time.Duration(len(events))*200*time.Millisecond
-	ref.settle(queue, wait)
-	if err := ref.confirm(); err != nil {
-		t.Fatal(err)
-	}
-	ref.settle(queue, wait)
+	ref, queue, _, wait, _ := referenceRun(t, fmt.Sprintf("rcref%d", seed%100000), day, client)
 	want := ref.state()
 
 	// The outage.

@@ -834,6 +834,36 @@ func (r *replayRun) dlqURL() string {
 	return aws.ToString(out.QueueUrl)
 }
 
+// referenceRun runs day on a stack of its own as the reference does: fault-free, every
+// event once and in order, each owed email sent, the members' links opened. It returns
+// the run, the dead-letter queue, the day's events, how long a run of them may take to
+// settle, and the messages moto had sent before it.
+func referenceRun(t *testing.T, name string, day []actor, client *http.Client) (ref *replayRun, queue string, events []delivery, wait time.Duration, sentBefore int) {
+	t.Helper()
+	env := emulator.Get(t)
+	ref = &replayRun{t: t, name: name, day: day, client: client}
+	ref.start(newStack(t, false))
+	queue = ref.dlqURL()
+	_, _ = sqs.NewFromConfig(env.AWS).PurgeQueue(context.Background(), &sqs.PurgeQueueInput{QueueUrl: aws.String(queue)})
+	sentBefore = sesSent(t, env.Moto.URL)
+	if err := ref.create(); err != nil {
+		t.Fatal(err)
+	}
+	events = ref.events()
+	if err := ref.deliverAll(events, nil); err != nil {
+		t.Fatal(err)
+	}
+	wait = 2*time.Minute + time.Duration(len(events))*200*time.Millisecond
+	if n := ref.settle(queue, wait); n != 0 {
+		t.Fatalf("reference: %d emails dead-lettered with no faults", n)
+	}
+	if err := ref.confirm(); err != nil {
+		t.Fatal(err)
+	}
+	ref.settle(queue, wait)
+	return ref, queue, events, wait, sentBefore
+}
+
 // TestReplayDayUnderFaults is the replay scenario (see replayEvents).
 func TestReplayDayUnderFaults(t *testing.T) {
 	seed := *replaySeed
@@ -846,27 +876,8 @@ func TestReplayDayUnderFaults(t *testing.T) {
 	client := &http.Client{Timeout: 60 * time.Second}
 
 	// The reference: fault-free, each event once, in order.
-	ref := &replayRun{t: t, name: fmt.Sprintf("ref%d", seed%100000), day: day, client: client}
-	ref.start(newStack(t, false))
-	queue := ref.dlqURL()
-	_, _ = sqs.NewFromConfig(env.AWS).PurgeQueue(context.Background(), &sqs.PurgeQueueInput{QueueUrl: aws.String(queue)})
-	before := sesSent(t, env.Moto.URL)
 	started := time.Now()
-	if err := ref.create(); err != nil {
-		t.Fatal(err)
-	}
-	events := ref.events()
-	if err := ref.deliverAll(events, nil); err != nil {
-		t.Fatal(err)
-	}
-	wait := 2*time.Minute + time.Duration(len(events))*200*time.Millisecond
-	if n := ref.settle(queue, wait); n != 0 {
-		t.Fatalf("reference: %d emails dead-lettered with no faults", n)
-	}
-	if err := ref.confirm(); err != nil {
-		t.Fatal(err)
-	}
-	ref.settle(queue, wait)
+	ref, queue, events, wait, before := referenceRun(t, fmt.Sprintf("ref%d", seed%100000), day, client)
 	owed := ref.checkSentOnce(before)
 	want := ref.state()
 	t.Logf("reference: %d actors, %d events, %d emails, in %v", len(day), len(events), owed, time.Since(started).Round(time.Millisecond))
