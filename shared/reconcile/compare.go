@@ -7,8 +7,8 @@ import (
 
 	stripe "github.com/stripe/stripe-go/v76"
 
-	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/webhook"
 )
 
 // ourKinds are the "kind" metadata of the records we ask Stripe to charge for (docs/api.md).
@@ -22,19 +22,7 @@ func Ours(meta map[string]string) bool {
 // HeldCents is what a dispute Stripe lists holds of its charge now, in the charge's
 // currency (donation.Dispute.HeldCents), its balance transactions counted: money Stripe
 // took (negative) and gave back (positive).
-func HeldCents(d *stripe.Dispute) int64 {
-	dd := donation.Dispute{Status: string(d.Status), AmountCents: d.Amount}
-	for _, bt := range d.BalanceTransactions {
-		switch {
-		case bt == nil:
-		case bt.Amount < 0:
-			dd.Withdrawals++
-		case bt.Amount > 0:
-			dd.Reinstatements++
-		}
-	}
-	return dd.HeldCents()
-}
+func HeldCents(d *stripe.Dispute) int64 { return webhook.DisputeOf(d).HeldCents() }
 
 // Compare is how Stripe's charge c, with its disputes, differs from its payment record
 // pr: its amount (in the currency Stripe charged), its refunded total and what its

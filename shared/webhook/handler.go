@@ -57,8 +57,9 @@ func Applier(ledger donation.Ledger, subs Subscriptions, live bool) Handler {
 
 // ServeHTTP verifies the signature, then applies the event. Answers: 400 for a bad or
 // stale signature or an event of another API version or mode (nothing changes), 200 for an
-// applied, duplicate or ignored event, 503 for an event about a payment not recorded yet
-// and 500 for a failure, so that Stripe retries both.
+// applied, duplicate, kept (ErrHeld) or ignored event, 503 for an event about a payment
+// not recorded yet (donation.ErrUnknownPayment, should a ledger answer it) and 500 for a
+// failure, so that Stripe retries both.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil || len(payload) > MaxPayload {
@@ -267,19 +268,8 @@ func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
 		if d.PaymentIntent == nil || d.PaymentIntent.ID == "" {
 			return nil
 		}
-		dispute := donation.Dispute{
-			Event: ref, ID: d.ID, PaymentKey: d.PaymentIntent.ID, ChargeID: chargeOf(d.Charge),
-			AmountCents: d.Amount, Reason: string(d.Reason), Status: string(d.Status), CreatedAt: time.Unix(d.Created, 0),
-		}
-		for _, bt := range d.BalanceTransactions {
-			switch {
-			case bt == nil:
-			case bt.Amount < 0:
-				dispute.Withdrawals++
-			case bt.Amount > 0:
-				dispute.Reinstatements++
-			}
-		}
+		dispute := DisputeOf(&d)
+		dispute.Event = ref
 		return h.early(ctx, ev, chargeOf(d.Charge), h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
 	}
 	return nil
@@ -345,6 +335,31 @@ func subscriptionOf(s *stripe.Subscription) string {
 		return ""
 	}
 	return s.ID
+}
+
+// DisputeOf is Stripe's dispute object as the ledger reads it: its ids, amount (in the
+// charge's currency), reason and status, and its balance transactions counted, money
+// Stripe took (negative) and gave back (positive).
+func DisputeOf(d *stripe.Dispute) donation.Dispute {
+	out := donation.Dispute{ID: d.ID, PaymentKey: paymentIntentOf(d.PaymentIntent), ChargeID: chargeOf(d.Charge),
+		AmountCents: d.Amount, Reason: string(d.Reason), Status: string(d.Status), CreatedAt: time.Unix(d.Created, 0)}
+	for _, bt := range d.BalanceTransactions {
+		switch {
+		case bt == nil:
+		case bt.Amount < 0:
+			out.Withdrawals++
+		case bt.Amount > 0:
+			out.Reinstatements++
+		}
+	}
+	return out
+}
+
+func paymentIntentOf(pi *stripe.PaymentIntent) string {
+	if pi == nil {
+		return ""
+	}
+	return pi.ID
 }
 
 func chargeOf(c *stripe.Charge) string {
