@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/donation"
+	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/subscription"
 )
 
 // A refund or a dispute that came before its payment waits under EARLY#<payment key>,
@@ -102,6 +104,73 @@ func (s *Store) applyEarly(ctx context.Context, paymentKey string) error {
 			Key: key(earlyPK(paymentKey), text(it, "sk")), UpdateExpression: aws.String("SET applied_at = :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.Now().Unix())}}); err != nil {
 			return fmt.Errorf("mark early applied: %w", err)
+		}
+	}
+	return nil
+}
+
+// A change of a Stripe customer no subscription knows yet (customer.updated before the
+// Checkout's event that links the customer) waits under EARLY#CUSTOMER#<customer id>,
+// one item per event, until a subscription learns that customer.
+func earlyCustomerPK(customerID string) string { return "EARLY#CUSTOMER#" + customerID }
+
+type earlyCustomerRecord struct {
+	CustomerID string              `dynamodbav:"customer_id"`
+	Change     subscription.Change `dynamodbav:"change"`
+	ExpiresAt  int64               `dynamodbav:"expires_at"` // the table's TTL attribute
+}
+
+// HoldCustomerChange keeps c for its customer, then applies it at once if a
+// subscription learned the customer meanwhile.
+func (s *Store) HoldCustomerChange(ctx context.Context, c subscription.Change, plans plan.Catalogue) error {
+	put, err := s.put(earlyCustomerRecord{CustomerID: c.CustomerID, Change: c, ExpiresAt: s.Now().Add(EarlyRetention).Unix()},
+		earlyCustomerPK(c.CustomerID), c.EventID, TypeEarly)
+	if err != nil {
+		return err
+	}
+	if _, err := s.putNew(ctx, put, "early "+c.Type); err != nil {
+		return err
+	}
+	return s.applyCustomerChanges(ctx, c.CustomerID, plans)
+}
+
+// applyCustomerChanges applies the kept changes of customerID to each of its
+// subscriptions, if any knows it now, and marks each applied. Apply is order-free (the
+// newest event's address wins), so applying one twice changes nothing twice.
+func (s *Store) applyCustomerChanges(ctx context.Context, customerID string, plans plan.Catalogue) error {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		FilterExpression:          aws.String("attribute_not_exists(applied_at)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(earlyCustomerPK(customerID))},
+	})
+	if err != nil {
+		return fmt.Errorf("query early customer: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return nil
+	}
+	ids, err := s.SubscriptionsOfCustomer(ctx, customerID)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	for _, it := range out.Items {
+		var rec earlyCustomerRecord
+		if err := attributevalue.UnmarshalMap(it, &rec); err != nil {
+			return fmt.Errorf("decode early customer: %w", err)
+		}
+		c := rec.Change
+		for _, id := range ids {
+			_, err := s.applySubscriptionEvent(ctx, donation.Event{ID: c.EventID, Type: c.Type}, id, c, plans)
+			if err != nil && !errors.Is(err, donation.ErrDuplicate) && !errors.Is(err, subscription.ErrNotFound) {
+				return err
+			}
+		}
+		slog.InfoContext(ctx, "early customer change applied", "customer_id", customerID, "event_id", c.EventID)
+		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
+			Key: key(earlyCustomerPK(customerID), text(it, "sk")), UpdateExpression: aws.String("SET applied_at = :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.Now().Unix())}}); err != nil {
+			return fmt.Errorf("mark early customer change applied: %w", err)
 		}
 	}
 	return nil

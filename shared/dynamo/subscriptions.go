@@ -128,34 +128,47 @@ func (s *Store) SubscriptionsOfCustomer(ctx context.Context, customerID string) 
 // email owed in one transaction, conditional on the record being unchanged since the
 // read — else it reads again. donation.ErrDuplicate if the event was applied before.
 func (s *Store) ApplySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error {
-	err := s.applySubscriptionEvent(ctx, ev, id, c, plans)
-	if c.Type == subscription.InvoicePaid && c.PaymentKey != "" && (err == nil || errors.Is(err, donation.ErrDuplicate)) {
+	linked, err := s.applySubscriptionEvent(ctx, ev, id, c, plans)
+	if err != nil && !errors.Is(err, donation.ErrDuplicate) {
+		return err
+	}
+	if c.Type == subscription.InvoicePaid && c.PaymentKey != "" {
 		// The invoice's refunds and disputes may have come first (HoldEarly).
 		if werr := s.applyEarly(ctx, c.PaymentKey); werr != nil {
+			return werr
+		}
+	}
+	if linked || (errors.Is(err, donation.ErrDuplicate) && c.Type == subscription.Completed && c.CustomerID != "") {
+		// The subscription learned its customer (or, its Checkout's event again, may
+		// have before a crash): the customer's changes that came first
+		// (HoldCustomerChange) apply now.
+		if werr := s.applyCustomerChanges(ctx, c.CustomerID, plans); werr != nil {
 			return werr
 		}
 	}
 	return err
 }
 
-func (s *Store) applySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error {
+// applySubscriptionEvent is ApplySubscriptionEvent's transaction; linked reports that
+// it gave the subscription its Stripe customer.
+func (s *Store) applySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) (linked bool, err error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		sub, err := s.Subscription(ctx, id)
 		if err != nil {
-			return err
+			return false, err
 		}
 		eff := subscription.Apply(sub, c)
 		next := eff.Subscription
 		next.Rev = sub.Rev + 1
 		items, err := s.subscriptionEventItems(ev, sub, next, subscription.Email(eff, c, plans[sub.Plan]))
 		if err != nil {
-			return err
+			return false, err
 		}
 		if eff.Paid && c.PaymentKey != "" {
 			// The invoice's payment, which its charge's refunds and disputes find.
 			pay, err := s.planPaymentPut(next, c, eff.Foreign)
 			if err != nil {
-				return err
+				return false, err
 			}
 			items = append(items, pay)
 		}
@@ -168,17 +181,17 @@ func (s *Store) applySubscriptionEvent(ctx context.Context, ev donation.Event, i
 					"event_id", ev.ID, "invoice_id", c.InvoiceID, "subscription_id", id,
 					"currency", strings.ToLower(c.Currency), "expected_currency", sub.Currency)
 			}
-			return nil
+			return sub.CustomerID == "" && next.CustomerID != "", nil
 		case isCancel && failed[0]:
-			return donation.ErrDuplicate
+			return false, donation.ErrDuplicate
 		case isCancel && failed[1]:
 			continue // another event changed the record meanwhile: read it again
 		case isCancel && failed[2] && len(items) > 2 && items[2].Put != nil && isEmail(items[2].Put):
-			return donation.ErrDuplicate // its email exists: applied before the event id expired
+			return false, donation.ErrDuplicate // its email exists: applied before the event id expired
 		}
-		return fmt.Errorf("apply %s: %w", ev.Type, err)
+		return false, fmt.Errorf("apply %s: %w", ev.Type, err)
 	}
-	return fmt.Errorf("apply %s: %w", ev.Type, subscription.ErrConflict)
+	return false, fmt.Errorf("apply %s: %w", ev.Type, subscription.ErrConflict)
 }
 
 // planPaymentPut is the payment record of a plan's invoice paid for the first time:

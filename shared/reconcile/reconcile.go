@@ -155,7 +155,7 @@ type Report struct {
 	Seen      int // the ledger had seen them: not applied again
 	Duplicate int // applied before under another event (donation.ErrDuplicate)
 	Unknown   int // their payment still not recorded after every other event
-	Held      int // refunds and disputes of charges not in the ledger: not ours, or their payment missing
+	Held      int // kept for a payment or customer not in the ledger (webhook.ErrHeld): not ours, or theirs missing
 	Malformed int
 	WrongMode int // of the other Stripe mode than the deployment's
 	// WrongVersion are rendered in another API version than the code reads (the
@@ -182,7 +182,7 @@ func (r Report) Summary() string {
 	events := fmt.Sprintf("%d applied, %d without effect, %d already seen, %d duplicate, %d still unknown, %d malformed, %d failed",
 		r.Applied, r.Ignored, r.Seen, r.Duplicate, r.Unknown, r.Malformed, r.Failed)
 	if r.Held > 0 {
-		events += fmt.Sprintf(", %d refunds or disputes of charges not in the ledger", r.Held)
+		events += fmt.Sprintf(", %d kept for a payment or customer not in the ledger", r.Held)
 	}
 	if r.WrongVersion > 0 {
 		events += fmt.Sprintf(", %d of another API version than %s", r.WrongVersion, webhook.APIVersion)

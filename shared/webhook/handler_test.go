@@ -251,3 +251,6 @@ func (plans) ApplySubscriptionEvent(_ context.Context, ev donation.Event, id str
 func (plans) SubscriptionsOfCustomer(context.Context, string) ([]string, error) {
 	return []string{"subs_1"}, nil
 }
+func (plans) HoldCustomerChange(context.Context, subscription.Change, plan.Catalogue) error {
+	return nil
+}

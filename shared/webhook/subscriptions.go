@@ -17,6 +17,10 @@ import (
 type Subscriptions interface {
 	ApplySubscriptionEvent(ctx context.Context, ev donation.Event, id string, c subscription.Change, plans plan.Catalogue) error
 	SubscriptionsOfCustomer(ctx context.Context, customerID string) ([]string, error)
+	// HoldCustomerChange keeps a change of a Stripe customer no subscription knows yet
+	// (an address change before the Checkout that links it): the subscription's event
+	// that learns its customer applies it.
+	HoldCustomerChange(ctx context.Context, c subscription.Change, plans plan.Catalogue) error
 }
 
 // planRecord finds our subscription id in Stripe metadata (docs/api.md: kind subscription or
@@ -118,6 +122,15 @@ func (h Handler) applyPlanEvent(ctx context.Context, ev stripe.Event) (handled b
 		ids, err := h.Subscriptions.SubscriptionsOfCustomer(ctx, cust.ID)
 		if err != nil {
 			return true, err
+		}
+		if len(ids) == 0 {
+			// No subscription knows the customer yet (its Checkout's event may still be on
+			// its way), or it is not ours: kept, acknowledged.
+			slog.InfoContext(ctx, "stripe customer unknown, kept for its subscription", "event_id", ev.ID, "customer_id", cust.ID)
+			if err := h.Subscriptions.HoldCustomerChange(ctx, c, h.Plans); err != nil {
+				return true, err
+			}
+			return true, ErrHeld
 		}
 		for _, id := range ids {
 			if err := h.applyOne(ctx, ref, id, c); err != nil && !errors.Is(err, donation.ErrDuplicate) {
