@@ -73,16 +73,11 @@ func (s *Store) HoldEarly(ctx context.Context, r *donation.Refund, d *donation.D
 // which is recorded now, and marks each applied (the TTL removes it). Each is
 // order-free, so applying one twice (a crash before its mark) changes nothing twice.
 func (s *Store) applyEarly(ctx context.Context, paymentKey string) error {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		FilterExpression:          aws.String("attribute_not_exists(applied_at)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(earlyPK(paymentKey))},
-	})
+	items, err := s.waiting(ctx, earlyPK(paymentKey))
 	if err != nil {
-		return fmt.Errorf("query early: %w", err)
+		return err
 	}
-	for _, it := range out.Items {
+	for _, it := range items {
 		var rec earlyRecord
 		if err := attributevalue.UnmarshalMap(it, &rec); err != nil {
 			return fmt.Errorf("decode early: %w", err)
@@ -100,10 +95,8 @@ func (s *Store) applyEarly(ctx context.Context, paymentKey string) error {
 			return err
 		}
 		slog.InfoContext(ctx, "early refund or dispute applied", "payment_key", paymentKey, "event_id", text(it, "sk"))
-		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
-			Key: key(earlyPK(paymentKey), text(it, "sk")), UpdateExpression: aws.String("SET applied_at = :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.Now().Unix())}}); err != nil {
-			return fmt.Errorf("mark early applied: %w", err)
+		if err := s.markApplied(ctx, it); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -138,23 +131,15 @@ func (s *Store) HoldCustomerChange(ctx context.Context, c subscription.Change, p
 // subscriptions, if any knows it now, and marks each applied. Apply is order-free (the
 // newest event's address wins), so applying one twice changes nothing twice.
 func (s *Store) applyCustomerChanges(ctx context.Context, customerID string, plans plan.Catalogue) error {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		FilterExpression:          aws.String("attribute_not_exists(applied_at)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(earlyCustomerPK(customerID))},
-	})
-	if err != nil {
-		return fmt.Errorf("query early customer: %w", err)
-	}
-	if len(out.Items) == 0 {
-		return nil
+	items, err := s.waiting(ctx, earlyCustomerPK(customerID))
+	if err != nil || len(items) == 0 {
+		return err
 	}
 	ids, err := s.SubscriptionsOfCustomer(ctx, customerID)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	for _, it := range out.Items {
+	for _, it := range items {
 		var rec earlyCustomerRecord
 		if err := attributevalue.UnmarshalMap(it, &rec); err != nil {
 			return fmt.Errorf("decode early customer: %w", err)
@@ -167,11 +152,34 @@ func (s *Store) applyCustomerChanges(ctx context.Context, customerID string, pla
 			}
 		}
 		slog.InfoContext(ctx, "early customer change applied", "customer_id", customerID, "event_id", c.EventID)
-		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
-			Key: key(earlyCustomerPK(customerID), text(it, "sk")), UpdateExpression: aws.String("SET applied_at = :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.Now().Unix())}}); err != nil {
-			return fmt.Errorf("mark early customer change applied: %w", err)
+		if err := s.markApplied(ctx, it); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// waiting are the kept items under pk not applied yet.
+func (s *Store) waiting(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		FilterExpression:          aws.String("attribute_not_exists(applied_at)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", keyKind(pk), err)
+	}
+	return out.Items, nil
+}
+
+// markApplied marks a kept item applied; the TTL removes it.
+func (s *Store) markApplied(ctx context.Context, it map[string]types.AttributeValue) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
+		Key: key(text(it, "pk"), text(it, "sk")), UpdateExpression: aws.String("SET applied_at = :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.Now().Unix())}})
+	if err != nil {
+		return fmt.Errorf("mark %s applied: %w", keyKind(text(it, "pk")), err)
 	}
 	return nil
 }
