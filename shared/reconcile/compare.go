@@ -59,13 +59,6 @@ func disputedCents(disputes []*stripe.Dispute, pr dynamo.PaymentRecord) int64 {
 	return held
 }
 
-func paymentIntent(pi *stripe.PaymentIntent) string {
-	if pi == nil {
-		return ""
-	}
-	return pi.ID
-}
-
 // compare compares the charges of w, and the charges disputed in w, with the ledger.
 func (rc Reconciler) compare(ctx context.Context, w Window, rep *Report) error {
 	var charges []*stripe.Charge
@@ -85,7 +78,7 @@ func (rc Reconciler) compare(ctx context.Context, w Window, rep *Report) error {
 	if err := rc.Stripe.Disputes(ctx, w, "", func(d *stripe.Dispute) error {
 		if d.Charge != nil && d.Charge.ID != "" && !inWindow[d.Charge.ID] && !seen[d.Charge.ID] {
 			seen[d.Charge.ID] = true
-			disputedBefore = append(disputedBefore, older{d.Charge.ID, paymentIntent(d.PaymentIntent)})
+			disputedBefore = append(disputedBefore, older{d.Charge.ID, webhook.PaymentIntentID(d.PaymentIntent)})
 		}
 		return nil
 	}); err != nil {
@@ -103,7 +96,7 @@ func (rc Reconciler) compare(ctx context.Context, w Window, rep *Report) error {
 			rep.Recent++
 			continue
 		}
-		key := paymentIntent(c.PaymentIntent)
+		key := webhook.PaymentIntentID(c.PaymentIntent)
 		var pr dynamo.PaymentRecord
 		found := false
 		if key != "" {

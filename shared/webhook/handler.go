@@ -265,12 +265,12 @@ func (h Handler) Apply(ctx context.Context, ev stripe.Event) error {
 		if err := decode(ev, &d); err != nil {
 			return err
 		}
-		if d.PaymentIntent == nil || d.PaymentIntent.ID == "" {
+		dispute := DisputeOf(&d)
+		if dispute.PaymentKey == "" {
 			return nil
 		}
-		dispute := DisputeOf(&d)
 		dispute.Event = ref
-		return h.early(ctx, ev, chargeOf(d.Charge), h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
+		return h.early(ctx, ev, dispute.ChargeID, h.Ledger.RecordDispute(ctx, dispute), nil, &dispute)
 	}
 	return nil
 }
@@ -341,7 +341,7 @@ func subscriptionOf(s *stripe.Subscription) string {
 // charge's currency), reason and status, and its balance transactions counted, money
 // Stripe took (negative) and gave back (positive).
 func DisputeOf(d *stripe.Dispute) donation.Dispute {
-	out := donation.Dispute{ID: d.ID, PaymentKey: paymentIntentOf(d.PaymentIntent), ChargeID: chargeOf(d.Charge),
+	out := donation.Dispute{ID: d.ID, PaymentKey: PaymentIntentID(d.PaymentIntent), ChargeID: chargeOf(d.Charge),
 		AmountCents: d.Amount, Reason: string(d.Reason), Status: string(d.Status), CreatedAt: time.Unix(d.Created, 0)}
 	for _, bt := range d.BalanceTransactions {
 		switch {
@@ -355,7 +355,8 @@ func DisputeOf(d *stripe.Dispute) donation.Dispute {
 	return out
 }
 
-func paymentIntentOf(pi *stripe.PaymentIntent) string {
+// PaymentIntentID is pi's id, or "" for none: the key of a payment in the ledger.
+func PaymentIntentID(pi *stripe.PaymentIntent) string {
 	if pi == nil {
 		return ""
 	}
