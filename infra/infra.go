@@ -1,6 +1,6 @@
 // Package infra holds the configuration files the functions are built with, so that the
-// files in this folder are the one place to change them: the plans (plans.json) are
-// compiled into the binaries that need them.
+// files in this folder are the one place to change them: the plans (plans.json) and the
+// organization's identity (organization.json) are compiled into the binaries.
 package infra
 
 import _ "embed"
@@ -9,3 +9,9 @@ import _ "embed"
 //
 //go:embed plans.json
 var PlansJSON []byte
+
+// OrganizationJSON is organization.json: the organization's names, sender, mailing
+// address and look, on every email and page.
+//
+//go:embed organization.json
+var OrganizationJSON []byte

@@ -22,6 +22,7 @@ import (
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -35,6 +36,9 @@ type Env struct {
 	// Checkout, if set, stands in for Stripe Checkout's hosted page around the real
 	// session calls: `make dev` sends the payer to its local checkout page.
 	Checkout func(stripe Sessions) Sessions
+	// Org is the organization every email and page names; the zero Identity is
+	// infra/organization.json, compiled in (Boot checks it).
+	Org organization.Identity
 }
 
 // Sessions opens Stripe Checkout sessions for the donation and subscription forms.
@@ -50,15 +54,23 @@ type Sessions interface {
 // use for a client's address and keep the edge's.
 func (e Env) Sites() httpapi.Sites {
 	return httpapi.Sites{Own: e.Config.PublicURL, Allowed: e.Config.AllowedOrigins,
-		ClientIPHeader: e.Config.ClientIPHeader, ClientIPSecret: e.Config.ClientIPSecret}
+		ClientIPHeader: e.Config.ClientIPHeader, ClientIPSecret: e.Config.ClientIPSecret, Org: e.Organization()}
 }
 
 // Boot is a Lambda's first step: JSON logs, the settings and the SDK configuration, or a
 // logged exit.
 func Boot(ctx context.Context) Env {
 	cfg, awsCfg := config.Boot(ctx)
-	return Env{Config: cfg, AWS: awsCfg}
+	org, err := organization.Load()
+	if err != nil {
+		config.Fatal("infra/organization.json", err)
+	}
+	return Env{Config: cfg, AWS: awsCfg, Org: org}
 }
+
+// Organization is the organization every email and page names: Org, or the compiled-in
+// one.
+func (e Env) Organization() organization.Identity { return e.Org.Or() }
 
 // Must ends a cold start whose function could not be built, saying why.
 func Must[T any](v T, err error) T {

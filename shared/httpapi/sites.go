@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/organization"
 )
 
 // CodeForbiddenOrigin is the contract's error for a post from another site's page.
@@ -30,6 +31,9 @@ type Sites struct {
 	// on a request carrying ClientIPSecret in OriginVerifyHeader (ViewerAddress).
 	ClientIPHeader string
 	ClientIPSecret string
+	// Org is the organization the pages name (the zero Identity: the compiled-in one);
+	// Handler puts it in every request's context (organization.FromContext).
+	Org organization.Identity
 }
 
 // Handler runs h behind CORS for the allowed origins, and refuses any state-changing
@@ -47,7 +51,9 @@ func (s Sites) Handler(h http.Handler) http.Handler {
 		}
 	}
 	next := CORS(s.Allowed, ViewerAddress(s.ClientIPHeader, s.ClientIPSecret, h))
+	org := s.Org.Or()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(organization.With(r.Context(), org))
 		r, base := withPublicURL(r, s.Own)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:

@@ -13,6 +13,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/solidarity/solidarity/shared/ids"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/redact"
 	"github.com/solidarity/solidarity/shared/token"
@@ -65,6 +66,9 @@ type Mailer struct {
 	// PublicURL is the API's base URL, which minted links (confirm, unsubscribe) open.
 	PublicURL string
 	Now       func() time.Time
+	// Org is the organization the emails name and come from (the zero Identity: the
+	// compiled-in one).
+	Org organization.Identity
 }
 
 // Links are the fixed public pages emails point to: the organization's donation form

@@ -22,6 +22,6 @@ func New(_ context.Context, e assembly.Env) (mail.Mailer, error) {
 	return mail.Mailer{
 		Outbox: store, Suppressions: store, SES: sesv2.NewFromConfig(e.AWS),
 		From: c.MailFrom, ConfigurationSet: c.MailConfigurationSet,
-		Links: mail.Links(c.DonatePageURL), PublicURL: c.PublicURL, Now: e.Clock(),
+		Links: mail.Links(c.DonatePageURL), PublicURL: c.PublicURL, Now: e.Clock(), Org: e.Organization(),
 	}, nil
 }

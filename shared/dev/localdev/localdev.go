@@ -40,6 +40,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/mail"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/plan"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	MotoURL     string // moto_server, for every AWS client
 	WebDir      string // static demo pages, served at /
 	BranchesCSV string // the branch directory to load (infra/branches.csv)
+	// Org is the organization the emails and pages name; the zero Identity is
+	// infra/organization.json's sample, "Solidarity".
+	Org organization.Identity
 }
 
 // Settings are the functions' settings under `make dev`: each one read from getenv as in
@@ -139,7 +143,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 		return nil, err
 	}
 
-	env := assembly.Env{Config: c, AWS: awsCfg, Checkout: func(stripe assembly.Sessions) assembly.Sessions {
+	env := assembly.Env{Config: c, AWS: awsCfg, Org: o.Org, Checkout: func(stripe assembly.Sessions) assembly.Sessions {
 		return localpay.Checkout{Stripe: stripe, BaseURL: c.PublicURL}
 	}}
 	mux := http.NewServeMux()

@@ -1,0 +1,228 @@
+// Package organization holds the identity of the organization that deploys the
+// functions: its names in English and French, the display name its emails come from, the
+// mailing address and contact every email and page identifies it with (Canada's
+// anti-spam law asks a commercial message for them), its website, and optionally a logo
+// and an accent colour. It lives in infra/organization.json, compiled in like the plans,
+// and is checked when it loads: a missing French name is an error, never an English
+// fallback.
+package organization
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/solidarity/solidarity/infra"
+	"github.com/solidarity/solidarity/shared/i18n"
+)
+
+// Texts is one value per language; both are required.
+type Texts struct {
+	EN string `json:"en"`
+	FR string `json:"fr"`
+}
+
+// In is the text in lang (French for i18n.FR, English otherwise).
+func (t Texts) In(lang i18n.Lang) string {
+	if lang == i18n.FR {
+		return t.FR
+	}
+	return t.EN
+}
+
+// Identity is the organization as its emails and pages name it.
+type Identity struct {
+	Name           Texts  `json:"name"`            // "Fightback" / "Riposte"
+	Sender         Texts  `json:"sender"`          // the From display name of its emails
+	MailingAddress Texts  `json:"mailing_address"` // one line, as the language writes it
+	Email          string `json:"email"`           // a contact address (email, phone or both)
+	Phone          string `json:"phone"`
+	Website        Texts  `json:"website"`                // https, per language (the same twice is fine)
+	LogoURL        string `json:"logo_url,omitempty"`     // optional, https: shown on the pages and in emails
+	AccentColor    string `json:"accent_color,omitempty"` // optional, #rrggbb: the pages' header and buttons
+}
+
+// Placeholder is what the message catalogue writes for the organization's name; Fill
+// puts the name of the message's language in its place.
+const Placeholder = "{org}"
+
+// DefaultAccent is the pages' colour when the identity names none.
+const DefaultAccent = "#8e0015"
+
+var (
+	colour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	phone  = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{5,30}[0-9]$`)
+)
+
+// Parse reads and checks an identity: every required field in both languages, a contact,
+// https URLs, a colour as #rrggbb, nothing unknown (a misspelt key is an error, not a
+// silently missing field).
+func Parse(data []byte) (Identity, error) {
+	var id Identity
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&id); err != nil {
+		return Identity{}, fmt.Errorf("organization: %w", err)
+	}
+	if dec.More() {
+		return Identity{}, errors.New("organization: more than one JSON value")
+	}
+	if err := id.Check(); err != nil {
+		return Identity{}, err
+	}
+	return id, nil
+}
+
+// Check says what is missing or wrong, all of it at once.
+func (id Identity) Check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("organization: "+format, args...)) }
+	texts := func(field string, t Texts, check func(string) error) {
+		for _, v := range []struct{ lang, s string }{{"en", t.EN}, {"fr", t.FR}} {
+			switch {
+			case strings.TrimSpace(v.s) == "":
+				bad("%s.%s is missing", field, v.lang)
+			case v.s != strings.TrimSpace(v.s) || strings.ContainsFunc(v.s, unicode.IsControl):
+				bad("%s.%s has spaces around it or a control character", field, v.lang)
+			case len(v.s) > 200:
+				bad("%s.%s is longer than 200 bytes", field, v.lang)
+			case check != nil:
+				if err := check(v.s); err != nil {
+					bad("%s.%s %v", field, v.lang, err)
+				}
+			}
+		}
+	}
+	texts("name", id.Name, nil)
+	texts("sender", id.Sender, nil)
+	texts("mailing_address", id.MailingAddress, nil)
+	texts("website", id.Website, httpsURL)
+	if id.Email == "" && id.Phone == "" {
+		bad("give a contact: email, phone or both")
+	}
+	if id.Email != "" {
+		if a, err := mail.ParseAddress(id.Email); err != nil || a.Name != "" || a.Address != id.Email {
+			bad("email %q is not a bare email address", id.Email)
+		}
+	}
+	if id.Phone != "" && !phone.MatchString(id.Phone) {
+		bad("phone %q is not a phone number", id.Phone)
+	}
+	if id.LogoURL != "" {
+		if err := httpsURL(id.LogoURL); err != nil {
+			bad("logo_url %v", err)
+		}
+	}
+	if id.AccentColor != "" && !colour.MatchString(id.AccentColor) {
+		bad("accent_color %q is not a colour like #8e0015", id.AccentColor)
+	}
+	return errors.Join(errs...)
+}
+
+// httpsURL: an absolute https URL with a host, no credentials, nothing to escape.
+func httpsURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" ||
+		strings.ContainsAny(s, " \"'<>\\`") {
+		return fmt.Errorf("%q is not an https URL", s)
+	}
+	return nil
+}
+
+var shipped = sync.OnceValues(func() (Identity, error) { return Parse(infra.OrganizationJSON) })
+
+// Default is infra/organization.json, compiled in; the functions check it when they
+// start (Load), and TestShippedIdentity keeps the file valid.
+func Default() Identity {
+	id, err := shipped()
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// Load is Default, or why the compiled-in file is wrong.
+func Load() (Identity, error) { return shipped() }
+
+// Or is id, or Default when id is the zero Identity (a caller that set none).
+func (id Identity) Or() Identity {
+	if id.Name.EN == "" {
+		return Default()
+	}
+	return id
+}
+
+// Accent is the accent colour, or DefaultAccent.
+func (id Identity) Accent() string {
+	if id.AccentColor == "" {
+		return DefaultAccent
+	}
+	return id.AccentColor
+}
+
+// Fill puts the organization's name in lang in place of each Placeholder of text.
+func (id Identity) Fill(lang i18n.Lang, text string) string {
+	return strings.ReplaceAll(text, Placeholder, id.Name.In(lang))
+}
+
+// From is the From header of an email in lang sent from address: the sender's display
+// name and the address, the name encoded as RFC 2047 asks when it is not plain ASCII
+// ("=?utf-8?q?Riposte_=E2=80=94_Qu=C3=A9bec?= <appeal@example.org>").
+func (id Identity) From(lang i18n.Lang, address string) string {
+	name := id.Sender.In(lang)
+	if name == "" {
+		return address
+	}
+	return (&mail.Address{Name: name, Address: address}).String()
+}
+
+// Contact is the email and phone, as given, joined by " · ".
+func (id Identity) Contact() string {
+	var parts []string
+	for _, p := range []string{id.Email, id.Phone} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Footer is the identification every email ends with, in lang: the name, the mailing
+// address, the contact and the website, one per line.
+func (id Identity) Footer(lang i18n.Lang) []string {
+	return []string{id.Name.In(lang), id.MailingAddress.In(lang), id.Contact(), id.Website.In(lang)}
+}
+
+// DecodeFrom reads the display name back from a From header, for tests and checks:
+// the RFC 2047 words decoded.
+func DecodeFrom(header string) (name, address string, err error) {
+	a, err := (&mail.AddressParser{WordDecoder: &mime.WordDecoder{}}).Parse(header)
+	if err != nil {
+		return "", "", err
+	}
+	return a.Name, a.Address, nil
+}
+
+type ctxKey struct{}
+
+// With is ctx carrying id: the HTTP functions' pages read it (FromContext).
+func With(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// FromContext is the identity ctx carries, or Default.
+func FromContext(ctx context.Context) Identity {
+	if id, ok := ctx.Value(ctxKey{}).(Identity); ok {
+		return id.Or()
+	}
+	return Default()
+}
