@@ -58,9 +58,15 @@ func TestParse(t *testing.T) {
 		{"bad phone", with(t, func(m map[string]any) { m["phone"] = "call us" }), "is not a phone number"},
 		{"named email", with(t, func(m map[string]any) { m["email"] = "Us <a@b.example>" }), "not a bare email"},
 		{"bad email", with(t, func(m map[string]any) { m["email"] = "nobody" }), "not a bare email"},
-		{"http website", with(t, func(m map[string]any) { m["website"] = map[string]any{"en": "http://f.example", "fr": "https://f.example"} }), "website.en"},
-		{"script website", with(t, func(m map[string]any) { m["website"] = map[string]any{"en": "javascript:alert(1)", "fr": "https://f.example"} }), "website.en"},
-		{"quote in website", with(t, func(m map[string]any) { m["website"] = map[string]any{"en": `https://f.example/"x`, "fr": "https://f.example"} }), "website.en"},
+		{"http website", with(t, func(m map[string]any) {
+			m["website"] = map[string]any{"en": "http://f.example", "fr": "https://f.example"}
+		}), "website.en"},
+		{"script website", with(t, func(m map[string]any) {
+			m["website"] = map[string]any{"en": "javascript:alert(1)", "fr": "https://f.example"}
+		}), "website.en"},
+		{"quote in website", with(t, func(m map[string]any) {
+			m["website"] = map[string]any{"en": `https://f.example/"x`, "fr": "https://f.example"}
+		}), "website.en"},
 		{"http logo", with(t, func(m map[string]any) { m["logo_url"] = "http://f.example/l.png" }), "logo_url"},
 		{"logo", with(t, func(m map[string]any) { m["logo_url"] = "https://f.example/l.png" }), ""},
 		{"named colour", with(t, func(m map[string]any) { m["accent_color"] = "red" }), "accent_color"},
