@@ -22,7 +22,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
 	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x \
-	FT_WINDOW=30000x
+	FT_WINDOW=30000x FT_ORG=50000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -65,7 +65,7 @@ unit:
 # viewer address, the error page's form, names, CSV cells, names in gift notes, SES's
 # bounce and complaint events, the staff tool's global flags and Stripe key modes, the
 # webhook's signing secrets, the URL given to stripe connect, restore copy's arguments,
-# typed dollars, staff reconcile's window).
+# typed dollars, staff reconcile's window, the organization's identity file).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -95,6 +95,7 @@ fuzz:
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzParseRestoreArgs$$' -fuzztime $(or $(FT_RESTORE),$(FUZZTIME))
 	$(GO) test ./shared/money -run '^$$' -fuzz '^FuzzParseDollars$$' -fuzztime $(or $(FT_DOLLARS),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzReconcileWindow$$' -fuzztime $(or $(FT_WINDOW),$(FUZZTIME))
+	$(GO) test ./shared/organization -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(or $(FT_ORG),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them
@@ -107,7 +108,10 @@ function_dir = $(patsubst $(1):%,%,$(filter $(1):%,$(FUNCTION_DIRS)))
 
 BUILD_TARGETS := $(addprefix build-,$(FUNCTIONS))
 .PHONY: $(BUILD_TARGETS)
+# The files compiled in (infra/plans.json, infra/organization.json) are checked first: a
+# wrong one fails `sam build`, not a cold start.
 $(BUILD_TARGETS): build-%:
+	$(GO) test -run '^(TestDefault|TestShippedIdentity)$$' ./shared/plan ./shared/organization
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*)
 
 # All of them, into build/<LogicalId>/bootstrap.

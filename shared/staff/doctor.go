@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -49,6 +51,9 @@ type Deployment struct {
 	// StripeEndpoint finds, with Stripe's secret key, the webhook endpoint that sends
 	// url's events; found is false when there is none.
 	StripeEndpoint func(ctx context.Context, secretKey, url string) (ep WebhookEndpoint, found bool, err error)
+	// Org is the organization compiled into this tool, as into the functions deployed
+	// from the same checkout (the zero Identity: infra/organization.json's).
+	Org organization.Identity
 }
 
 // WebhookEndpoint is a Stripe webhook endpoint as doctor checks it.
@@ -63,6 +68,45 @@ type WebhookEndpoint struct {
 
 // ErrFix means doctor found something to fix; its lines say what.
 var ErrFix = errors.New("the deployment needs fixing")
+
+// checkOrganization: the identity every email and page carries is the organization's
+// own, not the sample's: a contact or website on a reserved example domain is nobody's,
+// and an email without a real sender address breaks Canada's anti-spam law.
+func (d *Deployment) checkOrganization(c *checkup) {
+	id := d.Org.Or()
+	var sample []string
+	for _, v := range []string{id.Email, id.Website.EN, id.Website.FR, id.LogoURL} {
+		if exampleDomain(v) {
+			sample = append(sample, v)
+		}
+	}
+	if len(sample) > 0 {
+		c.fix("infra/organization.json names example addresses (%s), as the sample does: put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).",
+			strings.Join(sample, ", "))
+		return
+	}
+	c.ok("Emails and pages name %s / %s, %s (infra/organization.json, as this tool was built with it).", id.Name.EN, id.Name.FR, id.MailingAddress.EN)
+}
+
+// exampleDomain: an address or URL on a domain reserved for examples (RFC 2606).
+func exampleDomain(s string) bool {
+	if s == "" {
+		return false
+	}
+	host := s
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
+		host = u.Hostname()
+	} else if _, h, ok := strings.Cut(s, "@"); ok {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range []string{"example", "example.com", "example.org", "example.net", "test", "invalid", "localhost"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
 
 // checkup writes doctor's lines and counts the FIX ones.
 type checkup struct {
@@ -95,6 +139,7 @@ func doctor(ctx context.Context, d *Deployment, args []string, out io.Writer) er
 	d.checkAlarms(ctx, c)
 	d.checkTable(ctx, c)
 	d.checkBucket(ctx, c)
+	d.checkOrganization(c)
 	if c.fixes > 0 {
 		return fmt.Errorf("%w: %d to fix (the FIX lines above)", ErrFix, c.fixes)
 	}

@@ -29,7 +29,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/otherorg"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -187,7 +189,9 @@ func healthyDeployment(t *testing.T) *fixture {
 			SuppressionAttributes: &sestypes.SuppressionAttributes{SuppressedReasons: []sestypes.SuppressionListReason{sestypes.SuppressionListReasonBounce, sestypes.SuppressionListReasonComplaint}}},
 		names: names, dkimVerified: true,
 	}
-	f.d = &Deployment{Stack: stack, Table: names["TableName"], SSM: ssmc, SES: sesStandIn{ses, f.account, &f.dkimVerified}, SNS: snsc, DB: db, S3: s3c, StripeEndpoint: f.stripe.find}
+	org := otherorg.Identity // on real domains: an example domain is the sample's FIX
+	org.Email, org.Website, org.LogoURL = "contact@fightback.ca", organization.Texts{EN: "https://fightback.ca", FR: "https://riposte.ca"}, ""
+	f.d = &Deployment{Stack: stack, Table: names["TableName"], SSM: ssmc, SES: sesStandIn{ses, f.account, &f.dkimVerified}, SNS: snsc, DB: db, S3: s3c, StripeEndpoint: f.stripe.find, Org: org}
 	return f
 }
 
@@ -224,6 +228,24 @@ func fixLines(lines []string) []string {
 	return fixes
 }
 
+// TestDoctorSampleOrganization: a stack deployed with the sample's identity (example
+// addresses, nobody's mailing address) is a FIX, naming what to change.
+func TestDoctorSampleOrganization(t *testing.T) {
+	f := healthyDeployment(t)
+	f.d.Org = organization.Identity{} // the compiled-in sample
+	lines, err := doctorRun(t, f.d)
+	want := "FIX infra/organization.json names example addresses (info@solidarity.example, https://solidarity.example, https://solidarity.example/fr), as the sample does"
+	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], want) {
+		t.Fatalf("err %v, fixes %q", err, fixes)
+	}
+	for s, want := range map[string]bool{"a@b.example": true, "https://x.example.com/fr": true, "https://EXAMPLE.org.": true, "https://test": true,
+		"contact@fightback.ca": false, "https://example.ca": false, "https://notexample.com": false, "": false} {
+		if exampleDomain(s) != want {
+			t.Errorf("exampleDomain(%q) = %v", s, !want)
+		}
+	}
+}
+
 func TestDoctorHealthy(t *testing.T) {
 	f := healthyDeployment(t)
 	lines, err := doctorRun(t, f.d)
@@ -248,6 +270,7 @@ func TestDoctorHealthy(t *testing.T) {
 		"OK  table " + f.names["TableName"] + " has deletion protection",
 		"OK  table " + f.names["TableName"] + " has point-in-time recovery",
 		"OK  exports bucket " + f.names["ExportsBucketName"] + " exists",
+		"OK  Emails and pages name Fightback / Riposte ouvrière, PO Box 42, Station B, Ottawa ON  K1P 5N2 (infra/organization.json, as this tool was built with it).",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
@@ -516,7 +539,7 @@ func TestDoctorSESAccountUnreadable(t *testing.T) {
 	f.d.SES = ses
 	lines, err := doctorRun(t, f.d)
 	fixes := fixLines(lines)
-	if !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], "FIX Could not read the SES account in ca-central-1: ") || len(lines) != 15 {
+	if !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], "FIX Could not read the SES account in ca-central-1: ") || len(lines) != 16 {
 		t.Fatalf("err %v, lines:\n%s", err, strings.Join(lines, "\n"))
 	}
 }
