@@ -26,7 +26,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test tools unit lint fuzz build clean bench proof race
+.PHONY: dev test tools unit lint fuzz build clean bench proof race forms
 
 dev: tools
 	$(GO) build -o $(BIN)/local ./cmd/local
@@ -113,6 +113,11 @@ BUILD_TARGETS := $(addprefix build-,$(FUNCTIONS))
 $(BUILD_TARGETS): build-%:
 	$(GO) test -run '^(TestDefault|TestShippedIdentity)$$' ./shared/plan ./shared/organization
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*)
+
+# The forms of web/ rendered with infra/organization.json into dist/web, ready to upload
+# to the forms' site (docs/forms.md).
+forms:
+	$(GO) run ./cmd/forms -out dist/web
 
 # All of them, into build/<LogicalId>/bootstrap.
 build:

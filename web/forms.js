@@ -1,4 +1,4 @@
-// Solidarity forms: the plain HTML forms post and work without this script. With it, a
+// The forms: the plain HTML forms post and work without this script. With it, a
 // form marked data-enhance posts JSON, shows each error next to its field (linked by
 // aria-describedby, announced, focus on the first), and goes on to Checkout or the next
 // page; and [data-campaign] elements show the appeal's progress.

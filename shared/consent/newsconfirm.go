@@ -75,7 +75,9 @@ type NewsConfirm struct {
 }
 
 // NewsConfirmVersion is the wording of the page's button (page.news_confirm_ask in the
-// catalogue), as Version is the checkboxes'. Change it when that wording changes.
+// catalogue, whose "{org}" is the organization's name), as Version is the checkboxes'.
+// Change it when that wording changes; a record's Wording holds it as the page showed it,
+// with the name. TestNewsConfirm holds the words of this version.
 const NewsConfirmVersion = "news-confirm-2026-12"
 
 // Routes mounts the news-confirm link's routes (the same as template.yaml's).
@@ -98,11 +100,11 @@ func (h NewsConfirm) page(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		httpapi.WriteError(w, r, lang, true, fmt.Errorf("read news state: %w", err))
 	case found && st.Subscribed:
-		httpapi.WriteMessage(w, http.StatusOK, lang, "resubscribed")
+		httpapi.WriteMessage(w, r, http.StatusOK, lang, "resubscribed")
 	case tok.UsedAt != nil: // confirmed, then unsubscribed again: this link is spent
-		httpapi.WriteMessage(w, http.StatusGone, lang, "news_confirm_used")
+		httpapi.WriteMessage(w, r, http.StatusGone, lang, "news_confirm_used")
 	default:
-		httpapi.WriteActionPage(w, http.StatusOK, lang, "news_confirm_ask", httpapi.Action{Path: "confirm", Token: raw})
+		httpapi.WriteActionPage(w, r, http.StatusOK, lang, "news_confirm_ask", httpapi.Action{Path: "confirm", Token: raw})
 	}
 }
 
@@ -127,11 +129,11 @@ func (h NewsConfirm) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if found && st.Subscribed {
-		httpapi.WriteMessage(w, http.StatusOK, lang, "resubscribed")
+		httpapi.WriteMessage(w, r, http.StatusOK, lang, "resubscribed")
 		return
 	}
 	if tok.UsedAt != nil {
-		httpapi.WriteMessage(w, http.StatusGone, lang, "news_confirm_used")
+		httpapi.WriteMessage(w, r, http.StatusGone, lang, "news_confirm_used")
 		return
 	}
 	from := OriginOf(r)
@@ -147,9 +149,10 @@ func (h NewsConfirm) confirm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rec := Grant(tok.Subject, string(lang), SourceNewsConfirm, sourceID(tok), from, h.Now().UTC())
-	// The person agreed to the words of the page and its button, not to the checkbox.
+	// The person agreed to the words of the page and its button, not to the checkbox: as
+	// the page showed them, with the organization's name.
 	rec.Version = NewsConfirmVersion
-	rec.Wording = i18n.Text(lang, i18n.M("page.news_confirm_ask.body")) + " [" + i18n.Text(lang, i18n.M("page.news_confirm_ask.button")) + "]"
+	rec.Wording = httpapi.PageText(r, lang, i18n.M("page.news_confirm_ask.body")) + " [" + httpapi.PageText(r, lang, i18n.M("page.news_confirm_ask.button")) + "]"
 	if _, err := h.Store.ConfirmNews(ctx, tok.Hash, rec); err != nil {
 		httpapi.WriteError(w, r, lang, true, fmt.Errorf("confirm news: %w", err))
 		return
@@ -161,10 +164,10 @@ func (h NewsConfirm) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if found && st.Subscribed {
-		httpapi.WriteMessage(w, http.StatusOK, lang, "resubscribed")
+		httpapi.WriteMessage(w, r, http.StatusOK, lang, "resubscribed")
 		return
 	}
-	httpapi.WriteMessage(w, http.StatusGone, lang, "news_confirm_used")
+	httpapi.WriteMessage(w, r, http.StatusGone, lang, "news_confirm_used")
 }
 
 // lookup finds the token of an unexpired news-confirm link and its language; else it

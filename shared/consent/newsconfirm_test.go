@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/dev/otherorg"
+	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
 )
@@ -241,6 +243,33 @@ func TestNewsConfirm(t *testing.T) {
 		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/news/confirm?token=x", nil))
 		if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "not valid") {
 			t.Errorf("%d %s", rec.Code, rec.Body.String())
+		}
+	})
+
+	// The words of NewsConfirmVersion, as another organization's page shows them: the
+	// grant holds them with the name the person saw. A change of these words is a new
+	// NewsConfirmVersion.
+	t.Run("behind Sites.Handler, the page and the grant's words name the organization", func(t *testing.T) {
+		for lang, wording := range map[string]string{
+			"en": "Press the button to receive news and calls to action from Fightback by email again. Every news email has a link to unsubscribe. Nothing happens until you press it. [Yes, send me your news]",
+			"fr": "Appuyez sur le bouton pour recevoir de nouveau les nouvelles et les appels à l’action de Riposte ouvrière par courriel. Chaque courriel de nouvelles contient un lien pour vous désabonner. Rien ne se fait tant que vous n’appuyez pas dessus. [Oui, envoyez-moi vos nouvelles]",
+		} {
+			tb, mux, raw := setup(lang)
+			h := httpapi.Sites{Own: "https://api.example", Org: otherorg.Identity}.Handler(mux)
+			name := otherorg.Identity.Name.FR
+			if lang == "en" {
+				name = otherorg.Identity.Name.EN
+			}
+			code, body := get(h, raw)
+			if code != http.StatusOK || !strings.Contains(body, " "+name+" ") || strings.Contains(body, "Solidarit") {
+				t.Errorf("%s page: %d\n%s", lang, code, body)
+			}
+			if code, body := press(h, raw); code != http.StatusOK || !strings.Contains(body, name) || strings.Contains(body, "Solidarit") {
+				t.Errorf("%s press: %d\n%s", lang, code, body)
+			}
+			if len(tb.grants) != 1 || tb.grants[0].Wording != wording || tb.grants[0].Version != consent.NewsConfirmVersion {
+				t.Errorf("%s grants %+v", lang, tb.grants)
+			}
 		}
 	})
 }

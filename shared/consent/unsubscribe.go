@@ -52,7 +52,8 @@ const (
 )
 
 // ResubscribeVersion is the wording of the way back (page.unsubscribed.note and .button
-// in the catalogue), as Version is the checkboxes'. Change it when that wording changes.
+// in the catalogue), as Version is the checkboxes'. Change it when that wording changes
+// (TestUnsubscribe holds its words); a record's Wording holds it as the page showed it.
 const ResubscribeVersion = "resubscribe-2026-12"
 
 // UndoWindow is how long after a withdrawal made with a link the same link may undo it.
@@ -99,11 +100,11 @@ func (h Unsubscribe) show(w http.ResponseWriter, r *http.Request, tok token.Toke
 	case err != nil:
 		httpapi.WriteError(w, r, lang, true, fmt.Errorf("read news state: %w", err))
 	case found && !st.Subscribed && Undoable(st, tok, h.Now()):
-		httpapi.WriteActionPage(w, http.StatusOK, lang, "unsubscribed", httpapi.Action{Path: up + "unsubscribe/undo", Token: raw})
+		httpapi.WriteActionPage(w, r, http.StatusOK, lang, "unsubscribed", httpapi.Action{Path: up + "unsubscribe/undo", Token: raw})
 	case found && !st.Subscribed:
-		httpapi.WriteMessage(w, http.StatusOK, lang, "unsubscribed_closed")
+		httpapi.WriteMessage(w, r, http.StatusOK, lang, "unsubscribed_closed")
 	default:
-		httpapi.WriteActionPage(w, http.StatusOK, lang, "unsub_ask", httpapi.Action{Path: up + "unsubscribe", Token: raw})
+		httpapi.WriteActionPage(w, r, http.StatusOK, lang, "unsub_ask", httpapi.Action{Path: up + "unsubscribe", Token: raw})
 	}
 }
 
@@ -150,7 +151,7 @@ func (h Unsubscribe) withdraw(w http.ResponseWriter, r *http.Request) {
 		h.show(w, r, tok, lang, raw, "")
 		return
 	}
-	httpapi.WriteActionPage(w, http.StatusOK, lang, "unsubscribed", httpapi.Action{Path: "unsubscribe/undo", Token: raw})
+	httpapi.WriteActionPage(w, r, http.StatusOK, lang, "unsubscribed", httpapi.Action{Path: "unsubscribe/undo", Token: raw})
 }
 
 // resubscribe answers POST /unsubscribe/undo, the button of the page that follows
@@ -178,16 +179,17 @@ func (h Unsubscribe) resubscribe(w http.ResponseWriter, r *http.Request) {
 		from := OriginOf(r)
 		from.FormURL = "" // the link's page, whose address holds its secret
 		rec := Grant(tok.Subject, string(lang), SourceResubscribe, sourceID(tok), from, now.UTC())
-		// The person agreed to the words of the button, not to the forms' checkbox.
+		// The person agreed to the words of the button, not to the forms' checkbox, as the
+		// page showed them.
 		rec.Version = ResubscribeVersion
-		rec.Wording = i18n.Text(lang, i18n.M("page.unsubscribed.note")) + " [" + i18n.Text(lang, i18n.M("page.unsubscribed.button")) + "]"
+		rec.Wording = httpapi.PageText(r, lang, i18n.M("page.unsubscribed.note")) + " [" + httpapi.PageText(r, lang, i18n.M("page.unsubscribed.button")) + "]"
 		changed, err := h.Store.Resubscribe(r.Context(), rec, st)
 		if err != nil {
 			httpapi.WriteError(w, r, lang, true, fmt.Errorf("resubscribe: %w", err))
 			return
 		}
 		if changed {
-			httpapi.WriteMessage(w, http.StatusOK, lang, "resubscribed")
+			httpapi.WriteMessage(w, r, http.StatusOK, lang, "resubscribed")
 			return
 		}
 		// The state moved since it was read (a second press, say): read it again.
@@ -197,10 +199,10 @@ func (h Unsubscribe) resubscribe(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if found && st.Subscribed { // subscribed already: a second press
-		httpapi.WriteMessage(w, http.StatusOK, lang, "resubscribed")
+		httpapi.WriteMessage(w, r, http.StatusOK, lang, "resubscribed")
 		return
 	}
-	httpapi.WriteMessage(w, http.StatusGone, lang, "resubscribe_closed")
+	httpapi.WriteMessage(w, r, http.StatusGone, lang, "resubscribe_closed")
 }
 
 // lookup finds the token of an unexpired unsubscribe link and its language; else it
@@ -224,7 +226,7 @@ func findLink(w http.ResponseWriter, r *http.Request, tokens interface {
 	}
 	switch {
 	case errors.Is(err, token.ErrNotFound):
-		httpapi.WriteMessage(w, http.StatusNotFound, lang, invalid)
+		httpapi.WriteMessage(w, r, http.StatusNotFound, lang, invalid)
 		return tok, lang, false
 	case err != nil:
 		httpapi.WriteError(w, r, lang, true, err)

@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/solidarity/solidarity/shared/i18n"
-	"github.com/solidarity/solidarity/shared/redact"
+	"github.com/solidarity/solidarity/shared/organization"
 )
 
 // Action is the one thing a page offers to do with an emailed link: a button, in a plain
@@ -32,33 +31,31 @@ type Action struct {
 // page.<name>.body (formatted with args), page.<name>.note if there is one, and the
 // button's page.<name>.button. It is never cached, and its Referrer-Policy is
 // same-origin: with no-referrer a browser would post the form with "Origin: null".
-func WriteActionPage(w http.ResponseWriter, status int, lang i18n.Lang, name string, a Action, args ...any) {
-	note := i18n.Text(lang, i18n.M("page."+name+".note"))
+func WriteActionPage(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, name string, a Action, args ...any) {
+	note := PageText(r, lang, i18n.M("page."+name+".note"))
 	if note == "page."+name+".note" {
 		note = ""
 	}
+	org := organization.FromContext(r.Context())
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+
+	h.Set("Content-Security-Policy", pagePolicy(org)+"; form-action "+
 		strings.Join(append([]string{"'self'"}, a.RedirectTo...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
-	err := pages.ExecuteTemplate(w, "action.html", map[string]any{
+	renderPage(w, "action.html", org, map[string]any{
 		"Lang":    lang,
-		"Title":   i18n.Text(lang, i18n.M("page."+name+".title")),
-		"Body":    i18n.Text(lang, i18n.M("page."+name+".body", args...)),
+		"Title":   PageText(r, lang, i18n.M("page."+name+".title")),
+		"Body":    PageText(r, lang, i18n.M("page."+name+".body", args...)),
 		"Note":    note,
-		"Button":  i18n.Text(lang, i18n.M("page."+name+".button")),
+		"Button":  PageText(r, lang, i18n.M("page."+name+".button")),
 		"Action":  a.Path,
 		"Token":   a.Token,
 		"Details": a.Details,
 	})
-	if err != nil {
-		slog.Error("render page", "page", "action.html", "err", redact.Error(err))
-	}
 }
 
 // maxActionBody bounds the body of a button's post: a token and little else.

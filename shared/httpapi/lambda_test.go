@@ -230,8 +230,8 @@ func TestAdaptResponse(t *testing.T) {
 	}
 
 	t.Run("an HTML page arrives whole, as text", func(t *testing.T) {
-		res := adapt(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			httpapi.WriteMessage(w, http.StatusNotFound, "fr", "unsub_invalid")
+		res := adapt(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpapi.WriteMessage(w, r, http.StatusNotFound, "fr", "unsub_invalid")
 		}), event(http.MethodGet, "/unsubscribe", "", ""))
 		if res.StatusCode != http.StatusNotFound || res.IsBase64Encoded || !strings.HasPrefix(res.Body, "<!doctype html>") ||
 			!strings.Contains(res.Body, "Ce lien de désabonnement n’est pas valide") {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/redact"
 )
 
@@ -115,10 +116,10 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, stat
 		formAction = "'self' https:"
 	}
 	w.Header().Set("Cache-Control", "no-store") // it may hold what was typed
-	writePage(w, status, "errors.html", map[string]any{
+	writePage(w, r, status, "errors.html", map[string]any{
 		"Lang":     lang,
-		"Title":    i18n.Text(lang, i18n.M(title)),
-		"Message":  body.Message,
+		"Title":    PageText(r, lang, i18n.M(title)),
+		"Message":  organization.FromContext(r.Context()).Fill(lang, body.Message),
 		"Problems": problems,
 		"Back":     back,
 		"BackText": i18n.Text(lang, i18n.M("page.errors.back")),
@@ -137,29 +138,65 @@ func fieldLabel(lang i18n.Lang, name string) string {
 	return name
 }
 
-// WritePage renders one of the embedded pages with data.
-func WritePage(w http.ResponseWriter, status int, name string, data any) {
-	writePage(w, status, name, data, "'self'")
+// WritePage renders one of the embedded pages with data, under the header and footer of
+// the organization r's context carries (organization.FromContext), in data's "Lang".
+func WritePage(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	writePage(w, r, status, name, data, "'self'")
 }
 
 // writePage is WritePage, with the CSP's form-action sources.
-func writePage(w http.ResponseWriter, status int, name string, data any, formAction string) {
+func writePage(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any, formAction string) {
+	org := organization.FromContext(r.Context())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
+	w.Header().Set("Content-Security-Policy", pagePolicy(org)+"; form-action "+formAction)
 	w.WriteHeader(status)
+	renderPage(w, name, org, data)
+}
+
+// renderPage executes the page name with data and the organization's header and footer
+// in data's "Lang" (data["Org"]).
+func renderPage(w http.ResponseWriter, name string, org organization.Identity, data map[string]any) {
+	lang, _ := data["Lang"].(i18n.Lang)
+	data["Org"] = pageOrg{
+		Name: org.Name.In(lang), Logo: org.LogoURL, Accent: org.Accent(),
+		Address: org.MailingAddress.In(lang), Email: org.Email, Phone: org.Phone, Website: org.Website.In(lang),
+	}
 	if err := pages.ExecuteTemplate(w, name, data); err != nil {
 		slog.Error("render page", "page", name, "err", redact.Error(err))
 	}
 }
 
+// pageOrg is the organization as a page's header and footer show it, in the page's
+// language.
+type pageOrg struct {
+	Name, Logo, Accent, Address, Email, Phone, Website string
+}
+
+// pagePolicy is the start of every page's Content-Security-Policy: nothing but inline
+// style, and the logo's origin for images when the organization has a logo.
+func pagePolicy(org organization.Identity) string {
+	p := "default-src 'none'; style-src 'unsafe-inline'"
+	if o := originOf(org.LogoURL); o != "" {
+		p += "; img-src " + o
+	}
+	return p
+}
+
+// PageText is m in lang as the pages show it: the organization's name of r's context in
+// place of the catalogue's "{org}". Consent records store the words the person saw with
+// it.
+func PageText(r *http.Request, lang i18n.Lang, m i18n.Message) string {
+	return organization.FromContext(r.Context()).Fill(lang, i18n.Text(lang, m))
+}
+
 // WriteMessage answers the localized page of catalogue entries page.<name>.title and
 // page.<name>.body (formatted with args).
-func WriteMessage(w http.ResponseWriter, status int, lang i18n.Lang, name string, args ...any) {
-	WritePage(w, status, "message.html", map[string]any{
+func WriteMessage(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, name string, args ...any) {
+	WritePage(w, r, status, "message.html", map[string]any{
 		"Lang":  lang,
-		"Title": i18n.Text(lang, i18n.M("page."+name+".title")),
-		"Body":  i18n.Text(lang, i18n.M("page."+name+".body", args...)),
+		"Title": PageText(r, lang, i18n.M("page."+name+".title")),
+		"Body":  PageText(r, lang, i18n.M("page."+name+".body", args...)),
 	})
 }
 
@@ -167,6 +204,6 @@ func WriteMessage(w http.ResponseWriter, status int, lang i18n.Lang, name string
 // query parameter or the Accept-Language header.
 func MessagePage(name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteMessage(w, http.StatusOK, i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")), name)
+		WriteMessage(w, r, http.StatusOK, i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")), name)
 	})
 }

@@ -40,7 +40,7 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWritePage(t *testing.T) {
 	w := httptest.NewRecorder()
-	httpapi.WriteMessage(w, http.StatusGone, i18n.EN, "link_expired")
+	httpapi.WriteMessage(w, httptest.NewRequest(http.MethodGet, "/members/confirm", nil), http.StatusGone, i18n.EN, "link_expired")
 	if w.Code != http.StatusGone {
 		t.Errorf("status %d", w.Code)
 	}
@@ -76,7 +76,7 @@ func TestWriteMessage(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := httptest.NewRecorder()
-			httpapi.WriteMessage(w, http.StatusOK, c.lang, c.page, c.args...)
+			httpapi.WriteMessage(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, c.lang, c.page, c.args...)
 			body := w.Body.String()
 			for _, want := range c.wants {
 				if !strings.Contains(body, want) {

@@ -4,6 +4,7 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -64,6 +65,19 @@ type Message struct {
 
 // M builds a Message.
 func M(key string, args ...any) Message { return Message{Key: key, Args: args} }
+
+// Keys are the catalogue's English keys that start with prefix, sorted: for tests that
+// render every page or email the catalogue has words for.
+func Keys(prefix string) []string {
+	var keys []string
+	for k := range catalogue[EN] {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
 
 // Text renders m in lang. Arguments of type Cents are formatted as money in that language.
 func Text(lang Lang, m Message) string {

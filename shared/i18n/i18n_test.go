@@ -18,6 +18,17 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 }
 
+// TestKeys: the keys with a prefix, sorted, and only those.
+func TestKeys(t *testing.T) {
+	keys := Keys("page.thanks.")
+	if len(keys) != 2 || keys[0] != "page.thanks.body" || keys[1] != "page.thanks.title" {
+		t.Errorf("Keys(page.thanks.) = %q", keys)
+	}
+	if all := Keys(""); len(all) != len(catalogue[EN]) {
+		t.Errorf("Keys() has %d of %d", len(all), len(catalogue[EN]))
+	}
+}
+
 func TestNegotiate(t *testing.T) {
 	tests := []struct {
 		field, header string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/outbox"
@@ -57,7 +59,10 @@ type Mailer struct {
 	// address ends "suppressed", unsent.
 	Suppressions Suppressions
 	SES          SES
-	From         string
+	// From is the verified address emails come from (MAIL_FROM); the From header shows
+	// Org's sender name in the email's language before it, RFC 2047-encoded when not
+	// plain ASCII.
+	From string
 	// ConfigurationSet, if set, is passed to SES (bounce and complaint tracking).
 	ConfigurationSet string
 	// Links are added to every email's data (retry_url…), so stored emails
@@ -270,7 +275,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, err
 		data[l.Name] = url
 	}
 	e.Data = data
-	msg, err := Render(e)
+	msg, err := Render(e, m.Org)
 	if err != nil {
 		return "", err
 	}
@@ -287,8 +292,9 @@ func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, e
 }
 
 func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (string, error) {
+	lang, _ := i18n.Parse(e.Language)
 	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(m.From),
+		FromEmailAddress: aws.String(m.Org.Or().From(lang, bareAddress(m.From))),
 		Destination:      &sestypes.Destination{ToAddresses: []string{e.To}},
 		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
 			Subject: &sestypes.Content{Data: aws.String(msg.Subject), Charset: aws.String("UTF-8")},
@@ -314,6 +320,16 @@ func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (strin
 		return "", fmt.Errorf("ses send: %w", err)
 	}
 	return aws.ToString(out.MessageId), nil
+}
+
+// bareAddress is the address of from, which MAIL_FROM may give with a display name of its
+// own ("Solidarity <appeal@…>"): the sender's name comes from the organization, per
+// language, instead.
+func bareAddress(from string) string {
+	if a, err := netmail.ParseAddress(from); err == nil {
+		return a.Address
+	}
+	return from
 }
 
 // unsubscribeHeaders are the one-click unsubscribe headers of RFC 8058 (mail clients show

@@ -18,6 +18,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
 )
@@ -52,7 +53,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.freq, func(t *testing.T) {
-			msg, err := Render(receipt(tt.lang, tt.freq))
+			msg, err := Render(receipt(tt.lang, tt.freq), organization.Identity{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +75,7 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Render(outbox.Email{Template: "no_such", Language: "en"}); err == nil {
+	if _, err := Render(outbox.Email{Template: "no_such", Language: "en"}, organization.Identity{}); err == nil {
 		t.Fatal("an unknown template rendered")
 	}
 }
@@ -142,7 +143,7 @@ func TestMailerSendsOnceThroughSES(t *testing.T) {
 		}
 	}
 	sent := env.SentEmails(t, "once-only@example.org")
-	if len(sent) != 1 || sent[0].Subject != "Reçu de votre don — Campagne financière 2024" || sent[0].Source != "appeal@solidarity.example" {
+	if len(sent) != 1 || sent[0].Subject != "Reçu de votre don — Campagne financière 2024" || sent[0].Source != "=?utf-8?q?Solidarit=C3=A9?= <appeal@solidarity.example>" {
 		t.Fatalf("sent %+v", sent)
 	}
 	if got := status(t, m, e.ID); got != outbox.StatusSent {
@@ -215,7 +216,7 @@ func TestMailerMintsLinks(t *testing.T) {
 	if found == nil || found[1] != "/unsubscribe" || !strings.Contains(text, "désabonnez-vous ici : "+found[0]) {
 		t.Fatalf("no unsubscribe link in the text:\n%s", text)
 	}
-	if html := aws.ToString(in.Content.Simple.Body.Html.Data); !strings.Contains(html, `<a href="`+found[0]+`">`) {
+	if html := aws.ToString(in.Content.Simple.Body.Html.Data); !strings.Contains(html, `<a href="`+found[0]+`" style="color:#8e0015">`) {
 		t.Fatalf("the HTML link is not clickable:\n%s", html)
 	}
 	headers := map[string]string{}
@@ -297,7 +298,7 @@ func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
 		for _, lang := range []string{"en", "fr"} {
 			t.Run(name+"/"+lang, func(t *testing.T) {
 				tmpl, _, _ := strings.Cut(name, "/")
-				msg, err := Render(outbox.Email{Template: tmpl, Language: lang, Data: data})
+				msg, err := Render(outbox.Email{Template: tmpl, Language: lang, Data: data}, organization.Identity{})
 				if err != nil {
 					t.Fatal(err)
 				}

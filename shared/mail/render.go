@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/outbox"
 )
 
@@ -49,41 +51,74 @@ var (
 	layout = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html"))
 )
 
-// Render writes e in its language. A template's first line is the subject; the rest is
-// the plain-text body, whose paragraphs also make the HTML body.
-func Render(e outbox.Email) (Message, error) {
+// Render writes e in its language, naming org (the zero Identity: the compiled-in one).
+// A template's first line is the subject; the rest is the plain-text body, whose
+// paragraphs also make the HTML body. The templates read the organization's name in the
+// message's language as org_name, added here and never stored in the outbox. Every email
+// ends with the unsubscribe line (news only) and then the organization's identification
+// (name, mailing address, contact, website), which the HTML shows under its logo and
+// accent colour when the identity gives them.
+func Render(e outbox.Email, org organization.Identity) (Message, error) {
+	org = org.Or()
 	lang, _ := i18n.Parse(e.Language)
 	t := textTemplates[lang].Lookup(e.Template + "." + string(lang) + ".txt")
 	if t == nil {
 		return Message{}, fmt.Errorf("no template %q in %s", e.Template, lang)
 	}
+	data := make(map[string]string, len(e.Data)+1)
+	for k, v := range e.Data {
+		data[k] = v
+	}
+	data[OrgNameKey] = org.Name.In(lang)
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, e.Data); err != nil {
+	if err := t.Execute(&buf, data); err != nil {
 		return Message{}, fmt.Errorf("render %s: %w", e.Template, err)
 	}
 	subject, body, _ := strings.Cut(buf.String(), "\n")
 	body = strings.TrimSpace(body)
 	if u := e.Data["unsubscribe_url"]; u != "" {
-		body += "\n\n" + i18n.Text(lang, i18n.M("mail.unsubscribe", u))
+		body += "\n\n" + org.Fill(lang, i18n.Text(lang, i18n.M("mail.unsubscribe", u)))
 	}
-	body += "\n"
-	paragraphs := strings.Split(strings.TrimSpace(body), "\n\n")
+	paragraphs := strings.Split(body, "\n\n")
+	accent := org.Accent()
+	if !hexColour.MatchString(accent) {
+		accent = organization.DefaultAccent
+	}
 	html := make([]htmltemplate.HTML, len(paragraphs))
 	for i, p := range paragraphs {
-		html[i] = linkify(p, e.Data)
+		html[i] = linkify(p, e.Data, accent)
 	}
+	var footer []string
+	for _, line := range org.Footer(lang) {
+		if line != "" {
+			footer = append(footer, line)
+		}
+	}
+	if len(footer) > 0 {
+		body += "\n\n--\n" + strings.Join(footer, "\n")
+	}
+	body += "\n"
 	var out bytes.Buffer
-	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html})
+	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
+		"Name": org.Name.In(lang), "Address": org.MailingAddress.In(lang), "Contact": org.Contact(),
+		"Website": org.Website.In(lang), "Logo": org.LogoURL, "Accent": htmltemplate.CSS(accent)})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}
 	return Message{Subject: strings.TrimSpace(subject), Text: body, HTML: out.String()}, nil
 }
 
+// OrgNameKey is the template data key of the organization's name in the message's
+// language, set by Render.
+const OrgNameKey = "org_name"
+
+// hexColour is the only accent colour the HTML takes (#rrggbb).
+var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
 // linkify escapes a paragraph for HTML and makes the email's own links (the data values
-// whose keys end in _url) clickable. Addresses a person typed (in a message to the
-// organizer, say) stay plain text.
-func linkify(p string, data map[string]string) htmltemplate.HTML {
+// whose keys end in _url) clickable, in the accent colour (a checked #rrggbb). Addresses
+// a person typed (in a message to the organizer, say) stay plain text.
+func linkify(p string, data map[string]string, accent string) htmltemplate.HTML {
 	var urls []string
 	for k, v := range data {
 		if strings.HasSuffix(k, "_url") && strings.HasPrefix(v, "http") {
@@ -105,7 +140,7 @@ func linkify(p string, data map[string]string) htmltemplate.HTML {
 			break
 		}
 		esc := htmltemplate.HTMLEscapeString(which)
-		fmt.Fprintf(&b, `<a href="%s">%s</a>`, esc, esc)
+		fmt.Fprintf(&b, `<a href="%s" style="color:%s">%s</a>`, esc, accent, esc)
 		p = p[at+len(which):]
 	}
 	return htmltemplate.HTML(b.String())

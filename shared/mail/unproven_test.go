@@ -8,6 +8,7 @@ import (
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/dev/otherorg"
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
@@ -57,7 +58,7 @@ func TestUnprovenAddressesGetNoTypedText(t *testing.T) {
 					"retry_url": "https://api.example.org/"})},
 		}
 		for name, e := range cases {
-			msg, err := Render(e)
+			msg, err := Render(e, otherorg.Identity)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, lang, err)
 			}

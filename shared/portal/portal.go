@@ -128,7 +128,7 @@ func (h Handler) send(ctx context.Context, email string, lang i18n.Lang) error {
 func (h Handler) follow(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("token")
 	if _, lang, ok := h.lookup(w, r, raw); ok {
-		httpapi.WriteActionPage(w, http.StatusOK, lang, "portal_ask", httpapi.Action{Path: "portal/open", Token: raw,
+		httpapi.WriteActionPage(w, r, http.StatusOK, lang, "portal_ask", httpapi.Action{Path: "portal/open", Token: raw,
 			RedirectTo: []string{portalOrigins}})
 	}
 }
@@ -167,7 +167,7 @@ func (h Handler) open(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("portal session: %w", payment.Redacted(err))
 	}
 	if errors.Is(err, token.ErrUsed) { // spent by another post a moment ago
-		httpapi.WriteMessage(w, http.StatusGone, lang, "portal_invalid")
+		httpapi.WriteMessage(w, r, http.StatusGone, lang, "portal_invalid")
 		return
 	}
 	httpapi.WriteError(w, r, lang, true, err)
@@ -195,7 +195,7 @@ func (h Handler) lookup(w http.ResponseWriter, r *http.Request, raw string) (tok
 	case err == nil:
 		return tok, lang, true
 	case errors.Is(err, token.ErrNotFound), errors.Is(err, token.ErrUsed):
-		httpapi.WriteMessage(w, http.StatusGone, lang, "portal_invalid")
+		httpapi.WriteMessage(w, r, http.StatusGone, lang, "portal_invalid")
 	default:
 		httpapi.WriteError(w, r, lang, true, err)
 	}

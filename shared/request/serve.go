@@ -103,7 +103,7 @@ func Serve(w http.ResponseWriter, r *http.Request, req Languaged, status int, gu
 	}
 	switch {
 	case body == Form && out.Message != "":
-		httpapi.WriteMessage(w, status, lang, out.Message)
+		httpapi.WriteMessage(w, r, status, lang, out.Message)
 	case body == Form:
 		http.Redirect(w, r, out.Next, http.StatusSeeOther)
 	default:

@@ -56,7 +56,7 @@ func (h Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 		// asks for news, and that confirming subscribes again an address that opted out)
 		// for the address's owner, the one who reads it, to tell the link of their own
 		// post from a stranger's with their address, and leave the latter.
-		httpapi.WriteActionPage(w, http.StatusOK, out.Lang, Confirmable,
+		httpapi.WriteActionPage(w, r, http.StatusOK, out.Lang, Confirmable,
 			httpapi.Action{Path: "confirm", Token: raw, Details: formLines(out.Lang, out.Form)}, out.BranchName)
 		return
 	}
@@ -95,7 +95,7 @@ func (h Handler) answer(w http.ResponseWriter, r *http.Request, out Outcome, err
 	if out.Result == Confirmed {
 		args = []any{out.BranchName}
 	}
-	httpapi.WriteMessage(w, status, lang, out.Result, args...)
+	httpapi.WriteMessage(w, r, status, lang, out.Result, args...)
 }
 
 // noStore keeps a page that follows a secret link out of caches and Referer headers.

@@ -189,7 +189,7 @@ func TestConfirmLink(t *testing.T) {
 	t.Run("the button confirms, once; the link's page then says so, with no button", func(t *testing.T) {
 		f := setup(t)
 		w := do(f, http.MethodPost, "/members/confirm", url.Values{"token": {f.fr}})
-		expect(t, w, http.StatusOK, "fr", "Bienvenue à Solidarity\u202f!", "")
+		expect(t, w, http.StatusOK, "fr", "Bienvenue à Solidarité\u202f!", "")
 		if !strings.Contains(w.Body.String(), "Section de Montréal") || f.tb.m.Status != member.StatusActive || len(f.tb.confirms) != 1 {
 			t.Fatalf("%+v\n%s", f.tb.m, w.Body)
 		}

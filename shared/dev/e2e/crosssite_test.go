@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/organization"
+	"github.com/solidarity/solidarity/shared/webforms"
 )
 
 // TestCrossSitePostsRefused: a state-changing post whose Origin (or, without one, Referer)
@@ -131,14 +133,18 @@ func TestBrowserCrossSiteFormRefused(t *testing.T) {
 // through (CORS for the JSON post, and the cross-site check lets the allowed site in).
 func TestBrowserFormsHostedElsewhere(t *testing.T) {
 	var apiURL string
-	web := http.FileServer(http.Dir(filepath.Join(emulator.Root(), "web")))
+	forms, err := webforms.Render(os.DirFS(filepath.Join(emulator.Root(), "web")), organization.Default())
+	if err != nil {
+		t.Fatal(err) // the forms as `go run ./cmd/forms` writes them for upload
+	}
+	web := forms.Handler()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasSuffix(r.URL.Path, ".html") {
 			web.ServeHTTP(w, r)
 			return
 		}
-		page, err := os.ReadFile(filepath.Join(emulator.Root(), "web", filepath.Base(r.URL.Path)))
-		if err != nil {
+		page, ok := forms[filepath.Base(r.URL.Path)]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}

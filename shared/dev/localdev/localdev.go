@@ -42,6 +42,7 @@ import (
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/webforms"
 )
 
 // Options are the local system's settings.
@@ -49,7 +50,7 @@ type Options struct {
 	// Config is the functions' settings, read as in AWS: Settings gives make dev's.
 	Config      config.Config
 	MotoURL     string // moto_server, for every AWS client
-	WebDir      string // static demo pages, served at /
+	WebDir      string // the forms (web/), rendered for Org and served at /
 	BranchesCSV string // the branch directory to load (infra/branches.csv)
 	// Org is the organization the emails and pages name; the zero Identity is
 	// infra/organization.json's sample, "Solidarity".
@@ -170,7 +171,12 @@ func New(ctx context.Context, o Options) (*System, error) {
 	pay.Routes(mux)
 	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
 	if o.WebDir != "" {
-		mux.Handle("GET /", http.FileServer(http.Dir(o.WebDir)))
+		// The forms rendered for the organization, as `go run ./cmd/forms` writes them.
+		pages, err := webforms.Render(os.DirFS(o.WebDir), o.Org.Or())
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("GET /", pages.Handler())
 	}
 
 	mailer, err := mailerfn.New(ctx, env)
