@@ -16,6 +16,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/organization"
 )
 
 func init() {
@@ -58,7 +59,7 @@ func TestMembershipUnderTheEmulator(t *testing.T) {
 	}
 	send("member_confirm")
 	sent := s.env.SentEmails(t, "rosalie.rie@example.org")
-	if len(sent) != 1 || sent[0].Subject != "Confirmez votre adhésion à Solidarity" {
+	if len(sent) != 1 || sent[0].Subject != organization.Default().Name.FR+" : confirmez votre adhésion" {
 		t.Fatalf("sent %+v", sent)
 	}
 	secret := regexp.MustCompile(`https://don\.example\.org/members/confirm\?token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(sent[0].Body)

@@ -40,8 +40,8 @@ func TestWritesTheRenderedForms(t *testing.T) {
 			t.Errorf("%s not listed: %s", n, listed.String())
 		}
 	}
-	if !strings.Contains(string(want["index.html"]), "Solidarity") {
-		t.Error("the sample's donation page does not say Solidarity")
+	if name := organization.Default().Name.EN; !strings.Contains(string(want["index.html"]), name) {
+		t.Errorf("the donation page does not say %s", name)
 	}
 }
 

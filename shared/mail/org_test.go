@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	stdhtml "html"
 	"io/fs"
 	"sort"
 	"strings"
@@ -163,30 +164,31 @@ func TestUnsubscribeLineNamesTheOrganization(t *testing.T) {
 	}
 }
 
-// TestTheSampleStillSaysSolidarity: with the zero identity, the compiled-in sample names
-// every email, its footer included.
-func TestTheSampleStillSaysSolidarity(t *testing.T) {
+// TestTheCompiledInIdentity: with the zero identity, infra/organization.json's (the
+// sample, "Solidarity", unless the deployer changed it) names every email, its footer
+// included.
+func TestTheCompiledInIdentity(t *testing.T) {
+	org := organization.Default()
 	for _, name := range embeddedTemplates(t) {
-		for lang, words := range map[string][]string{
-			"en": {"Solidarity", "PO Box 1234, Station A", "info@solidarity.example", "https://solidarity.example"},
-			"fr": {"Solidarité", "C.P. 1234, succursale A", "info@solidarity.example", "https://solidarity.example/fr"},
-		} {
-			msg, err := Render(outbox.Email{Template: name, Language: lang, Data: emailData(lang)[0]}, organization.Identity{})
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
+			msg, err := Render(outbox.Email{Template: name, Language: string(lang), Data: emailData(string(lang))[0]}, organization.Identity{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, w := range words {
-				if !strings.Contains(msg.Text, w) || !strings.Contains(msg.HTML, w) {
+			for _, w := range org.Footer(lang) {
+				if w != "" && (!strings.Contains(msg.Text, w) || !strings.Contains(htmlText(msg.HTML), w)) {
 					t.Errorf("%s/%s lacks %q:\n%s\n%s", name, lang, w, msg.Text, msg.HTML)
 				}
 			}
-			// The sample has no logo; its colour is the default one.
-			if strings.Contains(msg.HTML, "<img") || !strings.Contains(msg.HTML, "solid #8e0015") {
+			if strings.Contains(msg.HTML, "<img") != (org.LogoURL != "") || !strings.Contains(msg.HTML, "solid "+org.Accent()) {
 				t.Errorf("%s/%s: %s", name, lang, msg.HTML)
 			}
 		}
 	}
 }
+
+// htmlText is html with its character references read, as a reader sees it.
+func htmlText(html string) string { return stdhtml.UnescapeString(html) }
 
 // TestAccentMustBeAColour: an identity handed over unchecked cannot put CSS or HTML in
 // the email through its colour; the default colour stands in.
@@ -222,8 +224,8 @@ func TestFromCarriesTheSenderName(t *testing.T) {
 		{otherorg.Identity, "appeal@fightback.example", "en", "Fightback Appeal"},
 		{otherorg.Identity, "appeal@fightback.example", "fr", "Riposte — Québec"},
 		{otherorg.Identity, `"Old Name" <appeal@fightback.example>`, "fr", "Riposte — Québec"},
-		{organization.Identity{}, "appeal@fightback.example", "en", "Solidarity"},
-		{organization.Identity{}, "appeal@fightback.example", "fr", "Solidarité"},
+		{organization.Identity{}, "appeal@fightback.example", "en", organization.Default().Sender.EN},
+		{organization.Identity{}, "appeal@fightback.example", "fr", organization.Default().Sender.FR},
 	}
 	for _, tt := range tests {
 		ses := &stubSES{}

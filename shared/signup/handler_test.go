@@ -11,6 +11,7 @@ import (
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/consent"
 	"github.com/solidarity/solidarity/shared/member"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
@@ -189,7 +190,7 @@ func TestConfirmLink(t *testing.T) {
 	t.Run("the button confirms, once; the link's page then says so, with no button", func(t *testing.T) {
 		f := setup(t)
 		w := do(f, http.MethodPost, "/members/confirm", url.Values{"token": {f.fr}})
-		expect(t, w, http.StatusOK, "fr", "Bienvenue à Solidarité\u202f!", "")
+		expect(t, w, http.StatusOK, "fr", "Bienvenue à "+organization.Default().Name.FR+"\u202f!", "")
 		if !strings.Contains(w.Body.String(), "Section de Montréal") || f.tb.m.Status != member.StatusActive || len(f.tb.confirms) != 1 {
 			t.Fatalf("%+v\n%s", f.tb.m, w.Body)
 		}

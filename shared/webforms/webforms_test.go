@@ -93,30 +93,36 @@ func TestRenderOtherOrganization(t *testing.T) {
 	}
 }
 
-// TestRenderSample: with infra/organization.json's sample the forms say Solidarity, as
-// they always have, with its two footers and its colour, and no logo.
+// TestRenderSample: with infra/organization.json (the sample, "Solidarity · Solidarité",
+// unless the deployer changed it) the forms carry its names, its two footers and its
+// colour.
 func TestRenderSample(t *testing.T) {
-	f := render(t, organization.Default())
+	org := organization.Default()
+	f := render(t, org)
+	names := org.Name.EN + " · " + org.Name.FR
+	if org.Name.EN == org.Name.FR {
+		names = org.Name.EN
+	}
 	for _, name := range pages {
 		page := f[name]
-		if header := part(t, page, "header"); header != "Solidarity · Solidarité" {
+		if header := part(t, page, "header"); header != names {
 			t.Errorf("%s: header %q", name, header)
 		}
-		if title := part(t, page, "title"); !strings.HasSuffix(title, "Solidarity · Solidarité") && name != "join.html" {
+		if title := part(t, page, "title"); !strings.HasSuffix(title, names) && name != "join.html" {
 			t.Errorf("%s: title %q", name, title)
 		}
 		footer := part(t, page, "footer")
-		for _, w := range []string{"Solidarity PO Box 1234, Station A", "Solidarité C.P. 1234, succursale A",
-			"info@solidarity.example", "https://solidarity.example/fr"} {
-			if !strings.Contains(footer, w) {
+		for _, w := range []string{org.Name.EN + " " + org.MailingAddress.EN, org.Name.FR + " " + org.MailingAddress.FR,
+			org.Contact(), org.Website.FR} {
+			if w = strings.Join(strings.Fields(w), " "); !strings.Contains(footer, w) {
 				t.Errorf("%s: the footer lacks %q: %q", name, w, footer)
 			}
 		}
-		if !strings.Contains(string(page), `--accent:#8e0015`) || strings.Contains(string(page), "<img") {
+		if !strings.Contains(string(page), `--accent:`+org.Accent()) || strings.Contains(string(page), "<img") != (org.LogoURL != "") {
 			t.Errorf("%s: colour or logo wrong", name)
 		}
 	}
-	if title := part(t, f["join.html"], "title"); title != "Join Solidarity · Adhérer à Solidarité" {
+	if title := part(t, f["join.html"], "title"); title != "Join "+org.Name.EN+" · Adhérer à "+org.Name.FR {
 		t.Errorf("join.html: title %q", title)
 	}
 	css, err := os.ReadFile(filepath.Join("..", "..", "web", "forms.css"))

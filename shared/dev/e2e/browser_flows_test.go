@@ -83,7 +83,7 @@ func TestBrowserJoinAndConfirm(t *testing.T) {
 	if h := b.text("h1"); h != "Confirmez votre adhésion" {
 		t.Fatalf("the link's page: %q", b.text("main"))
 	}
-	if h := b.clickButton(); h != "Bienvenue à Solidarité\u202f!" || !strings.Contains(b.text("main"), "Section de Montréal") {
+	if h := b.clickButton(); h != "Bienvenue à "+orgFR+"\u202f!" || !strings.Contains(b.text("main"), "Section de Montréal") {
 		t.Fatalf("confirmation page: %q", b.text("main"))
 	}
 	b.shot("join-confirmed-fr")

@@ -196,7 +196,7 @@ func TestLinksActOnlyOnTheButton(t *testing.T) {
 		}
 
 		done := s.pressOn(confirmURL, page)
-		if done.status != http.StatusOK || !strings.Contains(string(done.body), "Bienvenue à Solidarité") {
+		if done.status != http.StatusOK || !strings.Contains(string(done.body), "Bienvenue à "+orgFR) {
 			t.Fatalf("the button: %d\n%s", done.status, done.body)
 		}
 		if m := s.member(email); m.Status != member.StatusActive || !m.News || !s.tokenUsed(confirmURL) {
@@ -365,9 +365,9 @@ func TestBrowserButtons(t *testing.T) {
 		r.portal = s.portalLink("portal-"+r.email, r.lang)
 	}
 	words := map[string]map[string]string{
-		"fr": {"confirm": "Confirmez votre adhésion", "confirmed": "Bienvenue à Solidarité\u202f!", "unsub": "Vous désabonner de nos nouvelles\u202f?",
+		"fr": {"confirm": "Confirmez votre adhésion", "confirmed": "Bienvenue à " + orgFR + "\u202f!", "unsub": "Vous désabonner de nos nouvelles\u202f?",
 			"unsubscribed": "Vous êtes désabonné·e", "again": "Vous êtes de nouveau abonné·e", "portal": "Gérer votre abonnement"},
-		"en": {"confirm": "Confirm your membership", "confirmed": "Welcome to Solidarity!", "unsub": "Unsubscribe from our news?",
+		"en": {"confirm": "Confirm your membership", "confirmed": "Welcome to " + orgEN + "!", "unsub": "Unsubscribe from our news?",
 			"unsubscribed": "You are unsubscribed", "again": "You are subscribed again", "portal": "Manage your subscription"},
 	}
 	for _, js := range []bool{true, false} {

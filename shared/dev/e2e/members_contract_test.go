@@ -94,7 +94,7 @@ func TestJoinInFrenchInMontreal(t *testing.T) {
 	}
 	mails := s.waitEmails("eloise@example.org", 1)
 	confirm := mails[0]
-	if confirm.Subject != "Solidarité : confirmez votre adhésion" || !strings.Contains(confirm.Body, "Section de Montréal") {
+	if confirm.Subject != orgFR+" : confirmez votre adhésion" || !strings.Contains(confirm.Body, "Section de Montréal") {
 		t.Fatalf("confirmation %q:\n%s", confirm.Subject, confirm.Body)
 	}
 	if strings.Contains(confirm.Body, "unsubscribe") {
@@ -112,7 +112,7 @@ func TestJoinInFrenchInMontreal(t *testing.T) {
 	}
 
 	page := s.press(confirmURL)
-	if page.status != http.StatusOK || !strings.Contains(string(page.body), "Bienvenue à Solidarité") ||
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), "Bienvenue à "+orgFR) ||
 		!strings.Contains(string(page.body), "Section de Montréal") || !strings.Contains(string(page.body), `lang="fr"`) {
 		t.Fatalf("confirmation page %d:\n%s", page.status, page.body)
 	}
@@ -128,7 +128,7 @@ func TestJoinInFrenchInMontreal(t *testing.T) {
 	}
 
 	welcome := s.waitEmails("eloise@example.org", 2)[1]
-	if !strings.HasPrefix(welcome.Subject, "Solidarité : bienvenue") || !strings.Contains(welcome.Body, "Section de Montréal") ||
+	if !strings.HasPrefix(welcome.Subject, orgFR+" : bienvenue") || !strings.Contains(welcome.Body, "Section de Montréal") ||
 		!strings.Contains(welcome.Body, "montreal@solidarity.example") {
 		t.Fatalf("welcome %q:\n%s", welcome.Subject, welcome.Body)
 	}
@@ -187,7 +187,7 @@ func TestRouting(t *testing.T) {
 			t.Fatalf("%s routed to %s, want %s", tt.email, m.Branch, tt.branch)
 		}
 		confirm := s.waitEmails(tt.email, 1)[0]
-		if confirm.Subject != "Confirm your membership in Solidarity" {
+		if confirm.Subject != "Confirm your membership in "+orgEN {
 			t.Fatalf("confirmation subject %q", confirm.Subject)
 		}
 		if res := s.press(link(t, confirm, "/members/confirm")); res.status != http.StatusOK {
@@ -235,7 +235,7 @@ func TestSignupTwice(t *testing.T) {
 	s.age("twice.member@example.org", 2*member.FirstResendAfter)
 	s.join(joiner("twice.member@example.org", nil))
 	mails = s.waitEmails("twice.member@example.org", 3)
-	if mails[2].Subject != "Solidarité : confirmez votre adhésion" {
+	if mails[2].Subject != orgFR+" : confirmez votre adhésion" {
 		t.Fatalf("re-sent %q", mails[2].Subject)
 	}
 	if n := len(s.items(dynamo.TypeApplication)); n != 2 {
@@ -282,7 +282,7 @@ func TestSignupTwice(t *testing.T) {
 	s.join(joiner("TWICE.member@example.org", map[string]any{"first_name": "Autre"}))
 	s.join(joiner("twice.member@example.org", nil))
 	already := s.waitEmails("twice.member@example.org", 5)[4]
-	if already.Subject != "Solidarité : vous êtes déjà membre" || !strings.Contains(already.Body, "Section de Montréal") {
+	if already.Subject != orgFR+" : vous êtes déjà membre" || !strings.Contains(already.Body, "Section de Montréal") {
 		t.Fatalf("already-a-member note %q:\n%s", already.Subject, already.Body)
 	}
 	if n := len(s.items("member")); n != 1 || s.member("twice.member@example.org").FirstName != "Éloïse" || len(s.items(dynamo.TypeApplication)) != 0 {

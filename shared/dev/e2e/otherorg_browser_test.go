@@ -18,6 +18,10 @@ func withOtherOrg(s *setup) { s.opts.Org = otherorg.Identity }
 // sample is what the other organization's pages and emails must never say.
 var sample = []string{"Solidarity", "Solidarité"}
 
+// orgEN and orgFR are the compiled-in organization's names (the sample's, unless the
+// deployer changed infra/organization.json), which the other tests' pages and emails say.
+var orgEN, orgFR = organization.Default().Name.EN, organization.Default().Name.FR
+
 // pageHTML is the whole page as the browser holds it.
 func (b *browser) pageHTML() string {
 	b.t.Helper()
