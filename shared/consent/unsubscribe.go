@@ -54,7 +54,7 @@ const (
 // ResubscribeVersion is the wording of the way back (page.unsubscribed.note and .button
 // in the catalogue), as Version is the checkboxes'. Change it when that wording changes
 // (TestUnsubscribe holds its words); a record's Wording holds it as the page showed it.
-const ResubscribeVersion = "resubscribe-2026-12"
+const ResubscribeVersion = "resubscribe-2026-12-org" // naming the organization whose news it is
 
 // UndoWindow is how long after a withdrawal made with a link the same link may undo it.
 const UndoWindow = time.Hour

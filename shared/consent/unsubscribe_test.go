@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/token"
 )
 
@@ -359,7 +360,7 @@ func TestUnsubscribe(t *testing.T) {
 			t.Fatalf("written %+v", f.tb.written)
 		}
 		want := consent.Record{Email: "elise@example.org", Purpose: "news", Granted: true, Version: consent.ResubscribeVersion,
-			Wording:  "Vous vous êtes désabonné·e par erreur\u202f? Vous pouvez vous réabonner. [Me réabonner]",
+			Wording:  "Vous vous êtes désabonné·e par erreur\u202f? Vous pouvez vous réabonner aux nouvelles de l’organisation " + organization.Default().Name.FR + ". [Me réabonner]",
 			Language: "fr", Source: "resubscribe_link", SourceID: token.Hash(f.fr)[:16], IP: "203.0.113.7",
 			UserAgent: "Mail/1.0", At: now}
 		if got := f.tb.written[1]; got != want {

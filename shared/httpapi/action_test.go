@@ -17,7 +17,7 @@ func TestWriteActionPage(t *testing.T) {
 		httpapi.WriteActionPage(w, httptest.NewRequest(http.MethodGet, "/unsubscribe", nil), http.StatusOK, i18n.FR, "unsubscribed", httpapi.Action{Path: "unsubscribe/undo", Token: `a"><script>x</script>`})
 		body := w.Body.String()
 		for _, want := range []string{`<html lang="fr">`, `<meta name="viewport"`, "<h1>Vous êtes désabonné·e</h1>",
-			"Vous pouvez vous réabonner.", `<form method="post" action="unsubscribe/undo">`,
+			"Vous pouvez vous réabonner aux nouvelles de l’organisation ", `<form method="post" action="unsubscribe/undo">`,
 			`<input type="hidden" name="token" value="a&#34;&gt;&lt;script&gt;x&lt;/script&gt;">`, `<button type="submit">Me réabonner</button>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("page lacks %q:\n%s", want, body)
@@ -28,7 +28,7 @@ func TestWriteActionPage(t *testing.T) {
 		}
 		h := w.Header()
 		if h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "same-origin" || h.Get("X-Frame-Options") != "DENY" ||
-			h.Get("Content-Security-Policy") != "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" {
+			h.Get("Content-Security-Policy") != "default-src 'none'; style-src 'unsafe-inline'; "+logoSources()+"form-action 'self'; frame-ancestors 'none'; base-uri 'none'" {
 			t.Errorf("headers %v", h)
 		}
 	})

@@ -274,7 +274,7 @@ func TestWriteErrorPage(t *testing.T) {
 		w := page(t, i18n.EN, `https://solidarity.example/don?x="><script>alert(1)</script>`,
 			validation(map[string]i18n.Message{`<img src=x onerror=alert(1)>`: i18n.M("field.unknown")}))
 		body := w.Body.String()
-		if strings.Contains(body, "<script>") || strings.Contains(body, "<img") {
+		if strings.Contains(body, "<script>") || strings.Contains(body, "<img src=x") {
 			t.Errorf("markup from the request reached the page:\n%s", body)
 		}
 		if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {

@@ -196,6 +196,15 @@ func TestSitesHandlerNamesTheOrganization(t *testing.T) {
 	}
 }
 
+// logoSources is the compiled-in organization's img-src directive with its "; ", as the
+// pages' CSP carries it, or "" without a logo.
+func logoSources() string {
+	if d := cspImages(organization.Default().LogoURL); d != "" {
+		return d + "; "
+	}
+	return ""
+}
+
 // cspImages is the img-src directive a page with logo allows, or "".
 func cspImages(logo string) string {
 	if logo == "" {

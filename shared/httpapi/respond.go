@@ -177,7 +177,7 @@ type pageOrg struct {
 // style, and the logo's origin for images when the organization has a logo.
 func pagePolicy(org organization.Identity) string {
 	p := "default-src 'none'; style-src 'unsafe-inline'"
-	if o := originOf(org.LogoURL); o != "" {
+	if o := org.LogoOrigin(); o != "" {
 		p += "; img-src " + o
 	}
 	return p

@@ -47,7 +47,7 @@ func TestWritePage(t *testing.T) {
 	for k, want := range map[string]string{
 		"Content-Type":            "text/html; charset=utf-8",
 		"X-Content-Type-Options":  "nosniff",
-		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; " + logoSources() + "form-action 'self'",
 	} {
 		if got := w.Header().Get(k); got != want {
 			t.Errorf("%s %q, want %q", k, got, want)

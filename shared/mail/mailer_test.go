@@ -18,6 +18,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/token"
@@ -143,7 +144,7 @@ func TestMailerSendsOnceThroughSES(t *testing.T) {
 		}
 	}
 	sent := env.SentEmails(t, "once-only@example.org")
-	if len(sent) != 1 || sent[0].Subject != "Reçu de votre don — Campagne financière 2024" || sent[0].Source != "=?utf-8?q?Solidarit=C3=A9?= <appeal@solidarity.example>" {
+	if len(sent) != 1 || sent[0].Subject != "Reçu de votre don — Campagne financière 2024" || sent[0].Source != organization.Default().From(i18n.FR, "appeal@solidarity.example") {
 		t.Fatalf("sent %+v", sent)
 	}
 	if got := status(t, m, e.ID); got != outbox.StatusSent {
@@ -216,7 +217,7 @@ func TestMailerMintsLinks(t *testing.T) {
 	if found == nil || found[1] != "/unsubscribe" || !strings.Contains(text, "désabonnez-vous ici : "+found[0]) {
 		t.Fatalf("no unsubscribe link in the text:\n%s", text)
 	}
-	if html := aws.ToString(in.Content.Simple.Body.Html.Data); !strings.Contains(html, `<a href="`+found[0]+`" style="color:#8e0015">`) {
+	if html := aws.ToString(in.Content.Simple.Body.Html.Data); !strings.Contains(html, `<a href="`+found[0]+`" style="color:`+organization.Default().Accent()+`">`) {
 		t.Fatalf("the HTML link is not clickable:\n%s", html)
 	}
 	headers := map[string]string{}

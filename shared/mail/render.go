@@ -56,8 +56,9 @@ var (
 // paragraphs also make the HTML body. The templates read the organization's name in the
 // message's language as org_name, added here and never stored in the outbox. Every email
 // ends with the unsubscribe line (news only) and then the organization's identification
-// (name, mailing address, contact, website), which the HTML shows under its logo and
-// accent colour when the identity gives them.
+// (name, mailing address, contact, website). The HTML carries no remote content, not
+// even the logo: an image fetched on opening would tell its host who read the email,
+// where and when (an open tracker); it shows the accent colour instead.
 func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	org = org.Or()
 	lang, _ := i18n.Parse(e.Language)
@@ -101,7 +102,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	var out bytes.Buffer
 	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
 		"Name": org.Name.In(lang), "Address": org.MailingAddress.In(lang), "Contact": org.Contact(),
-		"Website": org.Website.In(lang), "Logo": org.LogoURL, "Accent": htmltemplate.CSS(accent)})
+		"Website": org.Website.In(lang), "Accent": htmltemplate.CSS(accent)})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}

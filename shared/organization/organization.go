@@ -61,6 +61,10 @@ const DefaultAccent = "#8e0015"
 var (
 	colour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 	phone  = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{5,30}[0-9]$`)
+	// dnsName is a host name of two labels or more (or an IPv4 address): no character a
+	// Content-Security-Policy or a header would read as syntax (";", ",", "*", spaces).
+	dnsName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+	port    = regexp.MustCompile(`^[0-9]{1,5}$`)
 )
 
 // Parse reads and checks an identity: every required field in both languages, a contact,
@@ -71,6 +75,11 @@ func Parse(data []byte) (Identity, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&id); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			line := 1 + bytes.Count(data[:min(int(syntax.Offset), len(data))], []byte("\n"))
+			return Identity{}, fmt.Errorf("organization: line %d: %w", line, err)
+		}
 		return Identity{}, fmt.Errorf("organization: %w", err)
 	}
 	if dec.More() {
@@ -128,17 +137,42 @@ func (id Identity) Check() error {
 	return errors.Join(errs...)
 }
 
-// httpsURL: an absolute https URL with a host, no credentials, nothing to escape.
+// httpsURL: an absolute https URL on a DNS host name (and a numeric port, if any), no
+// credentials, nothing to escape.
 func httpsURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" ||
-		strings.ContainsAny(s, " \"'<>\\`") {
+	if _, ok := httpsOrigin(s); !ok || strings.ContainsAny(s, " \"'<>\\`;,") {
 		return fmt.Errorf("%q is not an https URL", s)
 	}
 	return nil
 }
 
-var shipped = sync.OnceValues(func() (Identity, error) { return Parse(infra.OrganizationJSON) })
+// httpsOrigin is s's origin ("https://host[:port]") when s is such a URL.
+func httpsOrigin(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Opaque != "" || !dnsName.MatchString(u.Hostname()) ||
+		u.Port() != "" && !port.MatchString(u.Port()) || strings.HasSuffix(u.Host, ":") {
+		return "", false
+	}
+	return "https://" + strings.ToLower(u.Host), true
+}
+
+// LogoOrigin is the origin the logo is fetched from, which the pages' Content-Security-
+// Policy allows images from, or "" without a logo (or with one that is not a plain https
+// URL: an Identity that skipped Check cannot write the policy's syntax).
+func (id Identity) LogoOrigin() string {
+	if o, ok := httpsOrigin(id.LogoURL); ok && !strings.ContainsAny(id.LogoURL, " \"'<>\\`;,") {
+		return o
+	}
+	return ""
+}
+
+var shipped = sync.OnceValues(func() (Identity, error) {
+	id, err := Parse(infra.OrganizationJSON)
+	if err != nil {
+		return Identity{}, fmt.Errorf("infra/organization.json (README: The organization's identity): %w", err)
+	}
+	return id, nil
+})
 
 // Default is infra/organization.json, compiled in; the functions check it when they
 // start (Load), and TestShippedIdentity keeps the file valid.

@@ -12,8 +12,11 @@ import (
 
 // TestShippedIdentity: infra/organization.json loads (`sam build` runs this first).
 func TestShippedIdentity(t *testing.T) {
-	id, err := Parse(infra.OrganizationJSON)
+	id, err := Load()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(infra.OrganizationJSON); err != nil {
 		t.Fatal(err)
 	}
 	if Default() != id {
@@ -68,6 +71,14 @@ func TestParse(t *testing.T) {
 			m["website"] = map[string]any{"en": `https://f.example/"x`, "fr": "https://f.example"}
 		}), "website.en"},
 		{"http logo", with(t, func(m map[string]any) { m["logo_url"] = "http://f.example/l.png" }), "logo_url"},
+		{"policy in the logo's host", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example;script-src*;img-src*/logo.png" }), "logo_url"},
+		{"comma in the logo's host", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example,x/l.png" }), "logo_url"},
+		{"star host", with(t, func(m map[string]any) { m["logo_url"] = "https://*.example/l.png" }), "logo_url"},
+		{"bad port", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example:x/l.png" }), "logo_url"},
+		{"logo with port", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example:8443/l.png?v=2" }), ""},
+		{"website with a semicolon", with(t, func(m map[string]any) {
+			m["website"] = map[string]any{"en": "https://f.example/a;b", "fr": "https://f.example"}
+		}), "website.en"},
 		{"logo", with(t, func(m map[string]any) { m["logo_url"] = "https://f.example/l.png" }), ""},
 		{"named colour", with(t, func(m map[string]any) { m["accent_color"] = "red" }), "accent_color"},
 		{"css in colour", with(t, func(m map[string]any) { m["accent_color"] = "#fff;background:url(x)" }), "accent_color"},
@@ -76,6 +87,7 @@ func TestParse(t *testing.T) {
 		{"control character", with(t, func(m map[string]any) { m["name"] = map[string]any{"en": "F\nX", "fr": "R"} }), "control character"},
 		{"not an object", []byte(`[]`), "cannot unmarshal"},
 		{"two values", []byte(good + "{}"), "more than one"},
+		{"trailing comma", []byte("{\n\"name\": {\"en\": \"F\", \"fr\": \"R\"},\n}"), "line 3: invalid character '}'"},
 		{"empty", nil, "EOF"},
 	}
 	for _, c := range cases {
@@ -123,6 +135,20 @@ func TestFillAndContext(t *testing.T) {
 	}
 }
 
+// TestLogoOrigin: the logo's origin, lower-cased, or nothing for a URL that would write
+// policy syntax, even in an Identity that skipped Check.
+func TestLogoOrigin(t *testing.T) {
+	for logo, want := range map[string]string{
+		"https://CDN.Example.org/l.png": "https://cdn.example.org", "https://cdn.example:8443/l.png": "https://cdn.example:8443",
+		"": "", "http://cdn.example/l.png": "", "https://cdn.example;script-src*/l.png": "", "https://cdn.example/l.png;x": "",
+		"https://a b.example/": "", "https://[::1]/l.png": "", "javascript:alert(1)": "",
+	} {
+		if got := (Identity{LogoURL: logo}).LogoOrigin(); got != want {
+			t.Errorf("%q: %q, want %q", logo, got, want)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte(`{"name":{"en":"a"}}`))
@@ -137,6 +163,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if name, _, err := DecodeFrom(id.From(i18n.FR, "a@b.example")); err != nil || name != id.Sender.FR {
 			t.Fatalf("from %q: %q %v", id.Sender.FR, name, err)
+		}
+		// A logo that loads gives a policy source of no syntax of its own.
+		if o := id.LogoOrigin(); id.LogoURL != "" && (o == "" || strings.ContainsAny(o, " ;,*'\"")) {
+			t.Fatalf("logo %q: origin %q", id.LogoURL, o)
 		}
 	})
 }

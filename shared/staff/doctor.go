@@ -80,8 +80,13 @@ func (d *Deployment) checkOrganization(c *checkup) {
 			sample = append(sample, v)
 		}
 	}
+	for _, v := range []string{id.MailingAddress.EN, id.MailingAddress.FR} {
+		if strings.Contains(v, "1234, Station A") || strings.Contains(v, "1234, succursale A") {
+			sample = append(sample, v)
+		}
+	}
 	if len(sample) > 0 {
-		c.fix("infra/organization.json names example addresses (%s), as the sample does: put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).",
+		c.fix("infra/organization.json names the sample's addresses (%s): put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).",
 			strings.Join(sample, ", "))
 		return
 	}

@@ -228,15 +228,21 @@ func fixLines(lines []string) []string {
 	return fixes
 }
 
-// TestDoctorSampleOrganization: a stack deployed with the sample's identity (example
-// addresses, nobody's mailing address) is a FIX, naming what to change.
+// TestDoctorSampleOrganization: a stack deployed with an identity on example domains
+// (the sample's: nobody's mailing address) is a FIX, naming what to change.
 func TestDoctorSampleOrganization(t *testing.T) {
 	f := healthyDeployment(t)
-	f.d.Org = organization.Identity{} // the compiled-in sample
+	f.d.Org = otherorg.Identity // on example domains, like the sample
 	lines, err := doctorRun(t, f.d)
-	want := "FIX infra/organization.json names example addresses (info@solidarity.example, https://solidarity.example, https://solidarity.example/fr), as the sample does"
+	want := "FIX infra/organization.json names the sample's addresses (contact@fightback.example, https://fightback.example, https://riposte.example, https://cdn.fightback.example/logo.png): put"
 	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], want) {
 		t.Fatalf("err %v, fixes %q", err, fixes)
+	}
+	// The sample's mailing address, on real domains, is still the sample's.
+	f.d.Org.Email, f.d.Org.Website, f.d.Org.LogoURL = "a@fightback.ca", organization.Texts{EN: "https://fightback.ca", FR: "https://fightback.ca/fr"}, ""
+	f.d.Org.MailingAddress.EN = "PO Box 1234, Station A, Toronto ON  M5W 1A2"
+	if lines, _ := doctorRun(t, f.d); !slices.Contains(lines, "FIX infra/organization.json names the sample's addresses (PO Box 1234, Station A, Toronto ON  M5W 1A2): put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).") {
+		t.Errorf("the sample's mailing address passed: %q", lines)
 	}
 	for s, want := range map[string]bool{"a@b.example": true, "https://x.example.com/fr": true, "https://EXAMPLE.org.": true, "https://test": true,
 		"contact@fightback.ca": false, "https://example.ca": false, "https://notexample.com": false, "": false} {

@@ -18,6 +18,7 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhookendpoint"
 
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
 
@@ -269,9 +270,11 @@ func (c connector) writeParam(ctx context.Context, secrets []string, endpoints [
 
 // wanted are an endpoint's settings as this code needs them.
 func (c connector) wanted() *stripe.WebhookEndpointParams {
-	desc := "Solidarity: donations, subscriptions and refunds"
+	// Named for the organization (infra/organization.json), as the dashboard shows it.
+	org := organization.Default().Name.EN
+	desc := org + ": donations, subscriptions and refunds"
 	if c.acct.Stack != "" {
-		desc = fmt.Sprintf("Solidarity (stack %s): donations, subscriptions and refunds", c.acct.Stack)
+		desc = fmt.Sprintf("%s (stack %s): donations, subscriptions and refunds", org, c.acct.Stack)
 	}
 	p := &stripe.WebhookEndpointParams{
 		URL: stripe.String(c.o.url), APIVersion: stripe.String(webhook.APIVersion),

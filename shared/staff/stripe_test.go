@@ -28,6 +28,7 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/webhook"
 )
@@ -327,7 +328,7 @@ func TestStripeConnectCreatesThenChangesNothing(t *testing.T) {
 	if events := indexed(f, "enabled_events"); !slices.Equal(events, webhook.HandledEvents()) {
 		t.Errorf("created with events %v, want exactly %v", events, webhook.HandledEvents())
 	}
-	wantIn(t, f.Get("description"), "Solidarity (stack solidarity-prod)")
+	wantIn(t, f.Get("description"), organization.Default().Name.EN+" (stack solidarity-prod)")
 	pages := 0
 	for _, c := range r.stripe.calls {
 		if c.Method == http.MethodGet {

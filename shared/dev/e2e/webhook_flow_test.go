@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/dev/localdev"
+	"github.com/solidarity/solidarity/shared/organization"
 
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
@@ -49,7 +50,7 @@ func TestGiveOnceInFrench(t *testing.T) {
 
 	mails := s.waitEmails("elise.once@example.org", 1)
 	m := mails[0]
-	if m.Source != "=?utf-8?q?Solidarit=C3=A9?= <appeal@solidarity.example>" || !strings.Contains(m.Subject, "Reçu de votre don") {
+	if m.Source != organization.Default().From(i18n.FR, "appeal@solidarity.example") || !strings.Contains(m.Subject, "Reçu de votre don") {
 		t.Fatalf("email %q from %q", m.Subject, m.Source)
 	}
 	for _, want := range []string{"Bonjour Élise", "25,00", "Numéro de reçu : SOL-", "don unique",

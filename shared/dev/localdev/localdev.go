@@ -53,7 +53,7 @@ type Options struct {
 	WebDir      string // the forms (web/), rendered for Org and served at /
 	BranchesCSV string // the branch directory to load (infra/branches.csv)
 	// Org is the organization the emails and pages name; the zero Identity is
-	// infra/organization.json's sample, "Solidarity".
+	// infra/organization.json's (the sample's, "Solidarity", as shipped).
 	Org organization.Identity
 }
 
