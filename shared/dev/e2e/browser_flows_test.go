@@ -135,15 +135,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 		t.Fatalf("error page: %q", b.text("main"))
 	}
 	b.shot("donate-errors-nojs-fr")
-	b.open("/join.html")
-	b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": "nojs@example.org",
-		"#city": "Toronto", "#postal_code": "M5V 2T6"})
-	b.run(chromedp.SetValue("#province", "ON", chromedp.ByQuery))
-	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
-	b.waitFor("/members/check-email")
-	if h := b.text("h1"); h != "Check your inbox" {
-		t.Fatalf("after joining without JavaScript: %q", h)
-	}
+	b.joinInToronto(t, "nojs@example.org")
 	if m := s.member("nojs@example.org"); m.Branch != "toronto" {
 		t.Fatalf("member %+v", m)
 	}

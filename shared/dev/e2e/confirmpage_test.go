@@ -50,8 +50,10 @@ func TestConfirmPageShowsWhoseForm(t *testing.T) {
 		}
 	}
 	for _, page := range []response{strangers, own} {
+		// Above the organization's own footer, whose mailing address may be anything.
+		shown, _, _ := strings.Cut(string(page.body), "<footer>")
 		for _, secret := range []string{"555", "rue du Squat", "rue Saint-Denis", "Rappelez-moi", "justice", "Bergeron", "Intrus", "1Y4", "1A1"} {
-			if strings.Contains(string(page.body), secret) {
+			if strings.Contains(shown, secret) {
 				t.Fatalf("a confirmation page shows %q:\n%s", secret, page.body)
 			}
 		}

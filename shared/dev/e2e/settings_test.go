@@ -32,6 +32,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/guard"
+	"github.com/solidarity/solidarity/shared/organization"
 )
 
 // TestSettingsUnderTheLocalServer sets each setting the README lists, by its name, as a
@@ -209,7 +210,9 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 		d := s.donate(map[string]any{"email": "settings.failed@example.org"})
 		s.deliverUntilOK(localpay.Event("checkout.session.async_payment_failed", localpay.SessionAsyncFailed(d), time.Now()))
 		m := s.waitEmails("settings.failed@example.org", 1)[0]
-		if m.Source != "dons@section.example" {
+		// The address is MAIL_FROM's; the display name the organization's sender.
+		if name, addr, err := organization.DecodeFrom(m.Source); err != nil || addr != "dons@section.example" ||
+			name != organization.Default().Sender.EN && name != organization.Default().Sender.FR {
 			t.Errorf("sent from %q", m.Source)
 		}
 		if !strings.Contains(m.Body, "https://section.example/donner") {

@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,7 +26,7 @@ func AWSConfig(endpoint string) aws.Config {
 		Retryer: func() aws.Retryer {
 			// Short pauses between tries: a local emulator under injected faults does not
 			// need the SDK's up-to-20-second backoff, which would stall the stream's mailer.
-			return retry.AddWithMaxBackoffDelay(config.Retryer(2)(), 100*time.Millisecond)
+			return toldRetries{retry.AddWithMaxBackoffDelay(config.Retryer(2)(), 100*time.Millisecond)}
 		},
 		// moto runs single-threaded: a parked keep-alive connection would hold it up.
 		// A call that hangs (the emulator never answering) fails after a while instead of
@@ -33,4 +35,18 @@ func AWSConfig(endpoint string) aws.Config {
 			t.DisableKeepAlives = true
 		}),
 	}
+}
+
+// toldRetries writes each error the SDK will retry to stderr, which a test binary shows
+// only when it fails: a retried write whose first answer was lost (moto, single-threaded
+// on a busy machine, sometimes drops one) can apply twice, and the failure's output then
+// says so.
+type toldRetries struct{ aws.Retryer }
+
+func (r toldRetries) IsErrorRetryable(err error) bool {
+	ok := r.Retryer.IsErrorRetryable(err)
+	if ok {
+		fmt.Fprintf(os.Stderr, "emulator: the SDK retries after: %v\n", err)
+	}
+	return ok
 }
