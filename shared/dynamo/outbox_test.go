@@ -129,7 +129,20 @@ func TestRateCounterAndExportRecord(t *testing.T) {
 	if got, err := store.Hit(ctx, "abc123", start.Add(time.Hour), 2, start.Add(3*time.Hour)); err != nil || !got {
 		t.Fatalf("next window: %v %v", got, err)
 	}
-	c.expect(t, "rate limit: hits", map[string]int{"UpdateItem": 5})
+	// A hit the SDK sends again, its first answer lost, counts once: allowed, then the
+	// window holds its one hit.
+	retried := start.Add(2 * time.Hour)
+	for i := 0; i < 2; i++ {
+		if got, err := dynamo.HitNamed(store, ctx, "abc123", retried, 2, retried.Add(time.Hour), "hit_same"); err != nil || !got {
+			t.Fatalf("try %d of one hit: %v %v", i+1, got, err)
+		}
+	}
+	for i, want := range []bool{true, false} {
+		if got, err := store.Hit(ctx, "abc123", retried, 2, retried.Add(time.Hour)); err != nil || got != want {
+			t.Fatalf("hit %d after the retried one: %v %v, want %v", i+2, got, err, want)
+		}
+	}
+	c.expect(t, "rate limit: hits", map[string]int{"UpdateItem": 9, "GetItem": 4})
 
 	type record struct {
 		ARN    string `dynamodbav:"export_arn,omitempty"`
@@ -174,7 +187,7 @@ func TestRateCounterAndExportRecord(t *testing.T) {
 			t.Errorf("export recorded under %s, want its UTC day", pk.Value)
 		}
 	}
-	if kinds[dynamo.TypeRateLimit] != 2 || kinds[dynamo.TypeExport] != 1 {
+	if kinds[dynamo.TypeRateLimit] != 3 || kinds[dynamo.TypeExport] != 1 {
 		t.Fatalf("items by type: %v", kinds)
 	}
 }
