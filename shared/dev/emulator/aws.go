@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"time"
@@ -31,9 +33,9 @@ func AWSConfig(endpoint string) aws.Config {
 		// moto runs single-threaded: a parked keep-alive connection would hold it up.
 		// A call that hangs (the emulator never answering) fails after a while instead of
 		// stalling its caller, such as the stream poller, for good.
-		HTTPClient: awshttp.NewBuildableClient().WithTimeout(15 * time.Second).WithTransportOptions(func(t *http.Transport) {
+		HTTPClient: bufferedBodies{awshttp.NewBuildableClient().WithTimeout(15 * time.Second).WithTransportOptions(func(t *http.Transport) {
 			t.DisableKeepAlives = true
-		}),
+		})},
 	}
 }
 
@@ -49,4 +51,27 @@ func (r toldRetries) IsErrorRetryable(err error) bool {
 		fmt.Fprintf(os.Stderr, "emulator: the SDK retries after: %v\n", err)
 	}
 	return ok
+}
+
+// bufferedBodies sends each request's body from memory. With the SDK's own body reader,
+// about 2 calls in 1,000 to moto (HTTP/1.0: it answers, then closes) lost their answer:
+// the transport's write of the request failed after moto had answered and closed, and
+// closed the connection under the answer being read ("use of closed network
+// connection", status 200), so the SDK tried again a write moto had applied. Read into
+// memory first, 4,000 writes in a row lost none.
+type bufferedBodies struct{ next aws.HTTPClient }
+
+func (b bufferedBodies) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+		req.TransferEncoding = nil
+	}
+	return b.next.Do(req)
 }
