@@ -13,9 +13,14 @@ names and the length of the table's stream, and a cancelled one puts those back:
 same all-or-nothing result, at a cost that does not grow. Queries are narrowed likewise
 (see query below).
 
+The messages SES accepted are served at GET /solidarity/ses/sent (JSON, in the shape of
+moto's /moto-api/data.json "ses" part): data.json serializes every model moto holds,
+every DynamoDB item included, and grows slow as the tests fill the tables.
+
 Usage: python3 moto_single.py HOST PORT
 """
 import copy
+import json
 import sys
 
 import moto.dynamodb.models as dynamodb_models
@@ -120,11 +125,42 @@ def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_k
 Table.query = query
 
 
+def _sent_messages():
+    from moto.ses.models import Message, ses_backends
+
+    out = []
+    for account in list(ses_backends.keys()):
+        regions = ses_backends[account]
+        for region in list(regions.keys()):
+            for m in regions[region].sent_messages:
+                if isinstance(m, Message):
+                    out.append({"source": m.source, "subject": m.subject, "body": m.body,
+                                "destinations": m.destinations})
+    return {"ses": {"Message": out}}
+
+
+class App:
+    """moto's application, with the SES messages it accepted at SENT_PATH."""
+
+    SENT_PATH = "/solidarity/ses/sent"
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == self.SENT_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(_sent_messages()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
 class Handler(WSGIRequestHandler):
     timeout = 1  # seconds to wait for a request on an accepted connection
 
 
 if __name__ == "__main__":
     host, port = sys.argv[1], int(sys.argv[2])
-    run_simple(host, port, DomainDispatcherApplication(create_backend_app),
+    run_simple(host, port, App(DomainDispatcherApplication(create_backend_app)),
                threaded=False, request_handler=Handler)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,7 +48,7 @@ type toldRetries struct{ aws.Retryer }
 
 func (r toldRetries) IsErrorRetryable(err error) bool {
 	ok := r.Retryer.IsErrorRetryable(err)
-	if ok {
+	if ok && !strings.Contains(err.Error(), "(injected") { // the fault proxy's are meant
 		fmt.Fprintf(os.Stderr, "emulator: the SDK retries after: %v\n", err)
 	}
 	return ok
