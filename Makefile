@@ -13,6 +13,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/bin
 STRIPE_MOCK_VERSION := v0.180.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+AXE_VERSION := 4.14.1
 # How long each fuzz target runs in `make fuzz`. `make test` (CI) runs each for a number
 # of executions instead — about ten seconds on a 2-core machine — because a wall-clock
 # -fuzztime can fail spuriously at its deadline with Go 1.26 (golang/go#75804).
@@ -22,7 +23,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
 	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x \
-	FT_WINDOW=30000x FT_ORG=50000x
+	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -35,10 +36,11 @@ dev: tools
 test: tools lint unit
 	@$(MAKE) --no-print-directory fuzz $(CI_FUZZ)
 
-# Tools the tests and `make dev` need. Go tools are pinned and installed into ./bin;
-# moto and cfn-lint come from PyPI and Chromium (the browser tests) from Debian when
-# they are missing.
-tools: $(BIN)/stripe-mock $(BIN)/aws-lambda-rie
+# Tools the tests and `make dev` need. Go tools are pinned and installed into ./bin, and
+# axe-core's browser script (the browser tests' accessibility checks) from npm; moto and
+# cfn-lint come from PyPI and Chromium (the browser tests) from Debian when they are
+# missing.
+tools: $(BIN)/stripe-mock $(BIN)/aws-lambda-rie $(BIN)/axe.min.js
 	@$(PYTHON) -c 'import moto.server, werkzeug' 2>/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
 	@command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
@@ -47,6 +49,14 @@ tools: $(BIN)/stripe-mock $(BIN)/aws-lambda-rie
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+# Pinned: a new AXE_VERSION needs the old file deleted first.
+$(BIN)/axe.min.js:
+	@mkdir -p $(BIN)
+	@command -v npm >/dev/null || { echo "installing Debian's npm to fetch axe-core"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	cd $(BIN) && tgz=$$(npm pack --silent axe-core@$(AXE_VERSION)) && \
+		tar -xzf "$$tgz" --strip-components=1 package/axe.min.js && rm "$$tgz" && touch axe.min.js
 
 $(BIN)/aws-lambda-rie:
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -65,7 +75,8 @@ unit:
 # viewer address, the error page's form, names, CSV cells, names in gift notes, SES's
 # bounce and complaint events, the staff tool's global flags and Stripe key modes, the
 # webhook's signing secrets, the URL given to stripe connect, restore copy's arguments,
-# typed dollars, staff reconcile's window, the organization's identity file).
+# typed dollars, staff reconcile's window, the organization's identity file, the signed
+# notice of the check-your-inbox page, the forms' server, the progress image's totals).
 # `make test` runs each for its CI_FUZZ count; `make fuzz` for FUZZTIME (1 minute;
 # FUZZTIME=5m for longer). An input that fails is written to the package's testdata/fuzz and stays there
 # as a regression case that plain `go test` replays.
@@ -96,6 +107,9 @@ fuzz:
 	$(GO) test ./shared/money -run '^$$' -fuzz '^FuzzParseDollars$$' -fuzztime $(or $(FT_DOLLARS),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzReconcileWindow$$' -fuzztime $(or $(FT_WINDOW),$(FUZZTIME))
 	$(GO) test ./shared/organization -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(or $(FT_ORG),$(FUZZTIME))
+	$(GO) test ./shared/signup -run '^$$' -fuzz '^FuzzOpenNotice$$' -fuzztime $(or $(FT_NOTICE),$(FUZZTIME))
+	$(GO) test ./shared/webforms -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(or $(FT_FORMSERVER),$(FUZZTIME))
+	$(GO) test ./shared/campaign -run '^$$' -fuzz '^FuzzImage$$' -fuzztime $(or $(FT_PROGRESS),$(FUZZTIME))
 
 # Lambda binaries for SAM: provided.al2023 on arm64, one bootstrap each. SAM runs
 # `make build-<LogicalId>` (BuildMethod: makefile); one static pattern rule serves them
@@ -115,9 +129,12 @@ $(BUILD_TARGETS): build-%:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call function_dir,$*)
 
 # The forms of web/ rendered with infra/organization.json into dist/web, ready to upload
-# to the forms' site (docs/forms.md).
+# to the forms' site (docs/forms.md). FEE_PERCENT_BPS and FEE_FIXED_CENTS: the stack's
+# FeePercentBps and FeeFixedCents, when the deployment changed them.
+FEE_PERCENT_BPS ?= 290
+FEE_FIXED_CENTS ?= 30
 forms:
-	$(GO) run ./cmd/forms -out dist/web
+	$(GO) run ./cmd/forms -out dist/web -fee-bps $(FEE_PERCENT_BPS) -fee-cents $(FEE_FIXED_CENTS)
 
 # All of them, into build/<LogicalId>/bootstrap.
 build:

@@ -56,7 +56,8 @@ func TestWithoutADomain(t *testing.T) {
 		t.Fatalf("donate: %+v", res)
 	}
 	mu.Lock()
-	if len(sessions) != 1 || sessions[0].Get("success_url") != api+"/donations/thanks?lang=fr" ||
+	if len(sessions) != 1 || !strings.HasPrefix(sessions[0].Get("success_url"), api+"/donations/thanks?gift=don_") ||
+		!strings.HasSuffix(sessions[0].Get("success_url"), "&lang=fr&session_id={CHECKOUT_SESSION_ID}") ||
 		sessions[0].Get("cancel_url") != api+"/donations/cancelled?lang=fr" {
 		t.Fatalf("Checkout was asked %v", sessions)
 	}

@@ -119,7 +119,7 @@ func TestTransformedTemplate(t *testing.T) {
 	t.Run("the routes", func(t *testing.T) {
 		want := map[string]string{
 			"POST /donations": "Donate", "OPTIONS /donations": "Donate", "GET /donations/thanks": "Donate", "GET /donations/cancelled": "Donate",
-			"GET /campaigns/{slug}": "Campaign", "OPTIONS /campaigns/{slug}": "Campaign",
+			"GET /campaigns/{slug}": "Campaign", "OPTIONS /campaigns/{slug}": "Campaign", "GET /campaigns/{slug}/progress.svg": "Campaign",
 			"POST /webhooks/stripe": "StripeWebhook",
 			"POST /members":         "Signup", "OPTIONS /members": "Signup", "GET /members/confirm": "Signup", "POST /members/confirm": "Signup", "GET /members/check-email": "Signup",
 			"GET /unsubscribe": "Unsubscribe", "POST /unsubscribe": "Unsubscribe", "GET /unsubscribe/undo": "Unsubscribe", "POST /unsubscribe/undo": "Unsubscribe",

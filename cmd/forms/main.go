@@ -1,7 +1,8 @@
 // Command forms writes the forms of web/ rendered with the organization's identity
 // (infra/organization.json, compiled in): `go run ./cmd/forms -out dist/web` from the
-// repository's root writes the pages, forms.css and forms.js, ready to upload to the
-// organization's site (docs/forms.md).
+// repository's root writes the pages, each in English and in French (index.html,
+// index.fr.html…), forms.css and forms.js, ready to upload to the organization's site
+// (docs/forms.md).
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/webforms"
 )
@@ -27,6 +29,10 @@ func run(args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("forms", flag.ContinueOnError)
 	src := fl.String("src", "web", "the forms' templates")
 	out := fl.String("out", "", "the folder to write the rendered forms into, such as dist/web")
+	// The donate page says what "cover the fees" adds: the stack's FeePercentBps and
+	// FeeFixedCents (the server's defaults unless the deployment changed them).
+	bps := fl.Int64("fee-bps", webforms.DefaultFees.PercentBps, "the stack's FeePercentBps: the card fee's percentage, in hundredths of a percent")
+	cents := fl.Int64("fee-cents", webforms.DefaultFees.FixedCents, "the stack's FeeFixedCents: the card fee's fixed part, in cents")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +52,10 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := webforms.Render(os.DirFS(*src), id)
+	if *bps < 0 || *bps > 5000 || *cents < 0 || *cents > 10_000 {
+		return fmt.Errorf("-fee-bps must be 0 to 5000 and -fee-cents 0 to 10000, as the stack's parameters")
+	}
+	files, err := webforms.RenderFees(os.DirFS(*src), id, donation.Fees{PercentBps: *bps, FixedCents: *cents})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,8 @@ import (
 var src = filepath.Join("..", "..", "web")
 
 // TestWritesTheRenderedForms: the command writes exactly the forms webforms renders with
-// infra/organization.json, file for file and byte for byte, and lists them.
+// infra/organization.json, file for file and byte for byte — each form in English and in
+// French (index.html, index.fr.html) — and lists them.
 func TestWritesTheRenderedForms(t *testing.T) {
 	want, err := webforms.Render(os.DirFS(src), organization.Default())
 	if err != nil {
@@ -40,8 +41,14 @@ func TestWritesTheRenderedForms(t *testing.T) {
 			t.Errorf("%s not listed: %s", n, listed.String())
 		}
 	}
-	if name := organization.Default().Name.EN; !strings.Contains(string(want["index.html"]), name) {
-		t.Errorf("the donation page does not say %s", name)
+	org := organization.Default()
+	for file, name := range map[string]string{"index.html": org.Name.EN, "index.fr.html": org.Name.FR, "join.fr.html": org.Name.FR} {
+		if !strings.Contains(string(want[file]), name) {
+			t.Errorf("%s does not say %s", file, name)
+		}
+	}
+	if len(want) != 10 {
+		t.Errorf("%d files, want the four forms in English and in French, forms.css and forms.js: %v", len(want), want.Names())
 	}
 }
 

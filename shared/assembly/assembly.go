@@ -54,7 +54,8 @@ type Sessions interface {
 // use for a client's address and keep the edge's.
 func (e Env) Sites() httpapi.Sites {
 	return httpapi.Sites{Own: e.Config.PublicURL, Allowed: e.Config.AllowedOrigins,
-		ClientIPHeader: e.Config.ClientIPHeader, ClientIPSecret: e.Config.ClientIPSecret, Org: e.Organization()}
+		ClientIPHeader: e.Config.ClientIPHeader, ClientIPSecret: e.Config.ClientIPSecret, Org: e.Organization(),
+		Steps: httpapi.Steps{Appeal: e.Config.DonatePageURL, Join: e.Config.JoinPageURL, Subscribe: e.Config.SubscribePageURL}}
 }
 
 // Boot is a Lambda's first step: JSON logs, the settings and the SDK configuration, or a

@@ -44,6 +44,19 @@ type Handler struct {
 // ServeHTTP implements http.Handler.
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("language"), r.Header.Get("Accept-Language"))
+	p, err := h.progress(r, lang)
+	if err != nil {
+		httpapi.WriteError(w, r, lang, false, err)
+		return
+	}
+	cachePublic(w)
+	httpapi.WriteJSON(w, http.StatusOK, p)
+}
+
+// progress reads the campaign r's path names and builds its public view in lang: the one
+// reading of GET /campaigns/{slug} and of its image. An unknown campaign is a 404
+// *httpapi.Error.
+func (h Handler) progress(r *http.Request, lang i18n.Lang) (Progress, error) {
 	// Only a well-formed slug is looked up: anything else names no campaign, and an
 	// oversized key would be refused by DynamoDB, answered as a server error.
 	var c Campaign
@@ -55,15 +68,20 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = httpapi.Fail(http.StatusNotFound, httpapi.CodeNotFound)
 	}
 	if err != nil {
-		httpapi.WriteError(w, r, lang, false, err)
-		return
+		return Progress{}, err
 	}
+	return ProgressOf(c, lang), nil
+}
+
+// cachePublic lets browsers and the CDN keep a progress answer 30 seconds, per language:
+// an appeal night's visitors cost one read each half-minute.
+func cachePublic(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "public, max-age=30")
 	w.Header().Add("Vary", "Accept-Language")
-	httpapi.WriteJSON(w, http.StatusOK, ProgressOf(c, lang))
 }
 
 // Routes mounts the campaign function's routes (the same as template.yaml's).
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /campaigns/{slug}", h)
+	mux.HandleFunc("GET /campaigns/{slug}/progress.svg", h.ServeImage)
 }

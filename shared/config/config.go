@@ -24,6 +24,10 @@ type Config struct {
 	AllowedOrigins []string // ALLOWED_ORIGINS, comma-separated
 	PublicURL      string   // PUBLIC_URL: base of the API's own pages (thanks, cancel, portal)
 	DonatePageURL  string   // DONATE_PAGE_URL: the organization's donation form; default PUBLIC_URL + "/"
+	// The membership and subscription forms the result pages lead to next (optional: a
+	// page offers no link to a form that is not configured).
+	JoinPageURL      string // JOIN_PAGE_URL
+	SubscribePageURL string // SUBSCRIBE_PAGE_URL
 
 	StripeAPIURL             string // STRIPE_API_URL: stripe-mock locally; empty for Stripe
 	StripeSecretKey          string // STRIPE_SECRET_KEY (local), else read from…
@@ -78,6 +82,8 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		AllowedOrigins:           List(getenv("ALLOWED_ORIGINS")),
 		PublicURL:                strings.TrimRight(getenv("PUBLIC_URL"), "/"),
 		DonatePageURL:            getenv("DONATE_PAGE_URL"),
+		JoinPageURL:              strings.TrimSpace(getenv("JOIN_PAGE_URL")),
+		SubscribePageURL:         strings.TrimSpace(getenv("SUBSCRIBE_PAGE_URL")),
 		StripeAPIURL:             getenv("STRIPE_API_URL"),
 		StripeSecretKey:          getenv("STRIPE_SECRET_KEY"),
 		StripeSecretKeyParam:     getenv("STRIPE_SECRET_KEY_PARAM"),

@@ -20,6 +20,8 @@ type Handler struct {
 	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent, as if it had paid.
 	ThanksURL string
+	// Gifts, if set, is where the thank-you page reads the gift it restates.
+	Gifts Gifts
 }
 
 type created struct {
@@ -60,6 +62,6 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /donations", h)
 	// The pages Checkout returns the donor to, after paying or leaving without paying.
-	mux.Handle("GET /donations/thanks", httpapi.MessagePage("thanks"))
+	mux.HandleFunc("GET /donations/thanks", h.thanks)
 	mux.Handle("GET /donations/cancelled", httpapi.MessagePage("cancel"))
 }

@@ -103,9 +103,9 @@ func TestPagesNameTheOrganization(t *testing.T) {
 				w := httptest.NewRecorder()
 				p.write(w, r, lang)
 				body := html.UnescapeString(w.Body.String()) // as a browser shows it ("&#43;1 613…")
-				name, otherName := other.Name.In(lang), other.Name.EN
+				name, otherName, otherPrivacy := other.Name.In(lang), other.Name.EN, other.PrivacyURL.EN
 				if lang == i18n.EN {
-					otherName = other.Name.FR
+					otherName, otherPrivacy = other.Name.FR, other.PrivacyURL.FR
 				}
 				wants := append([]string{
 					`<html lang="` + string(lang) + `">`,
@@ -114,13 +114,17 @@ func TestPagesNameTheOrganization(t *testing.T) {
 					"<footer><p><strong>" + name + "</strong></p>",
 					`<a href="mailto:contact@fightback.example">`, "+1 613-555-0142",
 					`<a href="` + other.Website.In(lang) + `">`,
+					map[i18n.Lang]string{
+						i18n.EN: `<p><a href="https://fightback.example/privacy">Privacy policy</a></p></footer>`,
+						i18n.FR: `<p><a href="https://riposte.example/confidentialite">Politique de confidentialité</a></p></footer>`,
+					}[lang],
 				}, words[string(lang)]...)
 				for _, want := range wants {
 					if !strings.Contains(body, want) {
 						t.Errorf("page lacks %q:\n%s", want, body)
 					}
 				}
-				for _, not := range []string{"Solidarity", "Solidarité", organization.DefaultAccent, otherName, organization.Placeholder, "%!"} {
+				for _, not := range []string{"Solidarity", "Solidarité", organization.DefaultAccent, otherName, otherPrivacy, organization.Placeholder, "%!"} {
 					if strings.Contains(body, not) {
 						t.Errorf("page has %q:\n%s", not, body)
 					}
@@ -212,4 +216,24 @@ func cspImages(logo string) string {
 	}
 	u, _ := url.Parse(logo)
 	return "img-src " + u.Scheme + "://" + u.Host
+}
+
+// TestInLanguage: a French page links to the French page `make forms` writes.
+func TestInLanguage(t *testing.T) {
+	for _, c := range []struct {
+		u    string
+		lang i18n.Lang
+		want string
+	}{
+		{"https://f.example/join.html", i18n.FR, "https://f.example/join.fr.html"},
+		{"https://f.example/join.html?x=1", i18n.FR, "https://f.example/join.fr.html?x=1"},
+		{"https://f.example/join.fr.html", i18n.FR, "https://f.example/join.fr.html"},
+		{"https://f.example/join.html", i18n.EN, "https://f.example/join.html"},
+		{"https://f.example/adherer/", i18n.FR, "https://f.example/adherer/"},
+		{"", i18n.FR, ""},
+	} {
+		if got := httpapi.InLanguage(c.u, c.lang); got != c.want {
+			t.Errorf("%q in %s: %q, want %q", c.u, c.lang, got, c.want)
+		}
+	}
 }

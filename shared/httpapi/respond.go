@@ -58,6 +58,9 @@ func writeError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML b
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	body := errorBody{Error: e.Code, Message: i18n.Text(lang, e.Message)}
+	if m, ok := waitMessage(err); ok {
+		body.Message = i18n.Text(lang, m) // how long, in minutes, by the guard's clock
+	}
 	if len(e.Fields) > 0 {
 		body.Fields = make(map[string]string, len(e.Fields))
 		for k, m := range e.Fields {
@@ -106,6 +109,9 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, lang i18n.Lang, stat
 	title, again := "page.errors.title", "page.errors.again"
 	if body.Error != CodeValidation {
 		title, again = "page.refused.title", "page.refused.again"
+	}
+	if body.Error == CodeRateLimited {
+		title = "page.rate_limited.title"
 	}
 	back, formAction := r.Header.Get("Referer"), "'self'"
 	if form != nil {
@@ -161,6 +167,7 @@ func renderPage(w http.ResponseWriter, name string, org organization.Identity, d
 	data["Org"] = pageOrg{
 		Name: org.Name.In(lang), Logo: org.LogoURL, Accent: org.Accent(),
 		Address: org.MailingAddress.In(lang), Email: org.Email, Phone: org.Phone, Website: org.Website.In(lang),
+		Privacy: org.PrivacyURL.In(lang), PrivacyText: i18n.Text(lang, i18n.M("org.privacy")),
 	}
 	if err := pages.ExecuteTemplate(w, name, data); err != nil {
 		slog.Error("render page", "page", name, "err", redact.Error(err))
@@ -171,6 +178,7 @@ func renderPage(w http.ResponseWriter, name string, org organization.Identity, d
 // language.
 type pageOrg struct {
 	Name, Logo, Accent, Address, Email, Phone, Website string
+	Privacy, PrivacyText                               string // the privacy policy's URL and link text
 }
 
 // pagePolicy is the start of every page's Content-Security-Policy: nothing but inline
@@ -191,13 +199,9 @@ func PageText(r *http.Request, lang i18n.Lang, m i18n.Message) string {
 }
 
 // WriteMessage answers the localized page of catalogue entries page.<name>.title and
-// page.<name>.body (formatted with args).
+// page.<name>.body (formatted with args), with the page's next steps (PageSteps).
 func WriteMessage(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, name string, args ...any) {
-	WritePage(w, r, status, "message.html", map[string]any{
-		"Lang":  lang,
-		"Title": PageText(r, lang, i18n.M("page."+name+".title")),
-		"Body":  PageText(r, lang, i18n.M("page."+name+".body", args...)),
-	})
+	WriteResult(w, r, status, lang, Result{Name: name, Args: args})
 }
 
 // MessagePage is a handler for WriteMessage's page name, in the language of the lang

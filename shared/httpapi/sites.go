@@ -34,6 +34,9 @@ type Sites struct {
 	// Org is the organization the pages name (the zero Identity: the compiled-in one);
 	// Handler puts it in every request's context (organization.FromContext).
 	Org organization.Identity
+	// Steps are the forms the result pages lead to next; Handler puts them in every
+	// request's context (StepsFrom).
+	Steps Steps
 }
 
 // Handler runs h behind CORS for the allowed origins, and refuses any state-changing
@@ -53,7 +56,7 @@ func (s Sites) Handler(h http.Handler) http.Handler {
 	next := CORS(s.Allowed, ViewerAddress(s.ClientIPHeader, s.ClientIPSecret, h))
 	org := s.Org.Or()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(organization.With(r.Context(), org))
+		r = r.WithContext(WithSteps(organization.With(r.Context(), org), s.Steps))
 		r, base := withPublicURL(r, s.Own)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:

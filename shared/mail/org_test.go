@@ -108,7 +108,7 @@ func TestEveryTemplateNamesTheOrganization(t *testing.T) {
 							t.Errorf("%s: the %s says %q:\n%s", where, part, sample, s)
 						}
 					}
-					for _, leak := range []string{org.Name.In(other), org.Sender.In(other), org.MailingAddress.In(other), org.Website.In(other)} {
+					for _, leak := range []string{org.Name.In(other), org.Sender.In(other), org.MailingAddress.In(other), org.Website.In(other), org.PrivacyURL.In(other)} {
 						if strings.Contains(s, leak) {
 							t.Errorf("%s: the %s has the other language's %q:\n%s", where, part, leak, s)
 						}
@@ -128,6 +128,14 @@ func TestEveryTemplateNamesTheOrganization(t *testing.T) {
 				}
 				if u := data["unsubscribe_url"]; u != "" && !strings.Contains(body, u) {
 					t.Errorf("%s: no unsubscribe line above the footer:\n%s", where, msg.Text)
+				}
+				// The privacy policy of the message's language ends the footer, named in it.
+				privacy := map[i18n.Lang][2]string{
+					i18n.EN: {"\nPrivacy policy: https://fightback.example/privacy\n", `<a href="https://fightback.example/privacy" style="color:#1b5e20">Privacy policy</a></p>`},
+					i18n.FR: {"\nPolitique de confidentialité : https://riposte.example/confidentialite\n", `<a href="https://riposte.example/confidentialite" style="color:#1b5e20">Politique de confidentialité</a></p>`},
+				}[l]
+				if !strings.HasSuffix(footer, privacy[0][1:]) || !strings.Contains(msg.HTML, privacy[1]) {
+					t.Errorf("%s: no privacy policy link %q / %s:\n%s\n%s", where, privacy[0], privacy[1], msg.Text, msg.HTML)
 				}
 				// No remote content: a logo fetched on opening would track who read it.
 				if strings.Contains(msg.HTML, "<img") || strings.Contains(msg.HTML, "cdn.fightback.example") {

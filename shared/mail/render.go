@@ -56,7 +56,7 @@ var (
 // paragraphs also make the HTML body. The templates read the organization's name in the
 // message's language as org_name, added here and never stored in the outbox. Every email
 // ends with the unsubscribe line (news only) and then the organization's identification
-// (name, mailing address, contact, website). The HTML carries no remote content, not
+// (name, mailing address, contact, website, privacy policy). The HTML carries no remote content, not
 // even the logo: an image fetched on opening would tell its host who read the email,
 // where and when (an open tracker); it shows the accent colour instead.
 func Render(e outbox.Email, org organization.Identity) (Message, error) {
@@ -95,6 +95,10 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 			footer = append(footer, line)
 		}
 	}
+	privacy := org.PrivacyURL.In(lang)
+	if privacy != "" {
+		footer = append(footer, i18n.Text(lang, i18n.M("org.privacy_line", privacy)))
+	}
 	if len(footer) > 0 {
 		body += "\n\n--\n" + strings.Join(footer, "\n")
 	}
@@ -102,7 +106,8 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	var out bytes.Buffer
 	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
 		"Name": org.Name.In(lang), "Address": org.MailingAddress.In(lang), "Contact": org.Contact(),
-		"Website": org.Website.In(lang), "Accent": htmltemplate.CSS(accent)})
+		"Website": org.Website.In(lang), "Accent": htmltemplate.CSS(accent),
+		"Privacy": privacy, "PrivacyText": i18n.Text(lang, i18n.M("org.privacy"))})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}

@@ -1,10 +1,10 @@
 // Package organization holds the identity of the organization that deploys the
 // functions: its names in English and French, the display name its emails come from, the
 // mailing address and contact every email and page identifies it with (Canada's
-// anti-spam law asks a commercial message for them), its website, and optionally a logo
-// and an accent colour. It lives in infra/organization.json, compiled in like the plans,
-// and is checked when it loads: a missing French name is an error, never an English
-// fallback.
+// anti-spam law asks a commercial message for them), its website and privacy policy,
+// and optionally a logo and an accent colour. It lives in infra/organization.json,
+// compiled in like the plans, and is checked when it loads: a missing French name is an
+// error, never an English fallback.
 package organization
 
 import (
@@ -47,6 +47,7 @@ type Identity struct {
 	Email          string `json:"email"`           // a contact address (email, phone or both)
 	Phone          string `json:"phone"`
 	Website        Texts  `json:"website"`                // https, per language (the same twice is fine)
+	PrivacyURL     Texts  `json:"privacy_url"`            // https, per language: its privacy policy, linked from every page and email
 	LogoURL        string `json:"logo_url,omitempty"`     // optional, https: shown on the pages and in emails
 	AccentColor    string `json:"accent_color,omitempty"` // optional, #rrggbb: the pages' header and buttons
 }
@@ -115,6 +116,7 @@ func (id Identity) Check() error {
 	texts("sender", id.Sender, nil)
 	texts("mailing_address", id.MailingAddress, nil)
 	texts("website", id.Website, httpsURL)
+	texts("privacy_url", id.PrivacyURL, httpsURL)
 	if id.Email == "" && id.Phone == "" {
 		bad("give a contact: email, phone or both")
 	}

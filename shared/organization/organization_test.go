@@ -3,6 +3,8 @@ package organization
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,7 +31,8 @@ func TestShippedIdentity(t *testing.T) {
 
 const good = `{"name":{"en":"Fightback","fr":"Riposte"},"sender":{"en":"Fightback","fr":"Riposte"},
 "mailing_address":{"en":"PO Box 1, Ottawa ON","fr":"C.P. 1, Ottawa (Ontario)"},"email":"a@b.example","phone":"",
-"website":{"en":"https://f.example","fr":"https://f.example/fr"}}`
+"website":{"en":"https://f.example","fr":"https://f.example/fr"},
+"privacy_url":{"en":"https://f.example/privacy","fr":"https://f.example/fr/confidentialite"}}`
 
 func with(t *testing.T, edit func(m map[string]any)) []byte {
 	t.Helper()
@@ -70,6 +73,16 @@ func TestParse(t *testing.T) {
 		{"quote in website", with(t, func(m map[string]any) {
 			m["website"] = map[string]any{"en": `https://f.example/"x`, "fr": "https://f.example"}
 		}), "website.en"},
+		{"no privacy policy", with(t, func(m map[string]any) { delete(m, "privacy_url") }), "privacy_url.en is missing"},
+		{"no French privacy policy", with(t, func(m map[string]any) {
+			m["privacy_url"] = map[string]any{"en": "https://f.example/privacy"}
+		}), "privacy_url.fr is missing"},
+		{"http privacy policy", with(t, func(m map[string]any) {
+			m["privacy_url"] = map[string]any{"en": "https://f.example/privacy", "fr": "http://f.example/confidentialite"}
+		}), "privacy_url.fr"},
+		{"quote in privacy policy", with(t, func(m map[string]any) {
+			m["privacy_url"] = map[string]any{"en": `https://f.example/"><script>`, "fr": "https://f.example/c"}
+		}), "privacy_url.en"},
 		{"http logo", with(t, func(m map[string]any) { m["logo_url"] = "http://f.example/l.png" }), "logo_url"},
 		{"policy in the logo's host", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example;script-src*;img-src*/logo.png" }), "logo_url"},
 		{"comma in the logo's host", with(t, func(m map[string]any) { m["logo_url"] = "https://cdn.example,x/l.png" }), "logo_url"},
@@ -149,6 +162,24 @@ func TestLogoOrigin(t *testing.T) {
 	}
 }
 
+// TestReadmeExample: the README's example identity loads as it is written.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "### The organization's identity")
+	_, block, ok := strings.Cut(section, "```json\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the README's identity section has no JSON example")
+	}
+	id, err := Parse([]byte(block))
+	if err != nil || id.Name.FR != "Riposte ouvrière" {
+		t.Fatalf("the README's example: %v %+v", err, id.Name)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte(`{"name":{"en":"a"}}`))
@@ -158,7 +189,8 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		// Whatever loads names both languages and makes a From header that reads back.
-		if id.Name.EN == "" || id.Name.FR == "" || id.Check() != nil {
+		if id.Name.EN == "" || id.Name.FR == "" || id.Check() != nil ||
+			!strings.HasPrefix(id.PrivacyURL.EN, "https://") || !strings.HasPrefix(id.PrivacyURL.FR, "https://") {
 			t.Fatalf("loaded %+v", id)
 		}
 		if name, _, err := DecodeFrom(id.From(i18n.FR, "a@b.example")); err != nil || name != id.Sender.FR {

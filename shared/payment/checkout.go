@@ -90,7 +90,7 @@ func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp
 		CustomerEmail:     stripe.String(d.Email),
 		Locale:            stripe.String(stripeLocale(d.Language)),
 		Metadata:          meta,
-		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/donations/thanks?"+q.Encode())),
+		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/donations/thanks?"+ThanksQuery(d))),
 		CancelURL:         stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/donations/cancelled?"+q.Encode())),
 		LineItems:         []*stripe.CheckoutSessionLineItemParams{{PriceData: price, Quantity: stripe.Int64(1)}},
 	}
@@ -110,6 +110,13 @@ func (c Checkout) DonationSession(ctx context.Context, d donation.Donation, camp
 		return donation.Session{}, fmt.Errorf("stripe checkout: %w", Redacted(err))
 	}
 	return donation.Session{ID: s.ID, URL: s.URL}, nil
+}
+
+// ThanksQuery is the query of a gift's thank-you page, where Checkout returns its donor:
+// the language, the gift's id, and its session's, which Stripe puts in place of
+// {CHECKOUT_SESSION_ID} (the page restates the gift only for its own session).
+func ThanksQuery(d donation.Donation) string {
+	return url.Values{"lang": {d.Language}, "gift": {d.ID}}.Encode() + "&session_id={CHECKOUT_SESSION_ID}"
 }
 
 // redactedError is a Stripe error reduced to what is safe to log: its type, code, the

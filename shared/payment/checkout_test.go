@@ -78,7 +78,7 @@ func TestSessionParameters(t *testing.T) {
 			"mode": "payment", "submit_type": "donate", "locale": "fr-CA",
 			"payment_intent_data[metadata][kind]": "donation", "payment_intent_data[metadata][record_id]": "don_1",
 			"line_items[0][price_data][product_data][name]": "Don : Campagne financière 2024",
-			"success_url": "https://don.example.org/donations/thanks?lang=fr",
+			"success_url": "https://don.example.org/donations/thanks?gift=don_1&lang=fr&session_id={CHECKOUT_SESSION_ID}",
 			"cancel_url":  "https://don.example.org/donations/cancelled?lang=fr",
 		}, []string{"subscription_data[metadata][kind]", "line_items[0][price_data][recurring][interval]"}},
 		{"monthly", monthly, map[string]string{

@@ -2,9 +2,12 @@ package signup
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/solidarity/solidarity/shared/consent"
+	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/request"
@@ -16,10 +19,16 @@ type Handler struct {
 	// Guard, if set, runs before anything is stored or sent (rate limits, bot checks):
 	// the per-IP limit before validation, the rest after it.
 	Guard request.Guard
+	// Notices seal what the "check your inbox" page restates of a post (no key: it
+	// restates nothing).
+	Notices Notices
 }
 
 type accepted struct {
 	Status string `json:"status"`
+	// Notice is the sealed Notice of the post, for the "check your inbox" page's notice
+	// parameter (forms.js adds it to the page's address).
+	Notice string `json:"notice,omitempty"`
 }
 
 // ServeHTTP answers POST /members: always 202 pending_confirmation for JSON (or 303 to the
@@ -39,7 +48,20 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					return request.Outcome{}, err
 				}
 			}
-			return request.Outcome{JSON: accepted{Status: "pending_confirmation"}, Next: "/members/check-email?lang=" + string(lang)}, nil
+			// The page restates the post's own address (masked) and branch: made from the
+			// request alone, the same whatever the table holds of the address.
+			// A bot's post (the honeypot) is not checked: its address is restated only if
+			// it is one, so that nobody mints a notice of words of their own.
+			var n string
+			if h.Notices.Enabled() && (req.Website == "" || req.Check().Err() == nil) {
+				n = h.Notices.Seal(Notice{Masked: contact.Masked(req.Email), Branch: h.Service.branchOf(r.Context(), req),
+					Issued: h.Service.Now().UTC().Truncate(time.Second)})
+			}
+			next := "/members/check-email?lang=" + string(lang)
+			if n != "" {
+				next += "&notice=" + url.QueryEscape(n)
+			}
+			return request.Outcome{JSON: accepted{Status: "pending_confirmation", Notice: n}, Next: next}, nil
 		},
 	})
 }
@@ -109,5 +131,32 @@ func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /members", h)
 	mux.HandleFunc("GET /members/confirm", h.confirmPage)
 	mux.HandleFunc("POST /members/confirm", h.confirm)
-	mux.Handle("GET /members/check-email", httpapi.MessagePage("joined")) // where a form post lands
+	mux.HandleFunc("GET /members/check-email", h.checkEmail) // where a form post lands
+}
+
+// checkEmail answers GET /members/check-email, where a post lands: the "check your
+// inbox" page, restating the address the email went to (masked) and the branch by its
+// name when its notice parameter is a Notice we sealed within NoticeTTL; else the plain
+// page. Nothing else of the address is shown, so a forged address can put no words of
+// its own on the page.
+func (h Handler) checkEmail(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	q := r.URL.Query()
+	lang := i18n.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))
+	res := httpapi.Result{Name: "joined"}
+	if n, ok := h.openNotice(q.Get("notice")); ok {
+		res.Details = []string{i18n.Text(lang, i18n.M("page.joined.to", n.Masked))}
+		if name := h.Service.branchName(r.Context(), n.Branch, lang); name != "" {
+			res.Details = append(res.Details, i18n.Text(lang, i18n.M("page.joined.branch", name)))
+		}
+	}
+	httpapi.WriteResult(w, r, http.StatusOK, lang, res)
+}
+
+// openNotice is the Notice v seals, by the service's clock.
+func (h Handler) openNotice(v string) (Notice, bool) {
+	if !h.Notices.Enabled() || v == "" {
+		return Notice{}, false
+	}
+	return h.Notices.Open(v, h.Service.Now())
 }

@@ -75,7 +75,7 @@ var ErrFix = errors.New("the deployment needs fixing")
 func (d *Deployment) checkOrganization(c *checkup) {
 	id := d.Org.Or()
 	var sample []string
-	for _, v := range []string{id.Email, id.Website.EN, id.Website.FR, id.LogoURL} {
+	for _, v := range []string{id.Email, id.Website.EN, id.Website.FR, id.PrivacyURL.EN, id.PrivacyURL.FR, id.LogoURL} {
 		if exampleDomain(v) {
 			sample = append(sample, v)
 		}

@@ -191,6 +191,7 @@ func healthyDeployment(t *testing.T) *fixture {
 	}
 	org := otherorg.Identity // on real domains: an example domain is the sample's FIX
 	org.Email, org.Website, org.LogoURL = "contact@fightback.ca", organization.Texts{EN: "https://fightback.ca", FR: "https://riposte.ca"}, ""
+	org.PrivacyURL = organization.Texts{EN: "https://fightback.ca/privacy", FR: "https://riposte.ca/confidentialite"}
 	f.d = &Deployment{Stack: stack, Table: names["TableName"], SSM: ssmc, SES: sesStandIn{ses, f.account, &f.dkimVerified}, SNS: snsc, DB: db, S3: s3c, StripeEndpoint: f.stripe.find, Org: org}
 	return f
 }
@@ -234,12 +235,13 @@ func TestDoctorSampleOrganization(t *testing.T) {
 	f := healthyDeployment(t)
 	f.d.Org = otherorg.Identity // on example domains, like the sample
 	lines, err := doctorRun(t, f.d)
-	want := "FIX infra/organization.json names the sample's addresses (contact@fightback.example, https://fightback.example, https://riposte.example, https://cdn.fightback.example/logo.png): put"
+	want := "FIX infra/organization.json names the sample's addresses (contact@fightback.example, https://fightback.example, https://riposte.example, https://fightback.example/privacy, https://riposte.example/confidentialite, https://cdn.fightback.example/logo.png): put"
 	if fixes := fixLines(lines); !errors.Is(err, ErrFix) || len(fixes) != 1 || !strings.HasPrefix(fixes[0], want) {
 		t.Fatalf("err %v, fixes %q", err, fixes)
 	}
 	// The sample's mailing address, on real domains, is still the sample's.
 	f.d.Org.Email, f.d.Org.Website, f.d.Org.LogoURL = "a@fightback.ca", organization.Texts{EN: "https://fightback.ca", FR: "https://fightback.ca/fr"}, ""
+	f.d.Org.PrivacyURL = organization.Texts{EN: "https://fightback.ca/privacy", FR: "https://fightback.ca/fr/confidentialite"}
 	f.d.Org.MailingAddress.EN = "PO Box 1234, Station A, Toronto ON  M5W 1A2"
 	if lines, _ := doctorRun(t, f.d); !slices.Contains(lines, "FIX infra/organization.json names the sample's addresses (PO Box 1234, Station A, Toronto ON  M5W 1A2): put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).") {
 		t.Errorf("the sample's mailing address passed: %q", lines)

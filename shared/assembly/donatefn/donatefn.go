@@ -22,5 +22,6 @@ func New(ctx context.Context, e assembly.Env) (donate.Handler, error) {
 		Guard:     f.Guard,
 		Service:   donate.Service{Store: f.Store, Checkout: f.Checkout, Fees: fees, Now: e.Clock()},
 		ThanksURL: e.Config.PublicURL + "/donations/thanks",
+		Gifts:     f.Store,
 	}, nil
 }

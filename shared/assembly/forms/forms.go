@@ -50,6 +50,25 @@ func Guard(ctx context.Context, e assembly.Env, db *dynamodb.Client, endpoint st
 	return guard.New(e.Store(db), endpoint, s), nil
 }
 
+// HashKey is the stack's hashing key (HASH_KEY, or HASH_KEY_PARAM's SecureString) for
+// uses of their own beside the rate limits' (each derives its own key from it, such as
+// signup.NewNotices): nil when neither is set, an error when it is shorter than
+// guard.MinHashKey.
+func HashKey(ctx context.Context, e assembly.Env) ([]byte, error) {
+	c := e.Config
+	if c.HashKey == "" && c.HashKeyParam == "" {
+		return nil, nil
+	}
+	key, err := secret.Value(ctx, e, "HASH_KEY", c.HashKey, c.HashKeyParam)
+	if err != nil {
+		return nil, err
+	}
+	if len(key) < guard.MinHashKey {
+		return nil, fmt.Errorf("the hashing key (HASH_KEY or HASH_KEY_PARAM) must be at least %d bytes", guard.MinHashKey)
+	}
+	return []byte(key), nil
+}
+
 // Hostnames are our own sites, where a Turnstile widget may be solved: the hosts of
 // PUBLIC_URL and of each ALLOWED_ORIGINS entry.
 func Hostnames(c config.Config) []string {

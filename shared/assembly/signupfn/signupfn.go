@@ -17,5 +17,11 @@ func New(ctx context.Context, e assembly.Env) (signup.Handler, error) {
 	if err != nil {
 		return signup.Handler{}, err
 	}
-	return signup.Handler{Service: signup.Service{Store: e.Store(db), Now: e.Clock()}, Guard: g}, nil
+	// The "check your inbox" page's notices, under a key of their own derived from it.
+	key, err := forms.HashKey(ctx, e)
+	if err != nil {
+		return signup.Handler{}, err
+	}
+	return signup.Handler{Service: signup.Service{Store: e.Store(db), Now: e.Clock()}, Guard: g,
+		Notices: signup.NewNotices(key)}, nil
 }

@@ -15,9 +15,9 @@ import (
 
 func withWeb(s *setup) { s.opts.WebDir = filepath.Join(emulator.Root(), "web") }
 
-// TestBrowserGiveInFrench: a supporter gives $50 in French from the donation page, pays
-// on the (local) checkout page, sees the French thanks, gets the French receipt, and the
-// progress bar counts the gift.
+// TestBrowserGiveInFrench: a supporter gives $50 from the French donation page
+// (index.fr.html), pays on the (local) checkout page, sees the French thanks, gets the
+// French receipt, and the progress bar counts the gift.
 func TestBrowserGiveInFrench(t *testing.T) {
 	s := newStack(t, true, withWeb)
 	b := newBrowser(t, s, true)
@@ -26,7 +26,7 @@ func TestBrowserGiveInFrench(t *testing.T) {
 		t.Fatal("no progress")
 	}
 	b.shot("donate-form")
-	b.pick("language", "fr")
+	b.open("/index.fr.html")
 	b.pick("amount_cents", "5000")
 	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "noemie@example.org"})
 	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
@@ -62,14 +62,14 @@ func waitText(b *browser, sel, want string) string {
 	}
 }
 
-// TestBrowserJoinAndConfirm: join in French with a Montréal postal code, see the French
-// "check your inbox" page, open the emailed link, press its button, see the welcome.
+// TestBrowserJoinAndConfirm: join from the French page (join.fr.html) with a Montréal
+// postal code, see the French "check your inbox" page, open the emailed link, press its
+// button, see the welcome.
 func TestBrowserJoinAndConfirm(t *testing.T) {
 	s := newStack(t, true, withWeb)
 	b := newBrowser(t, s, true)
-	b.open("/join.html")
-	b.shot("join-form")
-	b.pick("language", "fr")
+	b.open("/join.fr.html")
+	b.shot("join-form-fr")
 	b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": "jasper@example.org",
 		"#city": "Montréal", "#postal_code": "H2X 1Y4"})
 	b.run(chromedp.SetValue("#province", "QC", chromedp.ByQuery))
@@ -95,7 +95,6 @@ func TestBrowserInlineErrors(t *testing.T) {
 	s := newStack(t, false, withWeb)
 	b := newBrowser(t, s, true)
 	b.open("/")
-	b.pick("language", "en")
 	b.fill(map[string]string{"#last_name": "Lafleur", "#email": "not-an-address"})
 	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
 	waitText(b, "#err-email", "Enter a valid email address.")
@@ -126,8 +125,7 @@ func TestBrowserInlineErrors(t *testing.T) {
 func TestBrowserWithoutJavaScript(t *testing.T) {
 	s := newStack(t, false, withWeb)
 	b := newBrowser(t, s, false)
-	b.open("/")
-	b.pick("language", "fr")
+	b.open("/index.fr.html")
 	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "nope"})
 	b.run(chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
 	b.waitFor("/donations")
@@ -153,7 +151,8 @@ func TestBrowserKeyboardAndNarrowScreens(t *testing.T) {
 	s := newStack(t, false, withWeb)
 	b := newBrowser(t, s, true)
 	b.run(emulation.SetDeviceMetricsOverride(320, 640, 1, true))
-	for _, page := range []string{"/", "/join.html", "/subscribe.html", "/manage.html"} {
+	for _, page := range []string{"/", "/join.html", "/subscribe.html", "/manage.html",
+		"/index.fr.html", "/join.fr.html", "/subscribe.fr.html", "/manage.fr.html"} {
 		b.open(page)
 		var scroll int64
 		b.run(chromedp.Evaluate(`document.documentElement.scrollWidth`, &scroll))
@@ -163,12 +162,12 @@ func TestBrowserKeyboardAndNarrowScreens(t *testing.T) {
 	}
 	b.run(emulation.ClearDeviceMetricsOverride())
 	b.open("/")
-	// From the top: Tab to the language choice, then on through the form.
+	// The amount's choices take the arrow keys, then Tab goes on through the form.
 	keys := func(k string) chromedp.Action { return chromedp.KeyEvent(k) }
 	var focused string
-	b.run(chromedp.Focus(`input[name=language][value=en]`, chromedp.ByQuery), keys(kb.ArrowRight))
-	b.run(chromedp.Evaluate(`document.activeElement.value + "/" + document.querySelector("input[name=language]:checked").value`, &focused))
-	if focused != "fr/fr" {
+	b.run(chromedp.Focus(`input[name=amount_cents][value="2500"]`, chromedp.ByQuery), keys(kb.ArrowRight))
+	b.run(chromedp.Evaluate(`document.activeElement.value + "/" + document.querySelector("input[name=amount_cents]:checked").value`, &focused))
+	if focused != "5000/5000" {
 		t.Fatalf("arrow keys chose %q", focused)
 	}
 	// Tab to the first name field and type into the fields in order.

@@ -77,7 +77,8 @@ func (b *browser) waitFor(part string) string {
 	for {
 		var loc string
 		if err := chromedp.Run(b.ctx, chromedp.Location(&loc)); err == nil && strings.Contains(loc, part) {
-			b.run(chromedp.WaitReady("body", chromedp.ByQuery))
+			// The body, and the page's scripts run (they are at its end).
+			b.run(chromedp.WaitReady("body", chromedp.ByQuery), chromedp.Poll(`document.readyState !== "loading"`, nil))
 			return loc
 		}
 		if time.Now().After(deadline) {

@@ -19,8 +19,7 @@ const invalidRed = "rgb(176, 0, 32)"
 func TestBrowserErrorPageKeepsTheForm(t *testing.T) {
 	s := newStack(t, false, withWeb)
 	b := newBrowser(t, s, false)
-	b.open("/")
-	b.pick("language", "fr")
+	b.open("/index.fr.html")
 	b.pick("amount_cents", "5000")
 	b.pick("frequency", "once")
 	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "noemie@exemple"})

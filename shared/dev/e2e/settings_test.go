@@ -65,6 +65,21 @@ func TestSettingsUnderTheLocalServer(t *testing.T) {
 		}
 	})
 
+	t.Run("DONATE_PAGE_URL, JOIN_PAGE_URL and SUBSCRIBE_PAGE_URL on the result pages", func(t *testing.T) {
+		s := newStack(t, false, set("DONATE_PAGE_URL", "https://section.example/donner/",
+			"JOIN_PAGE_URL", "https://section.example/join.html", "SUBSCRIBE_PAGE_URL", "https://section.example/subscribe.html"))
+		page := string(s.do(http.MethodGet, "/donations/thanks?lang=fr", "", "", nil).body)
+		for _, want := range []string{`href="https://section.example/join.fr.html"`, `href="https://section.example/subscribe.fr.html"`,
+			`href="https://section.example/donner/"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the French thank-you page lacks %s:\n%s", want, page)
+			}
+		}
+		if page := string(s.do(http.MethodGet, "/members/check-email?lang=en", "", "", nil).body); !strings.Contains(page, `href="https://section.example/subscribe.html"`) {
+			t.Errorf("the check-your-inbox page does not offer the paper:\n%s", page)
+		}
+	})
+
 	t.Run("FEE_PERCENT_BPS and FEE_FIXED_CENTS", func(t *testing.T) {
 		s := newStack(t, false, set("FEE_PERCENT_BPS", "500", "FEE_FIXED_CENTS", "0"))
 		// 5% and no fixed fee: $95.00 with the fees covered is a $100.00 charge.

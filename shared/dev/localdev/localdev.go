@@ -37,6 +37,7 @@ import (
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
+	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/mail"
@@ -71,6 +72,9 @@ func Settings(getenv func(string) string, base, stripeURL string) (config.Config
 		"MAIL_FROM":             "appeal@solidarity.example",
 		"ALLOWED_ORIGINS":       base + "," + strings.Replace(base, "127.0.0.1", "localhost", 1),
 		"HASH_KEY":              "local-development-hashing-key-not-a-secret",
+		// The forms the result pages lead to next: the ones served here (WebDir).
+		"JOIN_PAGE_URL":      base + "/join.html",
+		"SUBSCRIBE_PAGE_URL": base + "/subscribe.html",
 	}
 	return config.LoadFrom(func(name string) string {
 		switch name {
@@ -171,8 +175,12 @@ func New(ctx context.Context, o Options) (*System, error) {
 	pay.Routes(mux)
 	(&localpay.PlanPage{Subscriptions: store, Plans: plans, Deliverer: pay}).Routes(mux)
 	if o.WebDir != "" {
-		// The forms rendered for the organization, as `go run ./cmd/forms` writes them.
-		pages, err := webforms.Render(os.DirFS(o.WebDir), o.Org.Or())
+		// The forms rendered for the organization, as `go run ./cmd/forms` writes them, in
+		// English and French: a browser that prefers French is sent from / or join.html to
+		// index.fr.html or join.fr.html (webforms.Files.Handler).
+		// With the donate function's card fees, so the Donate button names its charge.
+		pages, err := webforms.RenderFees(os.DirFS(o.WebDir), o.Org.Or(),
+			donation.Fees{PercentBps: c.FeePercentBps, FixedCents: c.FeeFixedCents})
 		if err != nil {
 			return nil, err
 		}

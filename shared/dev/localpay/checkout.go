@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/payment"
 )
 
 // Checkout wraps the real Checkout (talking to stripe-mock, which validates every
@@ -124,7 +126,8 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	next := p.PublicURL + "/donations/thanks?lang=" + d.Language
+	// Where Stripe returns a payer: the success URL, with the session's id filled in.
+	next := p.PublicURL + "/donations/thanks?" + strings.Replace(payment.ThanksQuery(d), "{CHECKOUT_SESSION_ID}", url.QueryEscape(d.CheckoutID), 1)
 	if r.PathValue("action") != "pay" {
 		next = "/_local/checkout/" + url.PathEscape(d.ID)
 	}

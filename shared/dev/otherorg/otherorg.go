@@ -13,6 +13,7 @@ var Identity = organization.Identity{
 	Email:          "contact@fightback.example",
 	Phone:          "+1 613-555-0142",
 	Website:        organization.Texts{EN: "https://fightback.example", FR: "https://riposte.example"},
+	PrivacyURL:     organization.Texts{EN: "https://fightback.example/privacy", FR: "https://riposte.example/confidentialite"},
 	LogoURL:        "https://cdn.fightback.example/logo.png",
 	AccentColor:    "#1b5e20",
 }
