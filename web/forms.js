@@ -302,10 +302,15 @@
       }).catch(function () {});
   }
 
-  // Every form posts to the API, enhanced or not (manage.html stays a plain post).
-  Array.prototype.forEach.call(document.querySelectorAll('form[action^="/"]'), function (f) {
-    f.setAttribute("data-path", f.getAttribute("action"));
-    if (api) f.setAttribute("action", api + f.getAttribute("action"));
+  // Every form posts to the API, enhanced or not (manage.html stays a plain post). Its
+  // action is the API's path ("/members"), or that path under data-api, as a page written
+  // for visitors without JavaScript has it ("https://api.example.org/members").
+  Array.prototype.forEach.call(document.querySelectorAll("form[action]"), function (f) {
+    var a = f.getAttribute("action");
+    var path = api && a.indexOf(api + "/") === 0 ? a.slice(api.length) : a;
+    if (path.charAt(0) !== "/") return; // another site's form
+    f.setAttribute("data-path", path);
+    if (api) f.setAttribute("action", api + path);
   });
   Array.prototype.forEach.call(document.querySelectorAll("form[data-enhance]"), enhance);
   restore();

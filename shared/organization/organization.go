@@ -48,7 +48,7 @@ type Identity struct {
 	Phone          string `json:"phone"`
 	Website        Texts  `json:"website"`                // https, per language (the same twice is fine)
 	PrivacyURL     Texts  `json:"privacy_url"`            // https, per language: its privacy policy, linked from every page and email
-	LogoURL        string `json:"logo_url,omitempty"`     // optional, https: shown on the pages and in emails
+	LogoURL        string `json:"logo_url,omitempty"`     // optional, https: shown on the pages and forms only (emails fetch nothing)
 	AccentColor    string `json:"accent_color,omitempty"` // optional, #rrggbb: the pages' header and buttons
 }
 

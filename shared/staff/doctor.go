@@ -86,7 +86,7 @@ func (d *Deployment) checkOrganization(c *checkup) {
 		}
 	}
 	if len(sample) > 0 {
-		c.fix("infra/organization.json names the sample's addresses (%s): put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).",
+		c.fix("infra/organization.json names the sample's addresses (%s): put the organization's names, mailing address, contact, website and privacy policy in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).",
 			strings.Join(sample, ", "))
 		return
 	}

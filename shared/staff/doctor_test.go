@@ -243,7 +243,7 @@ func TestDoctorSampleOrganization(t *testing.T) {
 	f.d.Org.Email, f.d.Org.Website, f.d.Org.LogoURL = "a@fightback.ca", organization.Texts{EN: "https://fightback.ca", FR: "https://fightback.ca/fr"}, ""
 	f.d.Org.PrivacyURL = organization.Texts{EN: "https://fightback.ca/privacy", FR: "https://fightback.ca/fr/confidentialite"}
 	f.d.Org.MailingAddress.EN = "PO Box 1234, Station A, Toronto ON  M5W 1A2"
-	if lines, _ := doctorRun(t, f.d); !slices.Contains(lines, "FIX infra/organization.json names the sample's addresses (PO Box 1234, Station A, Toronto ON  M5W 1A2): put the organization's names, mailing address, contact and website in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).") {
+	if lines, _ := doctorRun(t, f.d); !slices.Contains(lines, "FIX infra/organization.json names the sample's addresses (PO Box 1234, Station A, Toronto ON  M5W 1A2): put the organization's names, mailing address, contact, website and privacy policy in it, then sam build && sam deploy, and make forms for the forms (README: The organization's identity).") {
 		t.Errorf("the sample's mailing address passed: %q", lines)
 	}
 	for s, want := range map[string]bool{"a@b.example": true, "https://x.example.com/fr": true, "https://EXAMPLE.org.": true, "https://test": true,

@@ -149,7 +149,11 @@ func TestBrowserFormsHostedElsewhere(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(strings.Replace(string(page), "<html ", `<html data-api="`+apiURL+`" `, 1)))
+		// As the deployer writes them (README, deploy step 9): the API's address in
+		// data-api and in every form's action, for visitors without JavaScript.
+		html := strings.Replace(string(page), "<html ", `<html data-api="`+apiURL+`" `, 1)
+		html = strings.ReplaceAll(html, `action="/`, `action="`+apiURL+`/`)
+		_, _ = w.Write([]byte(html))
 	}))
 	t.Cleanup(site.Close)
 	s := newStack(t, false, set("ALLOWED_ORIGINS", site.URL))
@@ -162,6 +166,17 @@ func TestBrowserFormsHostedElsewhere(t *testing.T) {
 		if action != s.url+path {
 			t.Errorf("%s posts to %q, want %q", page, action, s.url+path)
 		}
+	}
+	// forms.js still enhances a form whose action is absolute: a bad address is answered
+	// beside its field, on the organization's page.
+	b.open(site.URL + "/join.html")
+	b.fill(map[string]string{"#first_name": "Ana", "#last_name": "Ailleurs", "#email": "nope",
+		"#city": "Montréal", "#postal_code": "H2X 1Y4"})
+	b.run(chromedp.SetValue("#province", "QC", chromedp.ByQuery), chromedp.Click(`button[type=submit]`, chromedp.ByQuery))
+	var inline string
+	b.run(chromedp.WaitVisible(".field-error", chromedp.ByQuery), chromedp.Location(&inline))
+	if !strings.HasPrefix(inline, site.URL+"/join.html") {
+		t.Fatalf("the error was not answered on the page: at %s", inline)
 	}
 	b.open(site.URL + "/join.html")
 	b.fill(map[string]string{"#first_name": "Ana", "#last_name": "Ailleurs", "#email": "elsewhere@example.org",
