@@ -5,6 +5,7 @@ package forms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -31,14 +32,14 @@ func Guard(ctx context.Context, e assembly.Env, db *dynamodb.Client, endpoint st
 	s := guard.Settings{PerIP: perIP, PerEmail: perEmail, Window: window, TurnstileURL: c.TurnstileVerifyURL,
 		Hostnames: Hostnames(c), FailClosed: emailsUnproven[endpoint], Now: e.Clock()}
 	if perIP > 0 || perEmail > 0 {
-		key, err := secret.Value(ctx, e, "HASH_KEY", c.HashKey, c.HashKeyParam)
+		key, err := HashKey(ctx, e)
 		if err != nil {
 			return nil, err
 		}
-		if len(key) < guard.MinHashKey {
-			return nil, fmt.Errorf("the hashing key (HASH_KEY or HASH_KEY_PARAM) must be at least %d bytes", guard.MinHashKey)
+		if key == nil {
+			return nil, errors.New("HASH_KEY or HASH_KEY_PARAM must be set while a rate limit is on")
 		}
-		s.HashKey = []byte(key)
+		s.HashKey = key
 	}
 	if c.TurnstileSecret != "" || c.TurnstileSecretParam != "" {
 		ts, err := secret.Value(ctx, e, "TURNSTILE_SECRET", c.TurnstileSecret, c.TurnstileSecretParam)
@@ -50,10 +51,11 @@ func Guard(ctx context.Context, e assembly.Env, db *dynamodb.Client, endpoint st
 	return guard.New(e.Store(db), endpoint, s), nil
 }
 
-// HashKey is the stack's hashing key (HASH_KEY, or HASH_KEY_PARAM's SecureString) for
-// uses of their own beside the rate limits' (each derives its own key from it, such as
+// HashKey is the stack's hashing key (HASH_KEY, or HASH_KEY_PARAM's SecureString), of
+// the rate limits and of uses of their own (each derives its own key from it, such as
 // signup.NewNotices): nil when neither is set, an error when it is shorter than
-// guard.MinHashKey.
+// guard.MinHashKey. A function that needs it twice reads it once and gives it as
+// HASH_KEY (WithHashKey).
 func HashKey(ctx context.Context, e assembly.Env) ([]byte, error) {
 	c := e.Config
 	if c.HashKey == "" && c.HashKeyParam == "" {
@@ -67,6 +69,15 @@ func HashKey(ctx context.Context, e assembly.Env) ([]byte, error) {
 		return nil, fmt.Errorf("the hashing key (HASH_KEY or HASH_KEY_PARAM) must be at least %d bytes", guard.MinHashKey)
 	}
 	return []byte(key), nil
+}
+
+// WithHashKey is e with key as its HASH_KEY, read already: the guard then reads no
+// parameter again.
+func WithHashKey(e assembly.Env, key []byte) assembly.Env {
+	if key != nil {
+		e.Config.HashKey = string(key)
+	}
+	return e
 }
 
 // Hostnames are our own sites, where a Turnstile widget may be solved: the hosts of

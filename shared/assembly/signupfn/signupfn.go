@@ -13,12 +13,13 @@ import (
 // New is the signup function's handler.
 func New(ctx context.Context, e assembly.Env) (signup.Handler, error) {
 	db := e.DB()
-	g, err := forms.Guard(ctx, e, db, "members")
+	// The hashing key, read once: the rate limits' and the "check your inbox" page's
+	// notices', each under a key of its own derived from it.
+	key, err := forms.HashKey(ctx, e)
 	if err != nil {
 		return signup.Handler{}, err
 	}
-	// The "check your inbox" page's notices, under a key of their own derived from it.
-	key, err := forms.HashKey(ctx, e)
+	g, err := forms.Guard(ctx, forms.WithHashKey(e, key), db, "members")
 	if err != nil {
 		return signup.Handler{}, err
 	}
