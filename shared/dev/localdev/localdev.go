@@ -72,7 +72,9 @@ func Settings(getenv func(string) string, base, stripeURL string) (config.Config
 		"MAIL_FROM":             "appeal@solidarity.example",
 		"ALLOWED_ORIGINS":       base + "," + strings.Replace(base, "127.0.0.1", "localhost", 1),
 		"HASH_KEY":              "local-development-hashing-key-not-a-secret",
-		// The forms the result pages lead to next: the ones served here (WebDir).
+		// The forms the result pages lead to next: the ones served here (WebDir), by their
+		// files, so that a French page links to the French one (index.fr.html…).
+		"DONATE_PAGE_URL":    base + "/index.html",
 		"JOIN_PAGE_URL":      base + "/join.html",
 		"SUBSCRIBE_PAGE_URL": base + "/subscribe.html",
 	}
