@@ -98,6 +98,11 @@ func (k Notices) Open(v string, now time.Time) (Notice, bool) {
 	if err != nil || !hmac.Equal(mac, k.mac(string(payload))) {
 		return Notice{}, false
 	}
+	// Only the one spelling Seal writes: the decoder skips line breaks, so another
+	// string would open as the same notice.
+	if b64.EncodeToString(payload) != p || b64.EncodeToString(mac) != m {
+		return Notice{}, false
+	}
 	parts := strings.SplitN(string(payload), "|", 4)
 	if len(parts) != 4 || parts[0] != "1" {
 		return Notice{}, false
