@@ -43,8 +43,10 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return req.Check().Err()
 		},
 		Do: func(lang i18n.Lang) (request.Outcome, error) {
+			var routed string
 			if req.Website == "" { // else a bot: answer the same, do nothing
-				if err := h.Service.Join(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
+				var err error
+				if routed, err = h.Service.Join(r.Context(), req, lang, consent.OriginOf(r)); err != nil {
 					return request.Outcome{}, err
 				}
 			}
@@ -54,7 +56,10 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// it is one, so that nobody mints a notice of words of their own.
 			var n string
 			if h.Notices.Enabled() && (req.Website == "" || req.Check().Err() == nil) {
-				n = h.Notices.Seal(Notice{Masked: contact.Masked(req.Email), Branch: h.Service.branchOf(r.Context(), req),
+				if req.Website != "" {
+					routed = h.Service.branchOf(r.Context(), req) // as Join would have routed it
+				}
+				n = h.Notices.Seal(Notice{Masked: contact.Masked(req.Email), Branch: routed,
 					Issued: h.Service.Now().UTC().Truncate(time.Second)})
 			}
 			next := "/members/check-email?lang=" + string(lang)

@@ -134,11 +134,16 @@ func plausible(n Notice) bool {
 // branchOf is the slug of the branch req is routed to, as Join routes it, whatever the
 // address's state; "" if it routes to none or the directory cannot be read.
 func (s Service) branchOf(ctx context.Context, req Request) string {
-	if req.Address == nil {
-		return ""
-	}
 	dir, err := s.directory(ctx)
 	if err != nil {
+		return ""
+	}
+	return routedTo(dir, req)
+}
+
+// routedTo is the slug of the branch req routes to in dir, or "".
+func routedTo(dir *branch.Directory, req Request) string {
+	if req.Address == nil {
 		return ""
 	}
 	a := req.Address

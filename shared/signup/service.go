@@ -28,7 +28,8 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 	if err := req.Check().Err(); err != nil {
 		return err
 	}
-	return s.Join(ctx, req, lang, from)
+	_, err := s.Join(ctx, req, lang, from)
+	return err
 }
 
 // Join handles a request that Check accepted. Whatever the address's state, the caller
@@ -47,17 +48,25 @@ func (s Service) Signup(ctx context.Context, req Request, lang i18n.Lang, from c
 //     very same details meanwhile);
 //   - an active address gets a "you are already a member" note, at most as often as
 //     NextNotice allows, and nothing of the member changes.
-func (s Service) Join(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) error {
+//
+// routed is the slug of the branch the post routes to, whatever the address's state
+// (the "check your inbox" page names it): the branch directory is read once for both.
+func (s Service) Join(ctx context.Context, req Request, lang i18n.Lang, from consent.Origin) (routed string, err error) {
 	email := contact.CanonicalEmail(req.Email)
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return "", err
+	}
+	routed = routedTo(dir, req)
 	// A concurrent post for the same address makes a write fail its condition: read again
 	// and decide again, so that neither post's application is lost.
 	for attempt := 1; ; attempt++ {
-		err := s.join(ctx, req, email, lang, from)
+		err := s.join(ctx, req, email, lang, from, dir)
 		if !errors.Is(err, member.ErrConflict) && !errors.Is(err, member.ErrExists) {
-			return err
+			return routed, err
 		}
 		if attempt == joinAttempts {
-			return fmt.Errorf("join: the address kept changing: %w", err)
+			return routed, fmt.Errorf("join: the address kept changing: %w", err)
 		}
 	}
 }
@@ -65,23 +74,19 @@ func (s Service) Join(ctx context.Context, req Request, lang i18n.Lang, from con
 // joinAttempts bounds the reads and writes of one Join racing other posts of the address.
 const joinAttempts = 4
 
-func (s Service) join(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin) error {
+func (s Service) join(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin, dir *branch.Directory) error {
 	now := s.Now().UTC()
 	existing, err := s.Store.Member(ctx, email)
 	switch {
 	case errors.Is(err, member.ErrNotFound):
-		return s.create(ctx, req, email, lang, from, now)
+		return s.create(ctx, req, email, lang, from, now, dir)
 	case err != nil:
 		return fmt.Errorf("load member: %w", err)
 	case existing.Status == member.StatusActive:
 		if now.Before(existing.NextNotice()) {
 			return nil // asked again too soon: the last email is still fresh
 		}
-		return s.already(ctx, existing, now)
-	}
-	dir, err := s.directory(ctx)
-	if err != nil {
-		return err
+		return s.already(ctx, existing, now, dir)
 	}
 	app, b, err := application(req, email, lang, dir, now)
 	if err != nil {
@@ -148,11 +153,7 @@ func application(req Request, email string, lang i18n.Lang, dir *branch.Director
 	}, b, nil
 }
 
-func (s Service) create(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time) error {
-	dir, err := s.directory(ctx)
-	if err != nil {
-		return err
-	}
+func (s Service) create(ctx context.Context, req Request, email string, lang i18n.Lang, from consent.Origin, now time.Time, dir *branch.Directory) error {
 	app, b, err := application(req, email, lang, dir, now)
 	if err != nil {
 		return err
@@ -167,18 +168,14 @@ func (s Service) create(ctx context.Context, req Request, email string, lang i18
 }
 
 // already sends an active member the note that they are one; nothing of theirs changes.
-func (s Service) already(ctx context.Context, m member.Member, now time.Time) error {
-	dir, err := s.directory(ctx)
-	if err != nil {
-		return err
-	}
+func (s Service) already(ctx context.Context, m member.Member, now time.Time, dir *branch.Directory) error {
 	b, ok := dir.Get(m.Branch)
 	if !ok {
 		b, _, _ = dir.Route(branch.Where{City: m.Address.City, Province: m.Address.Province, PostalCode: m.Address.PostalCode})
 	}
 	prev := m.NoticeSentAt
 	m.NoticeSentAt, m.Notices = now, m.Notices+1
-	err = s.Store.Renotify(ctx, m, prev, member.Already(m, b))
+	err := s.Store.Renotify(ctx, m, prev, member.Already(m, b))
 	if errors.Is(err, member.ErrConflict) {
 		return nil // another signup of the same address just sent one
 	}
