@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,8 +33,8 @@ func TestMakeDev(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports["PORT"]), "MOTO_PORT="+strconv.Itoa(ports["MOTO_PORT"]),
 		"STRIPE_MOCK_PORT="+strconv.Itoa(ports["STRIPE_MOCK_PORT"]), "TABLE_NAME=dev-test")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, io.Discard
+	var out, errs strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +46,10 @@ func TestMakeDev(t *testing.T) {
 	moto := "http://127.0.0.1:" + strconv.Itoa(ports["MOTO_PORT"])
 	client := &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	deadline := time.Now().Add(60 * time.Second)
+	// A readiness wait, not a timing: at the start of `go test ./...` every package
+	// compiles and starts its emulators at once on the machine's two cores, and moto's
+	// start once took longer than a minute (CI).
+	deadline := time.Now().Add(150 * time.Second)
 	for {
 		res, err := client.Get(base + "/campaigns/appeal-2024")
 		if err == nil && res.StatusCode == 200 {
@@ -55,7 +57,7 @@ func TestMakeDev(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not up after 60 s: %v\n%s", err, out.String())
+			t.Fatalf("not up after 150 s: %v\n%s\n%s", err, out.String(), tail(errs.String(), 4000))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -164,4 +166,12 @@ func childrenOf(t *testing.T, parent int) []int {
 		}
 	}
 	return out
+}
+
+// tail is the last n bytes of s (the emulators' start-up messages, for a failure).
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
