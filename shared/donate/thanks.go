@@ -2,7 +2,6 @@ package donate
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -47,7 +46,7 @@ func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 
 // gift is the donation id names, if the Checkout session session is its own.
 func (h Handler) gift(ctx context.Context, id, session string) (donation.Donation, bool) {
-	if h.Gifts == nil || !giftID.MatchString(id) || session == "" || len(session) > 255 {
+	if h.Gifts == nil || !giftID.MatchString(id) || session == "" {
 		return donation.Donation{}, false
 	}
 	d, err := h.Gifts.Donation(ctx, id)
@@ -57,23 +56,15 @@ func (h Handler) gift(ctx context.Context, id, session string) (donation.Donatio
 		}
 		return donation.Donation{}, false
 	}
-	if d.CheckoutID == "" || subtle.ConstantTimeCompare([]byte(d.CheckoutID), []byte(session)) != 1 || d.IsErased() {
-		return donation.Donation{}, false
-	}
-	// The address stays in the browser's history: a day on, whoever uses that browser
-	// gets the plain page, not the gift.
 	now := time.Now
 	if h.Service.Now != nil {
 		now = h.Service.Now
 	}
-	if now().Sub(d.CreatedAt) > RestateFor {
+	if d.IsErased() || !donation.Returned(d.CheckoutID, session, d.CreatedAt, now()) {
 		return donation.Donation{}, false
 	}
 	return d, true
 }
-
-// RestateFor is how long after a gift was made its thank-you page restates it.
-const RestateFor = 24 * time.Hour
 
 // GiftResult is the thank-you page of d in lang: confirmed (paid), failed, or being
 // confirmed, with its amount and frequency, the fees it covers and its appeal.

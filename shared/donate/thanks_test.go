@@ -113,7 +113,7 @@ func TestThanksPage(t *testing.T) {
 	erased := gift
 	erased.Erased = true
 	old := gift // the address left in a browser's history, a day and a minute on
-	old.CreatedAt = thanksNow.Add(-RestateFor - time.Minute)
+	old.CreatedAt = thanksNow.Add(-donation.RestateFor - time.Minute)
 	for _, c := range []struct {
 		name, query string
 		d           donation.Donation

@@ -13,6 +13,13 @@ import (
 	"github.com/solidarity/solidarity/shared/subscription"
 )
 
+// PlanThanksQuery is the query of the page Checkout returns a subscriber to: the
+// language, the subscription's id and the Checkout session's, which Stripe fills in (the
+// page restates the subscription only for its own session).
+func PlanThanksQuery(s subscription.Subscription) string {
+	return url.Values{"lang": {s.Language}, "subscription": {s.ID}}.Encode() + "&session_id={CHECKOUT_SESSION_ID}"
+}
+
 // ShippingCountries are where the paper can be mailed.
 var ShippingCountries = []string{"CA", "US"}
 
@@ -30,7 +37,7 @@ func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, 
 		Locale:            stripe.String(stripeLocale(s.Language)),
 		Metadata:          meta,
 		SubscriptionData:  &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
-		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/subscriptions/thanks?"+q.Encode())),
+		SuccessURL:        stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/subscriptions/thanks?"+PlanThanksQuery(s))),
 		CancelURL:         stripe.String(httpapi.Absolute(ctx, c.PublicURL+"/subscriptions/cancelled?"+q.Encode())),
 		LineItems: []*stripe.CheckoutSessionLineItemParams{{
 			Quantity: stripe.Int64(1),

@@ -28,7 +28,7 @@ func TestPlanSessionParameters(t *testing.T) {
 			"line_items[0][price_data][unit_amount]": "6000", "line_items[0][price_data][recurring][interval]": "year",
 			"line_items[0][price_data][currency]": "cad", "shipping_address_collection[allowed_countries][0]": "CA",
 			"shipping_address_collection[allowed_countries][1]": "US",
-			"success_url": "https://don.example.org/subscriptions/thanks?lang=en",
+			"success_url": "https://don.example.org/subscriptions/thanks?lang=en&subscription=subs_1&session_id={CHECKOUT_SESSION_ID}",
 		}, []string{"customer", "customer_update[shipping]", "customer_update[address]", "customer_update[name]"}},
 		{"monthly", "solidarity-monthly", map[string]string{
 			"customer_email": "ana@example.org", "line_items[0][price_data][recurring][interval]": "month",

@@ -121,6 +121,9 @@ type Handler struct {
 	Guard request.Guard
 	// ThanksURL is where a form post that tripped the honeypot is sent.
 	ThanksURL string
+	// Subscriptions, if set, is where the thank-you page reads the subscription it
+	// restates.
+	Subscriptions Subscriptions
 }
 
 type created struct {
@@ -156,6 +159,6 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Routes mounts the subscribe function's routes (the same as template.yaml's).
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /subscriptions", h)
-	mux.Handle("GET /subscriptions/thanks", httpapi.MessagePage("sub_thanks"))
+	mux.HandleFunc("GET /subscriptions/thanks", h.thanks)
 	mux.Handle("GET /subscriptions/cancelled", httpapi.MessagePage("sub_cancel"))
 }

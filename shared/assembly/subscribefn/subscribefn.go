@@ -18,8 +18,9 @@ func New(ctx context.Context, e assembly.Env) (subscribe.Handler, error) {
 		return subscribe.Handler{}, err
 	}
 	return subscribe.Handler{
-		Guard:     f.Guard,
-		Service:   subscribe.Service{Store: f.Store, Checkout: f.Checkout, Plans: plan.Default(), Now: e.Clock()},
-		ThanksURL: e.Config.PublicURL + "/subscriptions/thanks",
+		Guard:         f.Guard,
+		Service:       subscribe.Service{Store: f.Store, Checkout: f.Checkout, Plans: plan.Default(), Now: e.Clock()},
+		ThanksURL:     e.Config.PublicURL + "/subscriptions/thanks",
+		Subscriptions: f.Store,
 	}, nil
 }

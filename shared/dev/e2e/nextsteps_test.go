@@ -11,7 +11,7 @@ import (
 
 // After a real gift (the local checkout page, its signed events, the ledger), Checkout's
 // return lands on a thank-you page that restates the gift as the ledger holds it, with
-// the receipt's address masked and the next steps; and a join without JavaScript lands
+// the receipt's address masked and the next steps, and so does a subscription's; and a join without JavaScript lands
 // on a "check your inbox" page naming the masked address and the branch.
 func TestResultPagesRestateWhatHappened(t *testing.T) {
 	s := newStack(t, false)
@@ -50,6 +50,40 @@ func TestResultPagesRestateWhatHappened(t *testing.T) {
 		bare := s.do(http.MethodGet, "/donations/thanks?lang=fr&gift="+u.Path[len("/_local/checkout/"):], "", "", nil)
 		if strings.Contains(string(bare.body), "26,06") || strings.Contains(string(bare.body), "n•••") {
 			t.Errorf("the gift without its session:\n%s", bare.body)
+		}
+	})
+
+	t.Run("the thank-you page of a paid subscription names its plan and price", func(t *testing.T) {
+		res := s.postForm("/subscriptions", url.Values{"plan": {"solidarity-annual"}, "first_name": {"Nora"}, "last_name": {"Kasongo"},
+			"email": {"nora.sub@example.org"}, "language": {"fr"}}, map[string]string{"Origin": allowed})
+		planPage := res.header.Get("Location")
+		if res.status != http.StatusSeeOther || !strings.Contains(planPage, "/_local/plan/subs_") {
+			t.Fatalf("POST /subscriptions: %d %q", res.status, planPage)
+		}
+		u, _ := url.Parse(planPage)
+		paid := s.do(http.MethodPost, u.Path+"/pay", "application/x-www-form-urlencoded",
+			"name=Nora+Kasongo&line1=12+rue+Ontario&city=Montr%C3%A9al&state=QC&postal_code=H2L+1N6&country=CA", nil)
+		thanks := paid.header.Get("Location")
+		if paid.status != http.StatusSeeOther || !strings.Contains(thanks, "/subscriptions/thanks?") || !strings.Contains(thanks, "session_id=cs_") {
+			t.Fatalf("pay: %d %q %s", paid.status, thanks, paid.body)
+		}
+		page := s.do(http.MethodGet, strings.TrimPrefix(thanks, s.url), "", "", nil)
+		body := string(page.body)
+		for _, want := range []string{`lang="fr"`, "Votre abonnement est confirmé. Une confirmation avec votre reçu s’en vient à n•••@example.org.",
+			"<li>Votre formule : Abonnement de solidarité au journal — 1 an</li>",
+			"<li>60,00\u00a0$ par année, renouvelé jusqu’à ce que vous l’arrêtiez</li>", "Le journal sera posté",
+			`data-step="appeal"`, `data-step="join"`} {
+			if page.status != http.StatusOK || !strings.Contains(body, want) {
+				t.Errorf("%d: no %q on\n%s", page.status, want, body)
+			}
+		}
+		if strings.Contains(body, "nora.sub@") || strings.Contains(body, "rue Ontario") {
+			t.Errorf("the whole address, or the mailing address, is on the page")
+		}
+		// The same page without the session's id is nobody's subscription.
+		bare := s.do(http.MethodGet, "/subscriptions/thanks?lang=fr&subscription="+u.Path[len("/_local/plan/"):], "", "", nil)
+		if strings.Contains(string(bare.body), "60,00") || strings.Contains(string(bare.body), "n•••") {
+			t.Errorf("the subscription without its session:\n%s", bare.body)
 		}
 	})
 

@@ -144,6 +144,7 @@ func (b *browser) nextLinks() []nextLink {
 type resultCase struct {
 	lang                i18n.Lang
 	thanksTitle, gift   string
+	subTitle, plan      string
 	checkTitle          string
 	sentTo, branch      string
 	city, province, zip string
@@ -151,9 +152,11 @@ type resultCase struct {
 
 var resultCases = []resultCase{
 	{lang: i18n.EN, thanksTitle: "Thank you!", gift: "Your gift: $50.00, once",
+		subTitle: "Thank you for subscribing!", plan: "$60.00 a year, renewed until you stop it",
 		checkTitle: "Check your inbox", sentTo: "Email sent to: %s•••@example.org", branch: "Your branch: Toronto branch",
 		city: "Toronto", province: "ON", zip: "M5V 2T6"},
 	{lang: i18n.FR, thanksTitle: "Merci\u202f!", gift: "Votre don : 50,00\u00a0$, une fois",
+		subTitle: "Merci de vous abonner\u202f!", plan: "60,00\u00a0$ par année, renouvelé jusqu’à ce que vous l’arrêtiez",
 		checkTitle: "Vérifiez votre boîte de réception", sentTo: "Courriel envoyé à : %s•••@example.org", branch: "Votre section : Section de Montréal",
 		city: "Montréal", province: "QC", zip: "H2X 1Y4"},
 }
@@ -161,7 +164,7 @@ var resultCases = []resultCase{
 // TestBrowserResultPages: in English and French, with JavaScript and without, a gift
 // paid on the local checkout lands on a thank-you page in the form's language that
 // states its amount and offers joining and subscribing (the French page the French
-// forms); a join lands on a check-your-inbox page naming the masked address and the
+// forms); a subscription lands on one that names its plan's price and offers joining; a join lands on a check-your-inbox page naming the masked address and the
 // branch, with a next step. Every next step's link leads to its form in the same
 // language. Phone and desktop screenshots of both pages in both languages.
 func TestBrowserResultPages(t *testing.T) {
@@ -198,6 +201,29 @@ func TestBrowserResultPages(t *testing.T) {
 				b.shot("result-thanks-" + lang)
 			}
 			b.checkNextSteps(what, thanks, c.lang, []string{"join", "subscribe"})
+
+			// A subscription (the yearly plan, chosen first).
+			subFile := webforms.FileName("subscribe.html", c.lang)
+			what = "the thank-you page after " + subFile + " " + jsLabel(js)
+			b.open("/" + subFile)
+			b.fill(map[string]string{"#first_name": "Nora", "#last_name": "Kasongo", "#email": "nora." + suffix + "@example.org"})
+			b.run(chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery))
+			b.waitFor("/_local/plan/")
+			b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
+			subThanks := b.waitFor("/subscriptions/thanks")
+			if got := b.lang(); got != lang {
+				t.Errorf("%s: in %q", what, got)
+			}
+			if h := b.text("h1"); h != c.subTitle {
+				t.Errorf("%s: titled %q, want %q", what, h, c.subTitle)
+			}
+			if main := b.text("main"); !strings.Contains(main, c.plan) || !strings.Contains(main, "n•••@example.org") {
+				t.Errorf("%s: no %q or masked address in\n%s", what, c.plan, main)
+			}
+			if js {
+				b.shot("result-subscribed-" + lang)
+			}
+			b.checkNextSteps(what, subThanks, c.lang, []string{"join", "appeal"})
 
 			// A join.
 			joinFile := webforms.FileName("join.html", c.lang)

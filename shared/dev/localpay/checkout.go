@@ -127,7 +127,7 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Where Stripe returns a payer: the success URL, with the session's id filled in.
-	next := p.PublicURL + "/donations/thanks?" + strings.Replace(payment.ThanksQuery(d), "{CHECKOUT_SESSION_ID}", url.QueryEscape(d.CheckoutID), 1)
+	next := p.PublicURL + "/donations/thanks?" + withSession(payment.ThanksQuery(d), d.CheckoutID)
 	if r.PathValue("action") != "pay" {
 		next = "/_local/checkout/" + url.PathEscape(d.ID)
 	}
@@ -155,4 +155,10 @@ func (p *Page) Deliver(ctx context.Context, payload []byte) error {
 		return fmt.Errorf("status %d", res.StatusCode)
 	}
 	return nil
+}
+
+// withSession is a success URL's query with the Checkout session's id filled in, as
+// Stripe fills it in on the way back.
+func withSession(query, session string) string {
+	return strings.Replace(query, "{CHECKOUT_SESSION_ID}", url.QueryEscape(session), 1)
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/solidarity/solidarity/shared/payment"
 	"github.com/solidarity/solidarity/shared/plan"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -133,7 +134,7 @@ func (p *PlanPage) act(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	next := p.Deliverer.PublicURL + "/subscriptions/thanks?lang=" + s.Language
+	next := p.Deliverer.PublicURL + "/subscriptions/thanks?" + withSession(payment.PlanThanksQuery(s), s.CheckoutID)
 	if r.PathValue("action") != "pay" {
 		next = "/_local/plan/" + url.PathEscape(s.ID)
 	}
