@@ -15,6 +15,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/organization"
 	"github.com/solidarity/solidarity/shared/webforms"
 )
 
@@ -146,6 +147,8 @@ type resultCase struct {
 	thanksTitle, gift   string
 	subTitle, plan      string
 	checkTitle          string
+	welcomeTitle        string
+	welcomeBranch       string
 	sentTo, branch      string
 	city, province, zip string
 }
@@ -153,10 +156,12 @@ type resultCase struct {
 var resultCases = []resultCase{
 	{lang: i18n.EN, thanksTitle: "Thank you!", gift: "Your gift: $50.00, once",
 		subTitle: "Thank you for subscribing!", plan: "$60.00 a year, renewed until you stop it",
+		welcomeTitle: "Welcome to " + organization.Default().Name.EN + "!", welcomeBranch: "Your branch: Toronto branch.",
 		checkTitle: "Check your inbox", sentTo: "Email sent to: %s•••@example.org", branch: "Your branch: Toronto branch",
 		city: "Toronto", province: "ON", zip: "M5V 2T6"},
 	{lang: i18n.FR, thanksTitle: "Merci\u202f!", gift: "Votre don : 50,00\u00a0$, une fois",
 		subTitle: "Merci de vous abonner\u202f!", plan: "60,00\u00a0$ par année, renouvelé jusqu’à ce que vous l’arrêtiez",
+		welcomeTitle: "Bienvenue à " + organization.Default().Name.FR + "\u202f!", welcomeBranch: "Votre section : Section de Montréal.",
 		checkTitle: "Vérifiez votre boîte de réception", sentTo: "Courriel envoyé à : %s•••@example.org", branch: "Votre section : Section de Montréal",
 		city: "Montréal", province: "QC", zip: "H2X 1Y4"},
 }
@@ -165,10 +170,11 @@ var resultCases = []resultCase{
 // paid on the local checkout lands on a thank-you page in the form's language that
 // states its amount and offers joining and subscribing (the French page the French
 // forms); a subscription lands on one that names its plan's price and offers joining; a join lands on a check-your-inbox page naming the masked address and the
-// branch, with a next step. Every next step's link leads to its form in the same
+// branch, with a next step, and its emailed link's button on a welcome page that names the
+// branch and offers the appeal and the paper. Every next step's link leads to its form in the same
 // language. Phone and desktop screenshots of both pages in both languages.
 func TestBrowserResultPages(t *testing.T) {
-	s := newStack(t, false, withWeb)
+	s := newStack(t, true, withWeb)
 	for _, js := range []bool{false, true} {
 		b := newBrowser(t, s, js)
 		for _, c := range resultCases {
@@ -249,13 +255,31 @@ func TestBrowserResultPages(t *testing.T) {
 				b.shot("result-check-email-" + lang)
 			}
 			b.checkNextSteps(what, check, c.lang, nil)
+
+			// The welcome page, once the emailed link's button is pressed.
+			what = "the welcome page after " + joinFile + " " + jsLabel(js)
+			b.open(link(t, s.waitEmails(email, 1)[0], "/members/confirm"))
+			if h := b.clickButton(); h != c.welcomeTitle {
+				t.Errorf("%s: titled %q, want %q", what, h, c.welcomeTitle)
+			}
+			if got := b.lang(); got != lang {
+				t.Errorf("%s: in %q", what, got)
+			}
+			if main := b.text("main"); !strings.Contains(main, c.welcomeBranch) {
+				t.Errorf("%s: no %q in\n%s", what, c.welcomeBranch, main)
+			}
+			if js {
+				b.shot("result-welcome-" + lang)
+			}
+			b.checkNextSteps(what, "", c.lang, []string{"appeal", "subscribe"})
 		}
 	}
 }
 
 // checkNextSteps checks the result page at pageURL: it offers at least one next step,
 // and those of need; a join or subscribe step links to that form's page in lang; and
-// clicking each step's link lands on a page in lang (the form's, for join and subscribe).
+// clicking each step's link lands on a page in lang (the form's, for join and subscribe)
+// — unless pageURL is "", a page that cannot be opened again (the answer to a post).
 func (b *browser) checkNextSteps(what, pageURL string, lang i18n.Lang, need []string) {
 	b.t.Helper()
 	t := b.t
@@ -282,6 +306,9 @@ func (b *browser) checkNextSteps(what, pageURL string, lang i18n.Lang, need []st
 				t.Errorf("%s: the %q step links to %q, want %s", what, l.Step, l.Href, want)
 				continue
 			}
+		}
+		if pageURL == "" {
+			continue
 		}
 		b.open(pageURL)
 		b.run(chromedp.Click(fmt.Sprintf(`nav.next a[data-step=%q]`, l.Step), chromedp.ByQuery))
