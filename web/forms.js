@@ -1,7 +1,7 @@
 // The forms: the plain HTML forms post and work without this script. With it, a
 // form marked data-enhance posts JSON, shows each error next to its field (linked by
 // aria-describedby, announced, focus on the first), and goes on to Checkout or the next
-// page; the donation form's Donate button names the charge and its "Other" choice shows
+// page (data-next), or shows what was done in the form's place (data-sent); the donation form's Donate button names the charge and its "Other" choice shows
 // the other amount's field; [data-campaign] elements show the appeal's progress; and the language switch
 // (a[data-switch]) takes what was typed along to the other language's page.
 // The API's address: <html data-api="https://api.example.org">, else this page's site.
@@ -108,7 +108,8 @@
         summary.appendChild(p);
         return;
       }
-      var id = "err-" + key.replace(/[^a-zA-Z0-9_-]/g, "-");
+      // A page's second form (join.html's dues) has an id: its errors' ids are its own.
+      var id = "err-" + (form.id ? form.id + "-" : "") + key.replace(/[^a-zA-Z0-9_-]/g, "-");
       var msg = document.createElement("p");
       msg.id = id;
       msg.className = "field-error";
@@ -154,6 +155,14 @@
         return res.json().then(function (j) { return { status: res.status, body: j }; });
       }).then(function (r) {
         if (r.status === 201 && r.body.checkout_url) { window.location.assign(r.body.checkout_url); return; }
+        var sent = r.status === 202 && !form.getAttribute("data-next") && document.getElementById(form.getAttribute("data-sent") || "");
+        if (sent) {
+          // No page follows (POST /portal): what was done is said in the form's place.
+          form.hidden = true;
+          sent.hidden = false;
+          sent.focus();
+          return;
+        }
         if (r.status === 202) {
           // The signed notice of what was sent, for the page that follows (docs/api.md).
           var notice = r.body && r.body.notice ? "&notice=" + encodeURIComponent(r.body.notice) : "";
@@ -302,7 +311,7 @@
       }).catch(function () {});
   }
 
-  // Every form posts to the API, enhanced or not (manage.html stays a plain post). Its
+  // Every form posts to the API, enhanced or not. Its
   // action is the API's path ("/members"), or that path under data-api, as a page written
   // for visitors without JavaScript has it ("https://api.example.org/members").
   Array.prototype.forEach.call(document.querySelectorAll("form[action]"), function (f) {

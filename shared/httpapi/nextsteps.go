@@ -10,7 +10,7 @@ import (
 
 // Steps are the forms a result page may send a person to next: the appeal
 // (DONATE_PAGE_URL), the membership form (JOIN_PAGE_URL) and the subscription form
-// (SUBSCRIBE_PAGE_URL). A step without an address is not offered: no page links to a
+// (SUBSCRIBE_PAGE_URL); members' dues are the membership form's section #dues. A step without an address is not offered: no page links to a
 // form nobody configured.
 type Steps struct {
 	Appeal, Join, Subscribe string
@@ -21,6 +21,7 @@ const (
 	StepAppeal    = "appeal"
 	StepJoin      = "join"
 	StepSubscribe = "subscribe"
+	StepDues      = "dues"
 )
 
 // url is the address of the step named name, or "".
@@ -32,6 +33,8 @@ func (s Steps) url(name string) string {
 		return s.Join
 	case StepSubscribe:
 		return s.Subscribe
+	case StepDues:
+		return s.Join
 	}
 	return ""
 }
@@ -60,8 +63,8 @@ var pageSteps = map[string][]string{
 	"thanks_failed":        {StepAppeal},
 	"cancel":               {StepAppeal},
 	"joined":               {StepAppeal, StepSubscribe},
-	"confirmed":            {StepAppeal, StepSubscribe},
-	"already":              {StepAppeal, StepSubscribe},
+	"confirmed":            {StepDues, StepAppeal, StepSubscribe},
+	"already":              {StepDues, StepAppeal, StepSubscribe},
 	"link_used":            {StepJoin},
 	"link_expired":         {StepJoin},
 	"link_invalid":         {StepJoin},
@@ -96,7 +99,11 @@ func nextLinks(r *http.Request, lang i18n.Lang, names []string) []pageLink {
 	var out []pageLink
 	for _, n := range names {
 		if u := s.url(n); u != "" {
-			out = append(out, pageLink{Step: n, URL: InLanguage(u, lang), Text: PageText(r, lang, i18n.M("page.next."+n))})
+			u = InLanguage(u, lang)
+			if n == StepDues && !strings.Contains(u, "#") {
+				u += "#dues" // web/join.html's section of the dues form
+			}
+			out = append(out, pageLink{Step: n, URL: u, Text: PageText(r, lang, i18n.M("page.next."+n))})
 		}
 	}
 	return out

@@ -20,8 +20,9 @@ import (
 	"github.com/solidarity/solidarity/shared/webforms"
 )
 
-// axeTags are the rules axe runs: WCAG 2.0 and 2.1, levels A and AA.
-var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+// axeTags are the rules axe runs: WCAG 2.0 and 2.1, levels A and AA, and 2.2's AA
+// (target size: every link or button at least 24 px, or spaced as if it were).
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
 
 // axeScript is axe-core's axe.min.js, pinned and fetched into bin/ by `make tools`.
 func axeScript(t *testing.T) string {
@@ -57,7 +58,7 @@ type axeCheck struct {
 
 func newAxe(t *testing.T) axeCheck { return axeCheck{t: t, script: axeScript(t)} }
 
-// page runs axe-core's WCAG 2.1 A and AA rules on the page the browser shows, as it is
+// page runs axe-core's WCAG 2.1 A and AA and 2.2 AA rules on the page the browser shows, as it is
 // now, and fails the test, listing each violation, its impact, the elements' selectors
 // and the rule's help, when there is any (or when axe checked nothing, or no text's
 // contrast). js is whether the browser runs the page's scripts.

@@ -171,7 +171,7 @@ var resultCases = []resultCase{
 // states its amount and offers joining and subscribing (the French page the French
 // forms); a subscription lands on one that names its plan's price and offers joining; a join lands on a check-your-inbox page naming the masked address and the
 // branch, with a next step, and its emailed link's button on a welcome page that names the
-// branch and offers the appeal and the paper. Every next step's link leads to its form in the same
+// branch and offers the dues (the join page's section), the appeal and the paper. Every next step's link leads to its form in the same
 // language. Phone and desktop screenshots of both pages in both languages.
 func TestBrowserResultPages(t *testing.T) {
 	s := newStack(t, true, withWeb)
@@ -271,7 +271,7 @@ func TestBrowserResultPages(t *testing.T) {
 			if js {
 				b.shot("result-welcome-" + lang)
 			}
-			b.checkNextSteps(what, "", c.lang, []string{"appeal", "subscribe"})
+			b.checkNextSteps(what, "", c.lang, []string{"dues", "appeal", "subscribe"})
 		}
 	}
 }
@@ -297,13 +297,13 @@ func (b *browser) checkNextSteps(what, pageURL string, lang i18n.Lang, need []st
 			t.Errorf("%s: no %q step among %+v", what, n, links)
 		}
 	}
-	forms := map[string]string{"join": "join.html", "subscribe": "subscribe.html"}
+	forms := map[string]string{"join": "join.html", "subscribe": "subscribe.html", "dues": "join.html"}
 	for _, l := range links {
 		form, isForm := forms[l.Step]
 		if isForm {
 			u, err := url.Parse(l.Href)
-			if want := "/" + webforms.FileName(form, lang); err != nil || u.Path != want {
-				t.Errorf("%s: the %q step links to %q, want %s", what, l.Step, l.Href, want)
+			if want := "/" + webforms.FileName(form, lang); err != nil || u.Path != want || (l.Step == "dues") != (u.Fragment == "dues") {
+				t.Errorf("%s: the %q step links to %q, want %s (#dues for the dues)", what, l.Step, l.Href, want)
 				continue
 			}
 		}
