@@ -125,7 +125,7 @@ func TestTransformedTemplate(t *testing.T) {
 			"GET /unsubscribe": "Unsubscribe", "POST /unsubscribe": "Unsubscribe", "GET /unsubscribe/undo": "Unsubscribe", "POST /unsubscribe/undo": "Unsubscribe",
 			"GET /news/confirm": "Unsubscribe", "POST /news/confirm": "Unsubscribe",
 			"POST /subscriptions": "Subscribe", "OPTIONS /subscriptions": "Subscribe", "GET /subscriptions/thanks": "Subscribe", "GET /subscriptions/cancelled": "Subscribe",
-			"POST /portal": "Portal", "OPTIONS /portal": "Portal", "GET /portal": "Portal", "POST /portal/open": "Portal",
+			"POST /portal": "Portal", "OPTIONS /portal": "Portal", "GET /portal": "Portal", "POST /portal/open": "Portal", "GET /portal/done": "Portal",
 		}
 		fnRE := regexp.MustCompile(`functions/\$\{(\w+)Function\.Arn\}/invocations`)
 		got := map[string]string{}

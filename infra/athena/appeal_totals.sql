@@ -1,5 +1,6 @@
 -- Appeal totals by day from the newest export: online payments, refunds, what disputes
--- hold, offline gifts. Plans' invoices (plan_id) are no appeal's money.
+-- hold, offline gifts. Plans' invoices (plan_id) are no appeal's money; voided offline
+-- gifts (staff offline void) are no money either.
 WITH latest AS (SELECT max(day) AS day FROM ${Database}.items WHERE item IS NOT NULL AND day >= date_format(current_date - interval '7' day, '%Y-%m-%d')),
 money AS (
   SELECT item['campaign'].s AS campaign,
@@ -13,7 +14,7 @@ money AS (
   UNION ALL
   SELECT item['campaign'].s, item['received_on'].s, 0, 0, 0, CAST(item['amount_cents'].n AS bigint)
   FROM ${Database}.items, latest
-  WHERE items.day = latest.day AND item['type'].s = 'offline_gift'
+  WHERE items.day = latest.day AND item['type'].s = 'offline_gift' AND coalesce(item['voided'].bool, false) = false
 )
 SELECT campaign, day, sum(online_cents) AS online_cents, sum(offline_cents) AS offline_cents,
        sum(refunded_cents) AS refunded_cents, sum(disputed_cents) AS disputed_cents,

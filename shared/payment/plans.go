@@ -17,7 +17,20 @@ import (
 // language, the subscription's id and the Checkout session's, which Stripe fills in (the
 // page restates the subscription only for its own session).
 func PlanThanksQuery(s subscription.Subscription) string {
-	return url.Values{"lang": {s.Language}, "subscription": {s.ID}}.Encode() + "&session_id={CHECKOUT_SESSION_ID}"
+	q := returnQuery(s)
+	q.Set("subscription", s.ID)
+	return q.Encode() + "&session_id={CHECKOUT_SESSION_ID}"
+}
+
+// returnQuery is what both pages Checkout returns a subscriber to are told: the
+// language, and for members' dues their kind, so that even the plain pages speak of dues
+// and lead back to them.
+func returnQuery(s subscription.Subscription) url.Values {
+	q := url.Values{"lang": {s.Language}}
+	if s.Kind == plan.KindDues {
+		q.Set("kind", plan.KindDues)
+	}
+	return q
 }
 
 // ShippingCountries are where the paper can be mailed.
@@ -30,7 +43,7 @@ var ShippingCountries = []string{"CA", "US"}
 // address, saved cards — is ever handed to the sender, or overwritten by what they type.
 func (c Checkout) PlanSession(ctx context.Context, s subscription.Subscription, p plan.Plan) (donation.Session, error) {
 	meta := Metadata(p.Kind, s.ID, map[string]string{"plan": p.Slug})
-	q := url.Values{"lang": {s.Language}}
+	q := returnQuery(s)
 	params := &stripe.CheckoutSessionParams{
 		Mode:              stripe.String(string(stripe.CheckoutSessionModeSubscription)),
 		ClientReferenceID: stripe.String(s.ID),

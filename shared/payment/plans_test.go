@@ -35,12 +35,16 @@ func TestPlanSessionParameters(t *testing.T) {
 		}, []string{"customer", "customer_update[shipping]", "customer_update[address]", "customer_update[name]"}},
 		{"dues: nothing mailed", "dues-monthly", map[string]string{
 			"metadata[kind]": "dues", "subscription_data[metadata][kind]": "dues", "line_items[0][price_data][unit_amount]": "1000",
+			"success_url": "https://don.example.org/subscriptions/thanks?kind=dues&lang=en&subscription=subs_1&session_id={CHECKOUT_SESSION_ID}",
+			"cancel_url":  "https://don.example.org/subscriptions/cancelled?kind=dues&lang=en",
 		}, []string{"shipping_address_collection[allowed_countries][0]", "customer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
 			c := NewCheckout(rec, "sk_test_1", "https://don.example.org")
+			sub := sub
+			sub.Kind = plans[tt.plan].Kind // as subscribe.Service.Create makes it
 			if _, err := c.PlanSession(context.Background(), sub, plans[tt.plan]); err != nil {
 				t.Fatal(err)
 			}

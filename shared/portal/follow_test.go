@@ -102,7 +102,7 @@ func TestFollow(t *testing.T) {
 		}
 		p := f.sessions.params[0]
 		if *p.Customer != "cus_1" || *p.Locale != "fr-CA" || *p.IdempotencyKey != "portal-"+tok.Hash[:32] ||
-			*p.ReturnURL != "https://api.example.org/subscriptions/thanks?lang=fr" {
+			*p.ReturnURL != "https://api.example.org/portal/done?lang=fr" {
 			t.Fatalf("params %+v", p)
 		}
 		again := do(f, http.MethodPost, "/portal/open", url.Values{"token": {raw}})

@@ -151,7 +151,7 @@ func (h Handler) open(w http.ResponseWriter, r *http.Request) {
 	}
 	params := &stripe.BillingPortalSessionParams{
 		Customer:  stripe.String(tok.Subject),
-		ReturnURL: stripe.String(httpapi.Absolute(r.Context(), h.PublicURL+"/subscriptions/thanks?"+url.Values{"lang": {string(lang)}}.Encode())),
+		ReturnURL: stripe.String(httpapi.Absolute(r.Context(), h.PublicURL+"/portal/done?"+url.Values{"lang": {string(lang)}}.Encode())),
 		Locale:    stripe.String(map[i18n.Lang]string{i18n.FR: "fr-CA", i18n.EN: "en"}[lang]),
 	}
 	params.Context = r.Context()
@@ -207,4 +207,5 @@ func (h Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal", h.request)
 	mux.HandleFunc("GET /portal", h.follow)
 	mux.HandleFunc("POST /portal/open", h.open)
+	mux.Handle("GET /portal/done", httpapi.MessagePage("portal_done"))
 }

@@ -160,5 +160,8 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /subscriptions", h)
 	mux.HandleFunc("GET /subscriptions/thanks", h.thanks)
-	mux.Handle("GET /subscriptions/cancelled", httpapi.MessagePage("sub_cancel"))
+	mux.HandleFunc("GET /subscriptions/cancelled", func(w http.ResponseWriter, r *http.Request) {
+		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+		httpapi.WriteResult(w, r, http.StatusOK, lang, httpapi.Result{Name: plainPage(r, "cancel")})
+	})
 }

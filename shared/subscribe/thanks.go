@@ -39,7 +39,7 @@ func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	// The address holds the session's id: kept out of caches and other sites' logs.
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	res := httpapi.Result{Name: "sub_thanks"}
+	res := httpapi.Result{Name: plainPage(r, "thanks")}
 	if s, ok := h.subscription(r.Context(), q.Get("subscription"), q.Get("session_id")); ok {
 		res = SubscriptionResult(lang, s, h.Service.Plans)
 	}
@@ -68,6 +68,16 @@ func (h Handler) subscription(ctx context.Context, id, session string) (subscrip
 	return s, true
 }
 
+// plainPage is the page name of a return page (thanks, cancel) that restates nothing:
+// dues_<page> when Checkout's address says the plan was members' dues (?kind=dues), else
+// sub_<page>.
+func plainPage(r *http.Request, page string) string {
+	if r.URL.Query().Get("kind") == plan.KindDues {
+		return "dues_" + page
+	}
+	return "sub_" + page
+}
+
 // SubscriptionResult is the thank-you page of s in lang: confirmed (active) or being
 // confirmed, a subscription to the paper or members' dues, with the plan's name and
 // price from plans and, for a mailed plan, where the paper goes. A subscription in any
@@ -84,7 +94,7 @@ func SubscriptionResult(lang i18n.Lang, s subscription.Subscription, plans plan.
 	case subscription.StatusPending:
 		name = kind + "_thanks_pending"
 	default:
-		return httpapi.Result{Name: "sub_thanks"}
+		return httpapi.Result{Name: kind + "_thanks"}
 	}
 	var details []string
 	if p, ok := plans[s.Plan]; ok {

@@ -66,7 +66,7 @@ func TestThanksPageRestatesTheSubscription(t *testing.T) {
 			s.Plan, s.Status = "solidarity-monthly", subscription.StatusPending
 		}, []string{`lang="fr"`, "Votre paiement est en cours de confirmation.", "a•••@example.org",
 			"<li>Votre formule : Abonnement de solidarité au journal — mensuel</li>",
-			"<li>6,00\u00a0$ par mois, renouvelé jusqu’à ce que vous l’arrêtiez</li>", "Le journal sera posté"}, nil},
+			"<li>6,00\u00a0$ par mois, renouvellement automatique jusqu’à ce que vous l’arrêtiez</li>", "Le journal sera posté"}, nil},
 		{"dues, confirmed", "en", func(s *subscription.Subscription) { s.Plan, s.Kind = "dues-monthly", plan.KindDues },
 			[]string{"<h1>Thank you for paying your dues!</h1>", "Your dues are confirmed.", "<li>$10.00 a month, renewed until you stop it</li>",
 				`data-step="subscribe"`}, []string{"mailed", `data-step="join"`}},
@@ -123,5 +123,43 @@ func TestThanksPageRestatesTheSubscription(t *testing.T) {
 				t.Fatalf("not the plain page:\n%s", body)
 			}
 		})
+	}
+}
+
+// Members' dues are dues on every page Checkout returns to, the plain ones too: Checkout's
+// addresses say ?kind=dues, and the page that cannot restate, or the cancelled one, speaks
+// of dues and leads back to them.
+func TestReturnPagesOfDues(t *testing.T) {
+	mux := http.NewServeMux()
+	Handler{Service: Service{Plans: plan.Default(), Now: func() time.Time { return thanksNow }}}.Routes(mux)
+	h := httpapi.Sites{Own: "https://api.example.org", Steps: steps}.Handler(mux)
+	for _, c := range []struct {
+		target    string
+		want, not []string
+	}{
+		{"/subscriptions/cancelled?lang=en&kind=dues", []string{"<h1>Your dues were not paid</h1>", `href="https://don.example.org/join.html#dues" data-step="dues"`}, []string{"subscription"}},
+		{"/subscriptions/cancelled?lang=fr&kind=dues", []string{"Votre cotisation n’a pas été payée", `join.fr.html#dues`}, []string{"abonnement"}},
+		{"/subscriptions/cancelled?lang=en", []string{"<h1>Your subscription was not completed</h1>", `data-step="subscribe"`}, []string{"dues"}},
+		{"/subscriptions/cancelled?lang=en&kind=other", []string{"<h1>Your subscription was not completed</h1>"}, []string{"dues"}},
+		{"/subscriptions/thanks?lang=en&kind=dues", []string{"<h1>Thank you for paying your dues!</h1>", "being confirmed"}, []string{"subscribing"}},
+		{"/subscriptions/thanks?lang=fr&kind=dues&subscription=" + subA + "&session_id=cs_test_s1", []string{"Merci de payer votre cotisation\u202f!"}, []string{"•••"}},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, c.target, nil))
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Errorf("%s: %d", c.target, w.Code)
+		}
+		main := body[strings.Index(body, "<main>"):strings.Index(body, "</main>")]
+		for _, want := range c.want {
+			if !strings.Contains(main, want) {
+				t.Errorf("%s: no %q in\n%s", c.target, want, main)
+			}
+		}
+		for _, not := range c.not {
+			if strings.Contains(strings.ToLower(main), not) {
+				t.Errorf("%s: %q in\n%s", c.target, not, main)
+			}
+		}
 	}
 }

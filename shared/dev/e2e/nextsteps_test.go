@@ -69,9 +69,9 @@ func TestResultPagesRestateWhatHappened(t *testing.T) {
 		}
 		page := s.do(http.MethodGet, strings.TrimPrefix(thanks, s.url), "", "", nil)
 		body := string(page.body)
-		for _, want := range []string{`lang="fr"`, "Votre abonnement est confirmé. Une confirmation avec votre reçu s’en vient à n•••@example.org.",
+		for _, want := range []string{`lang="fr"`, "Votre abonnement est confirmé. Une confirmation avec votre reçu vous est envoyée à n•••@example.org.",
 			"<li>Votre formule : Abonnement de solidarité au journal — 1 an</li>",
-			"<li>60,00\u00a0$ par année, renouvelé jusqu’à ce que vous l’arrêtiez</li>", "Le journal sera posté",
+			"<li>60,00\u00a0$ par année, renouvellement automatique jusqu’à ce que vous l’arrêtiez</li>", "Le journal sera posté",
 			`data-step="appeal"`, `data-step="join"`} {
 			if page.status != http.StatusOK || !strings.Contains(body, want) {
 				t.Errorf("%d: no %q on\n%s", page.status, want, body)

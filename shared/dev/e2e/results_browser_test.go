@@ -160,7 +160,7 @@ var resultCases = []resultCase{
 		checkTitle: "Check your inbox", sentTo: "Email sent to: %s•••@example.org", branch: "Your branch: Toronto branch",
 		city: "Toronto", province: "ON", zip: "M5V 2T6"},
 	{lang: i18n.FR, thanksTitle: "Merci\u202f!", gift: "Votre don : 50,00\u00a0$, une fois",
-		subTitle: "Merci de vous abonner\u202f!", plan: "60,00\u00a0$ par année, renouvelé jusqu’à ce que vous l’arrêtiez",
+		subTitle: "Merci de vous abonner\u202f!", plan: "60,00\u00a0$ par année, renouvellement automatique jusqu’à ce que vous l’arrêtiez",
 		welcomeTitle: "Bienvenue à " + organization.Default().Name.FR + "\u202f!", welcomeBranch: "Votre section : Section de Montréal.",
 		checkTitle: "Vérifiez votre boîte de réception", sentTo: "Courriel envoyé à : %s•••@example.org", branch: "Votre section : Section de Montréal",
 		city: "Montréal", province: "QC", zip: "H2X 1Y4"},
