@@ -23,11 +23,11 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
 	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x \
-	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x
+	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x FT_VOID=30000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test tools unit lint fuzz build clean bench proof race forms
+.PHONY: dev test tools unit lint fuzz build clean bench proof race forms staff
 
 dev: tools
 	$(GO) build -o $(BIN)/local ./cmd/local
@@ -100,6 +100,7 @@ fuzz:
 	$(GO) test ./shared/dynamo -run '^$$' -fuzz '^FuzzNameInNote$$' -fuzztime $(or $(FT_NOTE),$(FUZZTIME))
 	$(GO) test ./shared/suppression -run '^$$' -fuzz '^FuzzSESEvent$$' -fuzztime $(or $(FT_SESEVENT),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzGlobalFlags$$' -fuzztime $(or $(FT_STAFFFLAGS),$(FUZZTIME))
+	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzCheckVoid$$' -fuzztime $(or $(FT_VOID),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzStripeKeyMode$$' -fuzztime $(or $(FT_STRIPEKEY),$(FUZZTIME))
 	$(GO) test ./shared/webhook -run '^$$' -fuzz '^FuzzParseSecrets$$' -fuzztime $(or $(FT_SECRETS),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzCheckWebhookURL$$' -fuzztime $(or $(FT_HOOKURL),$(FUZZTIME))
@@ -135,6 +136,21 @@ FEE_PERCENT_BPS ?= 290
 FEE_FIXED_CENTS ?= 30
 forms:
 	$(GO) run ./cmd/forms -out dist/web -fee-bps $(FEE_PERCENT_BPS) -fee-cents $(FEE_FIXED_CENTS)
+
+# The staff tool for staff's own computers, which need no Go: one file per system in
+# dist/staff (staff-<version>-linux-amd64, -darwin-amd64 for Intel Macs, -darwin-arm64
+# for Apple silicon, -windows-amd64.exe) and their SHA256SUMS. `staff version` says it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+STAFF_DIST ?= dist/staff
+STAFF_PLATFORMS := linux/amd64 darwin/amd64 darwin/arm64 windows/amd64
+staff:
+	@rm -rf $(STAFF_DIST) && mkdir -p $(STAFF_DIST)
+	@for p in $(STAFF_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		out=$(STAFF_DIST)/staff-$(VERSION)-$$os-$$arch$$ext; echo "building $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s -w -X main.version=$(VERSION)' -o $$out ./cmd/staff || exit 1; \
+	done
+	@cd $(STAFF_DIST) && { sha256sum staff-* 2>/dev/null || shasum -a 256 staff-*; } > SHA256SUMS
+	@echo "the staff tool is in $(STAFF_DIST): give each person the file for their system"
 
 # All of them, into build/<LogicalId>/bootstrap.
 build:

@@ -4,10 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	_ "time/tzdata" // -tz and TZ work on a machine without a zone database (Windows)
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -31,24 +32,26 @@ import (
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
+// version is the release this binary was built as: `make staff` sets it
+// (-ldflags "-X main.version=…"); a plain `go build` says "dev".
+var version = "dev"
+
 func main() {
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
 		fmt.Print(staff.Usage)
 		return
 	}
+	if os.Args[1] == "version" || os.Args[1] == "-version" || os.Args[1] == "--version" {
+		fmt.Printf("staff %s (%s/%s)\n", version, runtime.GOOS, runtime.GOARCH)
+		return
+	}
 	ctx := context.Background()
 	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "staff:", err)
-		if errors.Is(err, staff.ErrUsage) {
-			// The one sentence and the command's usage line, never the whole help.
-			if line := staff.UsageLine(os.Args[1:]); line != "" {
-				fmt.Fprintln(os.Stderr, line)
-			} else {
-				fmt.Fprintln(os.Stderr, "staff help lists the commands")
-			}
-			os.Exit(2)
-		}
-		os.Exit(1)
+		// One sentence saying what to do, and for a usage error (exit status 2) the
+		// command's usage line, never the whole help nor a bare Go or AWS error.
+		msg, code := staff.Explain(os.Args[1:], err)
+		fmt.Fprint(os.Stderr, msg)
+		os.Exit(code)
 	}
 }
 
@@ -104,6 +107,8 @@ func runCommand(ctx context.Context, args []string) error {
 			o.DisableLogOutputChecksumValidationSkipped = true // moto sends no checksums
 		}),
 		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr), Export: db,
+		// Reports' language and time zone: -lang and -tz, else the machine's.
+		Lang: staff.LocalLang(os.Getenv), Zone: staff.LocalZone(os.Getenv),
 		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
 		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
 		ErasureKey: func(ctx context.Context) ([]byte, error) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/staff"
 )
 
 var (
@@ -112,23 +113,44 @@ func TestNewcomerMessages(t *testing.T) {
 	}
 }
 
-// A usage error is its sentence and the command's usage line, not the whole help.
+// A usage error is its sentence and the command's usage line, not the whole help; a
+// missing file, or a table that is not there, one sentence saying what to do; never the
+// text of Go, package flag or the AWS SDK.
 func TestUsageErrorsShowOneLine(t *testing.T) {
 	env := emulator.Get(t)
-	moto := map[string]string{"AWS_ENDPOINT_URL": env.Moto.URL, "AWS_REGION": "ca-central-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+	moto := map[string]string{"AWS_ENDPOINT_URL": env.Moto.URL, "AWS_REGION": "ca-central-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"TABLE_NAME": "no-such-table-" + strings.ToLower(t.Name())}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(args ...string) string { return staff.UsageLine(args) + "\n" }
 	for _, tt := range []struct {
 		args   []string
+		code   int
 		stderr string
 	}{
-		{[]string{"campaign", "create", "-slug", "x"}, "staff: usage: -slug (lowercase words joined by -), -title-en and -title-fr are required\n" +
+		{[]string{"campaign", "create", "-slug", "x"}, 2, "staff: -slug (lowercase words joined by -), -title-en and -title-fr are required\n" +
 			"  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]\n"},
-		{[]string{"report", "donations"}, "staff: usage: read from -export FOLDER|s3://bucket/prefix, or -live\n" +
-			"  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]\n"},
-		{[]string{"campaign", "frobnicate"}, "staff: usage: unknown command \"campaign frobnicate\"\nstaff help lists the commands\n"},
+		{[]string{"report", "donations"}, 2, "staff: read from -export FOLDER|s3://bucket/prefix, or -live\n" + line("report")},
+		{[]string{"campaign", "frobnicate"}, 2, "staff: unknown command \"campaign frobnicate\"\n  staff campaign create|show …   (staff help shows the options of each)\n"},
+		{[]string{"frobnicate", "now"}, 2, "staff: unknown command \"frobnicate now\"\n  staff help lists the commands\n"},
+		{[]string{"campaign", "show", "-frob"}, 2, "staff: campaign show has no option -frob\n  staff campaign show -slug SLUG [-lang fr]\n"},
+		{[]string{"campaign", "show", "-slug"}, 2, "staff: -slug needs a value after it\n  staff campaign show -slug SLUG [-lang fr]\n"},
+		{[]string{"subscriptions", "lapsing", "-days", "many"}, 2, "staff: -days cannot be \"many\": give it a whole number, such as 30\n" + line("subscriptions", "lapsing")},
+		{[]string{"members", "list", "extra"}, 2, "staff: members list takes only options (words that start with -), not \"extra\"\n" + line("members", "list")},
+		{[]string{"privacy", "find"}, 2, "staff: the person's email address is required, such as privacy find -email someone@example.org\n" + line("privacy", "find")},
+		{[]string{"branches", "import", "/nonexistent.csv"}, 1, "staff: there is no file /nonexistent.csv: check its name and folder (a relative path starts in " + wd + ")\n"},
+		{[]string{"campaign", "show", "-slug", "x"}, 1, "staff: AWS has no such resource (DynamoDB GetItem: Requested resource not found): check SOLIDARITY_STACK (or -stack) and AWS_REGION, then run staff doctor\n"},
 	} {
 		code, stdout, stderr := runStaff(t, moto, tt.args...)
-		if code != 2 || stdout != "" || stderr != tt.stderr {
-			t.Errorf("%q: exit %d, stdout %q, stderr:\n%s\nwant:\n%s", tt.args, code, stdout, stderr, tt.stderr)
+		if code != tt.code || stdout != "" || stderr != tt.stderr {
+			t.Errorf("%q: exit %d, stdout %q, stderr:\n%s\nwant exit %d:\n%s", tt.args, code, stdout, stderr, tt.code, tt.stderr)
+		}
+		for _, raw := range []string{"usage:", "flag provided but not defined", "lstat", "operation error", "no such file or directory", "json: cannot"} {
+			if strings.Contains(stderr, raw) {
+				t.Errorf("%q: %q reaches the screen:\n%s", tt.args, raw, stderr)
+			}
 		}
 	}
 	if code, stdout, _ := runStaff(t, moto, "help"); code != 0 || !strings.Contains(stdout, "staff doctor") {

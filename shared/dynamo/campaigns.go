@@ -62,17 +62,31 @@ type OfflineGift struct {
 	DonorName  string    `dynamodbav:"donor_name,omitempty"`
 	DonorEmail string    `dynamodbav:"donor_email,omitempty"`
 	RecordedAt time.Time `dynamodbav:"recorded_at"`
+	// A void (staff offline void, void.go): the gift stays, out of every total, with who
+	// voided it, when and why.
+	Voided     bool       `dynamodbav:"voided,omitempty"`
+	VoidedAt   *time.Time `dynamodbav:"voided_at,omitempty"`
+	VoidedBy   string     `dynamodbav:"voided_by,omitempty"`
+	VoidReason string     `dynamodbav:"void_reason,omitempty"`
 }
 
-// AddOfflineGift records g and adds it to its campaign's offline total in one
-// transaction. Recording the same gift id twice changes nothing (ErrExists).
+// AddOfflineGift records g, with the marker that keeps its id to it in every campaign
+// (void.go), and adds it to its campaign's offline total in one transaction. Recording
+// the same gift again (same details) changes nothing (ErrExists); an id taken by
+// another gift, or by a voided one, changes nothing either (*OfflineIDTaken).
 func (s *Store) AddOfflineGift(ctx context.Context, g OfflineGift) error {
-	put, err := s.put(g, campaignPK(g.Campaign), "OFFLINE#"+g.ID, TypeOffline)
+	g.Voided, g.VoidedAt, g.VoidedBy, g.VoidReason = false, nil, "", ""
+	put, err := s.put(g, campaignPK(g.Campaign), offlineSK(g.ID), TypeOffline)
+	if err != nil {
+		return err
+	}
+	marker, err := s.put(offlineID{ID: g.ID, Campaign: g.Campaign}, offlineIDPK(g.ID), metaSK, TypeOfflineID)
 	if err != nil {
 		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: put},
+		{Put: marker},
 		{Update: &types.Update{
 			TableName:                 aws.String(s.Table),
 			Key:                       key(campaignPK(g.Campaign), metaSK),
@@ -81,9 +95,9 @@ func (s *Store) AddOfflineGift(ctx context.Context, g OfflineGift) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":amt": num(g.AmountCents)},
 		}},
 	}})
-	if failed, ok := cancelled(err, 2); ok {
-		if failed[0] {
-			return ErrExists
+	if failed, ok := cancelled(err, 3); ok {
+		if failed[0] || failed[1] {
+			return s.offlineIDTaken(ctx, g)
 		}
 		return campaign.ErrNotFound
 	}

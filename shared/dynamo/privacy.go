@@ -186,7 +186,7 @@ func (s *Store) find(ctx context.Context, q Query, knownCustomers []string) (Hel
 				add(it, "email")
 			case ItemType(it) == TypeToken && text(it, "purpose") == token.Portal:
 				portalTokens = append(portalTokens, it)
-			case ItemType(it) == TypeOffline && text(it, "note") != "":
+			case ItemType(it) == TypeOffline && (text(it, "note") != "" || text(it, "void_reason") != ""):
 				notes = append(notes, it)
 			}
 		}
@@ -228,7 +228,7 @@ func (s *Store) find(ctx context.Context, q Query, knownCustomers []string) (Hel
 	}
 	emailWords := foldWords(email)
 	for _, it := range notes {
-		note := foldWords(text(it, "note"))
+		note := foldWords(text(it, "note") + " " + text(it, "void_reason")) // staff's words: the note, and why a gift was voided
 		if containsWords(note, emailWords) {
 			add(it, "name in note")
 			continue
@@ -545,7 +545,7 @@ func (s *Store) eraseItems(ctx context.Context, found []Found, er *Erasure) erro
 		case ItemType(it) == TypeOffline:
 			_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName: aws.String(s.Table), Key: k, ConditionExpression: exists,
-				UpdateExpression:          aws.String("SET erased = :yes, erased_at = :at REMOVE donor_name, donor_email, note"),
+				UpdateExpression:          aws.String("SET erased = :yes, erased_at = :at REMOVE donor_name, donor_email, note, void_reason"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":at": at, ":yes": yes},
 			})
 			er.Anonymized++

@@ -46,6 +46,7 @@ func New(db DB, table string) *Store {
 const (
 	TypeCampaign      = "campaign"
 	TypeOffline       = "offline_gift"
+	TypeOfflineID     = "offline_gift_id" // an offline gift's id, taken in every campaign (void.go)
 	TypeDonor         = "campaign_donor"
 	TypeDonation      = "donation"
 	TypePayment       = "payment"

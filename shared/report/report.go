@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/organization"
 )
 
 // Item is one table item.
@@ -38,7 +40,23 @@ type Options struct {
 	From, To time.Time // new-members, failed-payments, failed-emails: [From, To)
 	Now      time.Time // subscriptions-due, subscriptions-lapsed
 	Days     int       // subscriptions-due: the window
-	Format   string    // csv or json
+	Format   string    // csv, json or html (html.go: appeal, members-by-branch, new-members, new-members-by-week)
+	// Lang is the language of an html page, and of a CSV's header and amounts (English
+	// when empty).
+	Lang i18n.Lang
+	// Location is the time zone days and weeks are counted in, and a CSV's times shown
+	// in (UTC when nil).
+	Location *time.Location
+	// Org names the organization on an html page (organization.Default when zero).
+	Org organization.Identity
+}
+
+// location is o.Location, or UTC.
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
 }
 
 // Names lists the reports, with what each is.
@@ -50,6 +68,7 @@ var Names = map[string]string{
 	"appeal":               "appeal totals: online, offline, refunded, net, by day (-campaign)",
 	"members-by-branch":    "members by branch and status",
 	"new-members":          "members who signed up in a period (-from, -to)",
+	"new-members-by-week":  "sign-ups per ISO week, weeks without any shown as zero (-from, -to)",
 	"subscriptions-due":    "subscriptions renewing in the next days (-days)",
 	"subscriptions-lapsed": "subscriptions that ended or are past due",
 	"failed-payments":      "payments that failed, from the emails they caused (-from, -to)",
@@ -58,10 +77,14 @@ var Names = map[string]string{
 
 // New returns the report called name, writing to w.
 func New(name string, o Options, w io.Writer) (Report, error) {
+	if o.Format == "html" {
+		return newHTML(name, o, w)
+	}
 	out, err := newWriter(w, o.Format)
 	if err != nil {
 		return nil, err
 	}
+	out.name, out.lang, out.loc = name, o.Lang, o.location()
 	switch name {
 	case "donations":
 		return &listing{out: out, types: map[string]rowFunc{dynamo.TypeDonation: donationRow, dynamo.TypeOffline: offlineRow}, header: donationColumns}, nil
@@ -77,6 +100,8 @@ func New(name string, o Options, w io.Writer) (Report, error) {
 		return &byBranch{out: out, counts: map[string]map[string]int{}}, nil
 	case "new-members":
 		return &selected{out: out, header: memberColumns, keep: newMember(o)}, nil
+	case "new-members-by-week":
+		return &weekly{out: out, o: o, counts: map[string]int{}}, nil
 	case "subscriptions-due":
 		return &selected{out: out, header: subscriptionColumns, keep: subscriptionDue(o)}, nil
 	case "subscriptions-lapsed":
@@ -114,6 +139,10 @@ type writer struct {
 	csv    *csv.Writer
 	header []string
 	n      int
+	// For CSV (figures.go): the report's name, and the language and zone it is shown in.
+	name string
+	lang i18n.Lang
+	loc  *time.Location
 }
 
 func newWriter(w io.Writer, format string) (*writer, error) {
@@ -123,37 +152,58 @@ func newWriter(w io.Writer, format string) (*writer, error) {
 	case "json":
 		return &writer{w: w}, nil
 	}
-	return nil, fmt.Errorf("format %q: choose csv or json", format)
+	return nil, fmt.Errorf("format %q: choose csv, json or html", format)
 }
 
+// start begins the output with the columns' names (a JSON object's keys); CSV's header
+// is their words in the writer's language (figures.go).
 func (w *writer) start(header []string) {
 	w.header = header
 	if w.csv != nil {
-		_ = w.csv.Write(header)
+		_ = w.csv.Write(csvHeader(w.name, header, w.lang, w.zone()))
 	}
 }
 
+func (w *writer) zone() *time.Location {
+	if w.loc == nil {
+		return time.UTC
+	}
+	return w.loc
+}
+
+// row writes one row of machine values (cents, RFC 3339 instants): as they are in JSON,
+// as people read them in CSV (figures.go), formula-safe.
 func (w *writer) row(cells []string) error {
 	if w.csv != nil {
+		cells = csvCells(w.name, w.header, cells, w.lang, w.zone())
 		for i := range cells {
 			cells[i] = SafeCell(cells[i])
 		}
 		return w.csv.Write(cells)
 	}
-	obj := make(map[string]string, len(cells))
+	// An object keyed by the columns' names, in the columns' order.
+	b := []byte{'{'}
 	for i, c := range cells {
-		obj[w.header[i]] = c
+		k, err := json.Marshal(w.header[i])
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, k...), ':'), v...)
 	}
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
+	b = append(b, '}')
 	sep := ",\n"
 	if w.n == 0 {
 		sep = "[\n"
 	}
 	w.n++
-	_, err = io.WriteString(w.w, sep+string(b))
+	_, err := io.WriteString(w.w, sep+string(b))
 	return err
 }
 
@@ -177,10 +227,13 @@ func (w *writer) finish() error {
 // each such character that begins the value or follows a ";", ",", tab or line break
 // (with only spaces or double quotes between), and before a leading tab or carriage
 // return. Quoting the value's start alone would not do: in "a;=HYPERLINK(…)" the formula
-// begins after the ";". A plain number ("-2500", "12.50") is left as it is, so amounts
-// stay numbers; a value already defused is left unchanged.
+// begins after the ";". A plain number ("-2500", "12.50", French "-12,50") is left as it
+// is, so amounts stay numbers, and so is an amount exactly as i18n.FormatCents writes it
+// ("-$1,250.00", "-1 250,00 $"): made from integer cents, only digits, separators, "$"
+// and a leading "-", it can run nothing, and a refund reads "-$12.50", not "'-$12.50".
+// A value already defused is left unchanged.
 func SafeCell(s string) string {
-	if s == "" || plainNumber(s) {
+	if s == "" || plainNumber(s) || formattedAmount(s) {
 		return s
 	}
 	var b strings.Builder
@@ -205,12 +258,46 @@ func SafeCell(s string) string {
 	return b.String()
 }
 
-// plainNumber reports whether s is a decimal number, perhaps negative: "2500", "-12.50".
+// plainNumber reports whether s is a decimal number, perhaps negative, with a point or
+// (as French writes it) a comma: "2500", "-12.50", "-12,50".
 func plainNumber(s string) bool {
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, dot := strings.Cut(s, ".")
-	digits := func(p string) bool {
-		return p != "" && strings.Trim(p, "0123456789") == ""
+	if !dot {
+		whole, frac, dot = strings.Cut(s, ",")
 	}
 	return digits(whole) && (!dot || digits(frac))
+}
+
+func digits(p string) bool {
+	return p != "" && strings.Trim(p, "0123456789") == ""
+}
+
+// formattedAmount reports whether s is an amount exactly as i18n.FormatCents writes it:
+// "$1,250.00", "-$12.50", "1\u00a0250,00\u00a0$", "-12,50\u00a0$".
+func formattedAmount(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if en, ok := strings.CutPrefix(s, "$"); ok {
+		return groupedAmount(en, ",", ".")
+	}
+	if fr, ok := strings.CutSuffix(s, "\u00a0$"); ok {
+		return groupedAmount(fr, "\u00a0", ",")
+	}
+	return false
+}
+
+// groupedAmount: digits in groups of three joined by sep (the first of 1 to 3), then mark
+// and two digits.
+func groupedAmount(s, sep, mark string) bool {
+	whole, frac, ok := strings.Cut(s, mark)
+	if !ok || len(frac) != 2 || !digits(frac) {
+		return false
+	}
+	groups := strings.Split(whole, sep)
+	for i, g := range groups {
+		if !digits(g) || len(g) > 3 || (i > 0 && len(g) != 3) {
+			return false
+		}
+	}
+	return true
 }

@@ -56,9 +56,55 @@ func run(t *testing.T, name string, o report.Options, items ...report.Item) stri
 	return out.String()
 }
 
-// rows runs the report as CSV and returns its header and rows.
+// rows runs the report as JSON and returns its columns' names (the keys, in order; none
+// without rows) and its rows: the machine's values, integer cents and RFC 3339 instants.
 func rows(t *testing.T, name string, o report.Options, items ...report.Item) ([]string, [][]string) {
 	t.Helper()
+	o.Format = "json"
+	out := run(t, name, o, items...)
+	dec := json.NewDecoder(strings.NewReader(out))
+	token := func() json.Token {
+		t.Helper()
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+		return tok
+	}
+	if tok := token(); tok != json.Delim('[') {
+		t.Fatalf("%q starts with %v", out, tok)
+	}
+	var header []string
+	var rs [][]string
+	for dec.More() {
+		if tok := token(); tok != json.Delim('{') {
+			t.Fatalf("%q: a row starts with %v", out, tok)
+		}
+		var keys, row []string
+		for dec.More() {
+			k, v := token(), token()
+			ks, kok := k.(string)
+			vs, vok := v.(string)
+			if !kok || !vok {
+				t.Fatalf("%q: %v: %v is not text", out, k, v)
+			}
+			keys, row = append(keys, ks), append(row, vs)
+		}
+		token() // }
+		if header == nil {
+			header = keys
+		} else if !slices.Equal(header, keys) {
+			t.Fatalf("%q: row keys %v, first row's %v", out, keys, header)
+		}
+		rs = append(rs, row)
+	}
+	return header, rs
+}
+
+// csvRows runs the report as CSV (for people) and returns its header and rows.
+func csvRows(t *testing.T, name string, o report.Options, items ...report.Item) ([]string, [][]string) {
+	t.Helper()
+	o.Format = "csv"
 	recs, err := csv.NewReader(strings.NewReader(run(t, name, o, items...))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +169,7 @@ func TestNew(t *testing.T) {
 	})
 	t.Run("the names are sorted and are those described", func(t *testing.T) {
 		names := report.Sorted()
-		if !slices.IsSorted(names) || len(names) != len(report.Names) || len(names) != 11 {
+		if !slices.IsSorted(names) || len(names) != len(report.Names) || len(names) != 12 {
 			t.Errorf("Sorted() = %v", names)
 		}
 	})
@@ -133,7 +179,7 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("an unknown format is refused", func(t *testing.T) {
-		if _, err := report.New("donations", report.Options{Format: "xlsx"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "csv or json") {
+		if _, err := report.New("donations", report.Options{Format: "xlsx"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "csv, json or html") {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -196,10 +242,11 @@ func TestDonations(t *testing.T) {
 		equalRows(t, columns(t, header, rs, "id"), [][]string{{"don_1"}, {"cheque-1042"}, {"don_0"}})
 	})
 
-	t.Run("no items is the header alone", func(t *testing.T) {
+	t.Run("no items is the header alone, in plain words", func(t *testing.T) {
 		out := run(t, "donations", report.Options{})
-		if want := "id,kind,created_at,campaign,status,frequency,amount_cents,charged_cents,first_name,last_name,email,language," +
-			"anonymous,consent_updates,method,received_on\n"; out != want {
+		if want := "ID,Kind,Created (UTC),Campaign,Status,Frequency,Amount,Amount (number),Charged (with fees covered)," +
+			"Charged (with fees covered) (number),First name,Last name,Email,Language,Anonymous,Agrees to updates,Method,Received on," +
+			"Voided,Voided on (UTC),Voided by,Why voided\n"; out != want {
 			t.Errorf("output %q, want %q", out, want)
 		}
 	})
@@ -207,8 +254,8 @@ func TestDonations(t *testing.T) {
 	t.Run("a typed formula is defused in CSV", func(t *testing.T) {
 		d := online
 		d.FirstName, d.LastName = `=HYPERLINK("http://evil.example","x")`, "@SUM(A1)"
-		header, rs := rows(t, "donations", report.Options{}, item(t, "donation", d))
-		equalRows(t, columns(t, header, rs, "first_name", "last_name"), [][]string{{`'=HYPERLINK("http://evil.example","x")`, "'@SUM(A1)"}})
+		header, rs := csvRows(t, "donations", report.Options{}, item(t, "donation", d))
+		equalRows(t, columns(t, header, rs, "First name", "Last name"), [][]string{{`'=HYPERLINK("http://evil.example","x")`, "'@SUM(A1)"}})
 	})
 
 	t.Run("an item that does not decode stops the report, naming its type", func(t *testing.T) {
@@ -235,8 +282,8 @@ func TestJSONOutput(t *testing.T) {
 		if len(got) != 2 || got[0]["id"] != "don_1" || got[0]["amount_cents"] != "2500" || got[0]["created_at"] != "2026-11-27T15:04:05Z" {
 			t.Errorf("rows %v", got)
 		}
-		if len(got[0]) != 16 {
-			t.Errorf("%d keys, want the 16 columns: %v", len(got[0]), got[0])
+		if len(got[0]) != 20 {
+			t.Errorf("%d keys, want the 20 columns: %v", len(got[0]), got[0])
 		}
 		if got[0]["first_name"] != "=1+1" {
 			t.Errorf("JSON values are kept as typed: %q", got[0]["first_name"])
@@ -256,8 +303,8 @@ func TestJSONOutput(t *testing.T) {
 			t.Fatalf("%q: %v", out, err)
 		}
 		want := []map[string]string{
-			{"day": "2026-11-20", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500"},
-			{"day": "total", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500"},
+			{"day": "2026-11-20", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500", "voided_cents": "0"},
+			{"day": "total", "online_cents": "0", "offline_cents": "500", "refunded_cents": "0", "disputed_cents": "0", "net_cents": "500", "voided_cents": "0"},
 		}
 		if !slices.EqualFunc(got, want, maps.Equal) {
 			t.Errorf("rows %v, want %v", got, want)
@@ -305,10 +352,13 @@ func TestAppeal(t *testing.T) {
 		item(t, "payment", dynamo.PaymentRecord{Key: "pi_plan", PlanID: "subs_1", AmountCents: 6_000,
 			PaidAt: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}),
 		gift("cheque-9", "spring-2025", "2026-11-25", 7_000),
+		// A voided gift is in no total: said apart, on its day.
+		item(t, "offline_gift", dynamo.OfflineGift{ID: "cheque-void", Campaign: "appeal-2024", AmountCents: 3_333, ReceivedOn: "2026-11-27",
+			RecordedAt: day, Voided: true, VoidedBy: "ana", VoidReason: "typo"}),
 		item(t, "donation", donation.Donation{ID: "don_1", Campaign: "appeal-2024", AmountCents: 123_456, Status: "paid"}),
 		otherItem(t),
 	}
-	cols := []string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents"}
+	cols := []string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents", "voided_cents"}
 
 	t.Run("one campaign's money by day, refunds and disputes on the payment's day, and in all", func(t *testing.T) {
 		header, rs := rows(t, "appeal", report.Options{Campaign: "appeal-2024"}, items...)
@@ -316,27 +366,27 @@ func TestAppeal(t *testing.T) {
 			t.Errorf("header %v", header)
 		}
 		equalRows(t, rs, [][]string{
-			{"2026-11-20", "0", "1999", "0", "0", "1999"},
-			{"2026-11-26", "12501", "0", "10001", "0", "2500"},
-			{"2026-11-27", "9000", "25000", "1234", "4000", "28766"},
-			{"total", "21501", "26999", "11235", "4000", "33265"},
+			{"2026-11-20", "0", "1999", "0", "0", "1999", "0"},
+			{"2026-11-26", "12501", "0", "10001", "0", "2500", "0"},
+			{"2026-11-27", "9000", "25000", "1234", "4000", "28766", "3333"},
+			{"total", "21501", "26999", "11235", "4000", "33265", "3333"},
 		})
 	})
 
 	t.Run("without a campaign every campaign's money is counted", func(t *testing.T) {
 		_, rs := rows(t, "appeal", report.Options{}, items...)
 		equalRows(t, rs, [][]string{
-			{"2026-11-20", "0", "1999", "0", "0", "1999"},
-			{"2026-11-25", "0", "7000", "0", "0", "7000"},
-			{"2026-11-26", "112500", "0", "10001", "0", "102499"},
-			{"2026-11-27", "9000", "25000", "1234", "4000", "28766"},
-			{"total", "121500", "33999", "11235", "4000", "140264"},
+			{"2026-11-20", "0", "1999", "0", "0", "1999", "0"},
+			{"2026-11-25", "0", "7000", "0", "0", "7000", "0"},
+			{"2026-11-26", "112500", "0", "10001", "0", "102499", "0"},
+			{"2026-11-27", "9000", "25000", "1234", "4000", "28766", "3333"},
+			{"total", "121500", "33999", "11235", "4000", "140264", "3333"},
 		})
 	})
 
 	t.Run("a campaign with no money is a zero total", func(t *testing.T) {
 		_, rs := rows(t, "appeal", report.Options{Campaign: "no-such-appeal"}, items...)
-		equalRows(t, rs, [][]string{{"total", "0", "0", "0", "0", "0"}})
+		equalRows(t, rs, [][]string{{"total", "0", "0", "0", "0", "0", "0"}})
 	})
 
 	t.Run("large amounts stay exact to the cent", func(t *testing.T) {
@@ -344,8 +394,8 @@ func TestAppeal(t *testing.T) {
 			pay("pi_a", "a", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), 900_719_925_474_099, 1),
 			gift("g", "a", "2026-11-26", 3))
 		equalRows(t, rs, [][]string{
-			{"2026-11-26", "900719925474099", "3", "1", "0", "900719925474101"},
-			{"total", "900719925474099", "3", "1", "0", "900719925474101"},
+			{"2026-11-26", "900719925474099", "3", "1", "0", "900719925474101", "0"},
+			{"total", "900719925474099", "3", "1", "0", "900719925474101", "0"},
 		})
 	})
 }
@@ -590,6 +640,17 @@ func TestSafeCell(t *testing.T) {
 		{"1.", "1."},
 		{"+2500", "'+2500"},
 		{"-2500;=1", "'-2500;'=1"},
+		{"-12,50", "-12,50"},
+		{"1,250", "1,250"},
+		{"-$12.50", "-$12.50"},
+		{"$1,250.00", "$1,250.00"},
+		{"-1\u00a0250,00\u00a0$", "-1\u00a0250,00\u00a0$"},
+		{"-$1,25.00", "'-$1,25.00"},
+		{"-$12.5", "'-$12.5"},
+		{"-$1250.00", "'-$1250.00"},
+		{"-12,50 $", "'-12,50 $"},
+		{"-$12.50;=1", "'-$12.50;'=1"},
+		{"-$=1.00", "'-$=1.00"},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			if got := report.SafeCell(c.in); got != c.want {
@@ -603,7 +664,8 @@ func TestSafeCell(t *testing.T) {
 // pass changes nothing), leaves plain numbers alone, and holds no formula character where
 // a spreadsheet splitting at "," or ";" would begin a cell.
 func FuzzSafeCell(f *testing.F) {
-	for _, s := range []string{"=1+1", "a;=HYPERLINK(\"x\")", "-2500", "\t\r=", " \"=@", "Élise", "a,;+1", "＠x", "'=1"} {
+	for _, s := range []string{"=1+1", "a;=HYPERLINK(\"x\")", "-2500", "\t\r=", " \"=@", "Élise", "a,;+1", "＠x", "'=1",
+		"-$1,250.00", "-1\u00a0250,00\u00a0$", "-12,50", "-$1,25.00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -614,7 +676,7 @@ func FuzzSafeCell(f *testing.F) {
 		if again := report.SafeCell(out); again != out {
 			t.Fatalf("SafeCell(%q) = %q, then %q", in, out, again)
 		}
-		if numberRE.MatchString(in) {
+		if numberRE.MatchString(in) || amountRE.MatchString(in) {
 			if out != in {
 				t.Fatalf("the number %q became %q", in, out)
 			}
@@ -632,5 +694,9 @@ func FuzzSafeCell(f *testing.F) {
 	})
 }
 
-// numberRE is a value SafeCell leaves alone as a number.
-var numberRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+// numberRE and amountRE are values SafeCell leaves alone: a number, and an amount as
+// i18n.FormatCents writes it in English or French.
+var (
+	numberRE = regexp.MustCompile(`^-?[0-9]+([.,][0-9]+)?$`)
+	amountRE = regexp.MustCompile("^-?(\\$[0-9]{1,3}(,[0-9]{3})*\\.[0-9]{2}|[0-9]{1,3}(\u00a0[0-9]{3})*,[0-9]{2}\u00a0\\$)$")
+)

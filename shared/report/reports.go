@@ -229,13 +229,15 @@ type appeal struct {
 	days map[string]*dayTotals
 }
 
-type dayTotals struct{ online, offline, refunded, disputed int64 }
+// dayTotals are a day's money; voided is offline gifts voided (staff offline void), out
+// of every other figure and of net.
+type dayTotals struct{ online, offline, refunded, disputed, voided int64 }
 
 // row is the report's line of t, labelled day: net is online and offline money less
-// refunds and what disputes hold.
+// refunds and what disputes hold; voided offline gifts are said apart, in no total.
 func (t dayTotals) row(day string) []string {
 	return []string{day, cents(t.online), cents(t.offline), cents(t.refunded), cents(t.disputed),
-		cents(t.online + t.offline - t.refunded - t.disputed)}
+		cents(t.online + t.offline - t.refunded - t.disputed), cents(t.voided)}
 }
 
 func (a *appeal) day(d string) *dayTotals {
@@ -257,7 +259,7 @@ func (a *appeal) Add(it Item) error {
 		if p.PlanID != "" || (a.o.Campaign != "" && p.Campaign != a.o.Campaign) {
 			return nil // a plan's invoice is no gift to an appeal
 		}
-		t := a.day(p.PaidAt.UTC().Format(time.DateOnly))
+		t := a.day(p.PaidAt.In(a.o.location()).Format(time.DateOnly))
 		t.online += p.AmountCents
 		t.refunded += p.RefundedCents // counted on the payment's day
 		t.disputed += p.DisputedCents // as is what its disputes hold
@@ -269,13 +271,17 @@ func (a *appeal) Add(it Item) error {
 		if a.o.Campaign != "" && g.Campaign != a.o.Campaign {
 			return nil
 		}
+		if g.Voided {
+			a.day(g.ReceivedOn).voided += g.AmountCents // out of the totals
+			return nil
+		}
 		a.day(g.ReceivedOn).offline += g.AmountCents
 	}
 	return nil
 }
 
 func (a *appeal) Finish() error {
-	a.out.start([]string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents"})
+	a.out.start([]string{"day", "online_cents", "offline_cents", "refunded_cents", "disputed_cents", "net_cents", "voided_cents"})
 	days := make([]string, 0, len(a.days))
 	for d := range a.days {
 		days = append(days, d)
@@ -286,6 +292,7 @@ func (a *appeal) Finish() error {
 		t := a.days[d]
 		all.online, all.offline, all.refunded, all.disputed = all.online+t.online, all.offline+t.offline,
 			all.refunded+t.refunded, all.disputed+t.disputed
+		all.voided += t.voided
 		if err := a.out.row(t.row(d)); err != nil {
 			return err
 		}

@@ -23,7 +23,8 @@ func date(t time.Time) string {
 func cents(n int64) string { return strconv.FormatInt(n, 10) }
 
 var donationColumns = []string{"id", "kind", "created_at", "campaign", "status", "frequency", "amount_cents", "charged_cents",
-	"first_name", "last_name", "email", "language", "anonymous", "consent_updates", "method", "received_on"}
+	"first_name", "last_name", "email", "language", "anonymous", "consent_updates", "method", "received_on",
+	"voided", "voided_at", "voided_by", "void_reason"}
 
 func donationRow(it Item) ([]string, error) {
 	d, err := decode[donation.Donation](it)
@@ -31,7 +32,8 @@ func donationRow(it Item) ([]string, error) {
 		return nil, err
 	}
 	return []string{d.ID, "online", date(d.CreatedAt), d.Campaign, d.Status, d.Frequency, cents(d.AmountCents), cents(d.ChargeCents),
-		d.FirstName, d.LastName, d.Email, d.Language, strconv.FormatBool(d.Anonymous), strconv.FormatBool(d.ConsentUpdates), "card", ""}, nil
+		d.FirstName, d.LastName, d.Email, d.Language, strconv.FormatBool(d.Anonymous), strconv.FormatBool(d.ConsentUpdates), "card", "",
+		"false", "", "", ""}, nil
 }
 
 func offlineRow(it Item) ([]string, error) {
@@ -40,8 +42,17 @@ func offlineRow(it Item) ([]string, error) {
 		return nil, err
 	}
 	first, last, _ := strings.Cut(g.DonorName, " ")
-	return []string{g.ID, "offline", date(g.RecordedAt), g.Campaign, "paid", "once", cents(g.AmountCents), cents(g.AmountCents),
-		first, last, g.DonorEmail, "", "", "", g.Method, g.ReceivedOn}, nil
+	// A voided gift stays listed, its status voided, with who voided it, when and why.
+	status, voidedAt := "paid", ""
+	if g.Voided {
+		status = "voided"
+		if g.VoidedAt != nil {
+			voidedAt = date(*g.VoidedAt)
+		}
+	}
+	return []string{g.ID, "offline", date(g.RecordedAt), g.Campaign, status, "once", cents(g.AmountCents), cents(g.AmountCents),
+		first, last, g.DonorEmail, "", "", "", g.Method, g.ReceivedOn,
+		strconv.FormatBool(g.Voided), voidedAt, g.VoidedBy, g.VoidReason}, nil
 }
 
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",

@@ -44,12 +44,13 @@ func TestMailFailed(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := Run(ctx, dynamo.New(db, table), Sources{DB: db, Table: table}, []string{"mail", "failed", "-from", "2026-11-01"}, &out); err != nil {
+	// Times in the machine's zone (cmd/staff: LocalZone), which the header names.
+	if err := Run(ctx, dynamo.New(db, table), Sources{DB: db, Table: table, Zone: toronto(t)}, []string{"mail", "failed", "-from", "2026-11-01"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	want := "ended_at,status,email_id,template,email,reason\n" +
-		"2026-11-02T10:00:00Z,failed,receipt_a,donation_receipt,receipt_a@example.org,MessageRejected: Email address is not verified. (address withheld)\n" +
-		"2026-11-03T10:00:00Z,suppressed,receipt_b,donation_receipt,receipt_b@example.org,the address is suppressed\n"
+	want := "Ended (America/Toronto),Status,Email ID,Email kind,Email,Reason\n" +
+		"2026-11-02 05:00 EST,failed,receipt_a,donation_receipt,receipt_a@example.org,MessageRejected: Email address is not verified. (address withheld)\n" +
+		"2026-11-03 05:00 EST,suppressed,receipt_b,donation_receipt,receipt_b@example.org,the address is suppressed\n"
 	if got := out.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

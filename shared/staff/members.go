@@ -21,8 +21,17 @@ import (
 func importBranches(ctx context.Context, store Store, args []string, out io.Writer) error {
 	fs := newFlags("branches import")
 	file := fs.String("file", "", "")
-	if err := fs.Parse(args); err != nil || *file == "" {
-		return fmt.Errorf("%w: -file branches.csv is required", ErrUsage)
+	fs.words = 1 // the file, without -file
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if w := fs.Words(); len(w) == 1 && *file == "" {
+		*file = w[0]
+	} else if len(w) == 1 {
+		return fmt.Errorf("%w: name the branches file once: -file %s or %s", ErrUsage, *file, w[0])
+	}
+	if *file == "" {
+		return fmt.Errorf("%w: name the branches file, such as -file infra/branches.csv", ErrUsage)
 	}
 	f, err := os.Open(*file)
 	if err != nil {
@@ -111,7 +120,10 @@ func moveMember(ctx context.Context, store Store, args []string, out io.Writer, 
 	fs := newFlags("members move")
 	email := fs.String("email", "", "")
 	slug := fs.String("branch", "", "")
-	if err := fs.Parse(args); err != nil || *email == "" || *slug == "" {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *slug == "" {
 		return fmt.Errorf("%w: -email and -branch are required", ErrUsage)
 	}
 	bs, err := store.Branches(ctx)

@@ -106,7 +106,7 @@ func TestExportOnDemandBesideTheNightly(t *testing.T) {
 	gifts := func(where string) []string {
 		t.Helper()
 		rows, err := csv.NewReader(strings.NewReader(run("report", "donations", "-export", where))).ReadAll()
-		if err != nil || len(rows) == 0 || rows[0][0] != "id" {
+		if err != nil || len(rows) == 0 || rows[0][0] != "ID" {
 			t.Fatalf("report from %s: %v %q", where, err, rows)
 		}
 		var ids []string

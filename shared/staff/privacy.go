@@ -16,6 +16,7 @@ import (
 
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
+	"github.com/solidarity/solidarity/shared/i18n"
 )
 
 // Privacy is what privacy requests need of the table.
@@ -62,13 +63,30 @@ var _ flag.Value = (*names)(nil)
 
 func privacy(ctx context.Context, store Store, src Sources, action string, args []string, out io.Writer) error {
 	fs := newFlags("privacy " + action)
+	fs.words = 1 // the address, without -email
 	email := fs.String("email", "", "")
-	confirm := fs.Bool("confirm", false, "")
-	expire := fs.Bool(strings.TrimPrefix(ExpireCheckoutsFlag, "-"), false, "")
 	var also names
 	fs.Var(&also, "name", "")
-	if err := fs.Parse(args); err != nil || *email == "" {
-		return fmt.Errorf("%w: -email is required", ErrUsage)
+	var confirm, expire, asJSON *bool
+	var format, langFlag *string
+	if action == "erase" {
+		confirm = fs.Bool("confirm", false, "")
+		expire = fs.Bool(strings.TrimPrefix(ExpireCheckoutsFlag, "-"), false, "")
+	} else {
+		asJSON = fs.Bool("json", false, "")
+		format = fs.String("format", "text", "")
+		langFlag = fs.String("lang", "", "")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if w := fs.Words(); len(w) == 1 && *email != "" && !strings.EqualFold(w[0], *email) {
+		return fmt.Errorf("%w: name the person once: %s or -email %s", ErrUsage, w[0], *email)
+	} else if len(w) == 1 {
+		*email = w[0]
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: the person's email address is required, such as privacy %s -email someone@example.org", ErrUsage, action)
 	}
 	addr := contact.CanonicalEmail(*email)
 	if at := strings.LastIndexByte(addr, '@'); at < 1 || at == len(addr)-1 {
@@ -77,11 +95,25 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 	q := dynamo.Query{Email: addr, Names: also}
 	switch action {
 	case "find":
+		if *format != "text" && *format != "json" {
+			return fmt.Errorf("%w: -format must be text (the letter to send) or json (every record as held)", ErrUsage)
+		}
+		var lang i18n.Lang
+		if *langFlag != "" {
+			l, ok := i18n.Parse(*langFlag)
+			if !ok {
+				return fmt.Errorf("%w: -lang must be en or fr", ErrUsage)
+			}
+			lang = l
+		}
 		held, err := store.Find(ctx, q)
 		if err != nil {
 			return err
 		}
-		return writeHeld(out, held, unreachable(src, held))
+		if *asJSON || *format == "json" {
+			return writeHeld(out, held, unreachable(src, held))
+		}
+		return writeLetter(ctx, store, src, held, lang, out)
 	case "erase":
 		if !*confirm {
 			return fmt.Errorf("%w: erasing cannot be undone; run `staff privacy find` first, then add -confirm", ErrUsage)

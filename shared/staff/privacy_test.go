@@ -74,7 +74,7 @@ func TestPrivacyFindShape(t *testing.T) {
 		{"nobody@example.org", 0, 0, false, false},
 		{"INES@example.org", 3, 1, true, true},
 	} {
-		out, err := run(Sources{}, "privacy", "find", "-email", tt.email)
+		out, err := run(Sources{}, "privacy", "find", "-email", tt.email, "-json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestPrivacyEraseWaitsForOpenCheckout(t *testing.T) {
 	if s, err := store.Subscription(ctx, sub.ID); err != nil || s.FirstName != "Inès" || s.IsErased() {
 		t.Fatalf("a refused erasure changed the record: %+v %v", s, err)
 	}
-	out, err := run(until.Add(-30*time.Minute), "privacy", "find", "-email", "ines@example.org")
+	out, err := run(until.Add(-30*time.Minute), "privacy", "find", "-format", "json", "ines@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}

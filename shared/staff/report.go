@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/solidarity/solidarity/shared/export"
+	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/mail"
 	"github.com/solidarity/solidarity/shared/reconcile"
 	"github.com/solidarity/solidarity/shared/report"
@@ -39,6 +40,9 @@ type Sources struct {
 	// -queue when not given (EXPORT_BUCKET and MAILER_DEAD_LETTER_QUEUE_URL, else the
 	// stack's outputs: stack.go).
 	ExportBucket, DeadLetterQueue string
+	// User is who runs the tool, for offline void without -by (void.go); nil is the
+	// computer's user name.
+	User func() string
 	// Deployment is what staff doctor checks (doctor.go), or nil without a stack.
 	Deployment *Deployment
 	// Stripe reaches Stripe's webhook endpoints and the secret's SSM parameter (it reads
@@ -47,6 +51,73 @@ type Sources struct {
 	// Reconcile builds the reconciliation with Stripe (it reads Stripe's secret key), for
 	// staff reconcile (reconcile.go), or nil.
 	Reconcile func(context.Context) (reconcile.Reconciler, error)
+	// Lang is the language reports and screens are written in when no -lang is given
+	// (English when empty; cmd/staff: LocalLang). Zone is the time zone dates are shown
+	// and days counted in when no -tz is given (UTC when nil; cmd/staff: LocalZone).
+	Lang i18n.Lang
+	Zone *time.Location
+}
+
+// lang is the -lang flag's value when given, else s.Lang, else English; a value that is
+// neither en nor fr is refused.
+func (s Sources) lang(flag string) (i18n.Lang, error) {
+	if flag == "" {
+		if s.Lang == i18n.FR {
+			return i18n.FR, nil
+		}
+		return i18n.EN, nil
+	}
+	return amountLang(flag)
+}
+
+// zone is the time zone the -tz flag names (an IANA name: America/Toronto), else s.Zone,
+// else UTC.
+func (s Sources) zone(flag string) (*time.Location, error) {
+	if flag == "" {
+		if s.Zone == nil {
+			return time.UTC, nil
+		}
+		return s.Zone, nil
+	}
+	loc, err := time.LoadLocation(flag)
+	if err != nil || flag == "Local" {
+		return nil, fmt.Errorf("%w: -tz %q is no time zone; name one like America/Toronto, America/Vancouver or UTC", ErrUsage, flag)
+	}
+	return loc, nil
+}
+
+// LocalLang is the language of the machine's locale, for Sources.Lang: French when the
+// first of LC_ALL, LC_MESSAGES and LANG that is set starts with "fr" (fr_CA.UTF-8),
+// else English.
+func LocalLang(getenv func(string) string) i18n.Lang {
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(name); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "fr") {
+				return i18n.FR
+			}
+			return i18n.EN
+		}
+	}
+	return i18n.EN
+}
+
+// LocalZone is the machine's time zone, for Sources.Zone: the zone TZ names, else the
+// one /etc/localtime links to (so reports can name it: America/Toronto), else Go's
+// time.Local (on Windows, the system's zone), which reports call "local time".
+func LocalZone(getenv func(string) string) *time.Location {
+	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if loc, err := time.LoadLocation(name); err == nil {
+				return loc
+			}
+		}
+	}
+	return time.Local
 }
 
 func (s Sources) now() time.Time {
@@ -70,7 +141,10 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 	fs := newFlags("export start")
 	bucket := fs.String("bucket", src.ExportBucket, "")
 	wait := fs.Bool("wait", false, "")
-	if err := fs.Parse(args); err != nil || *bucket == "" {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *bucket == "" {
 		return fmt.Errorf("%w: -bucket is required (or SOLIDARITY_STACK, whose exports bucket is the default)", ErrUsage)
 	}
 	desc, err := src.Export.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(src.Table)})
@@ -107,6 +181,8 @@ func runReport(ctx context.Context, src Sources, args []string, out io.Writer, n
 	since := fs.String("from", "", "")
 	until := fs.String("to", "", "")
 	days := fs.Int("days", 30, "")
+	langFlag := fs.String("lang", "", "")
+	tz := fs.String("tz", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -115,6 +191,12 @@ func runReport(ctx context.Context, src Sources, args []string, out io.Writer, n
 	}
 	o := report.Options{Campaign: *camp, Days: *days, Format: *format, Now: now}
 	var err error
+	if o.Lang, err = src.lang(*langFlag); err != nil {
+		return err
+	}
+	if o.Location, err = src.zone(*tz); err != nil {
+		return err
+	}
 	if o.From, err = parseDay(*since); err != nil {
 		return err
 	}

@@ -19,7 +19,10 @@ import (
 func unsuppress(ctx context.Context, store Store, args []string, out io.Writer) error {
 	fs := newFlags("mail unsuppress")
 	email := fs.String("email", "", "")
-	if err := fs.Parse(args); err != nil || *email == "" {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
 		return fmt.Errorf("%w: -email is required", ErrUsage)
 	}
 	addr := contact.CanonicalEmail(*email)

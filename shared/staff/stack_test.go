@@ -266,7 +266,7 @@ func TestUsageLine(t *testing.T) {
 		"doctor":                  "  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)",
 		"-stack x doctor -v":      "  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)",
 		"stripe connect -replace": "  staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]",
-		"report donations":        "  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]",
+		"report donations":        "  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json|html] [-o FILE] [-lang fr] [-tz ZONE]",
 		"mail failed -from x":     "  staff mail failed [-from 2026-11-01] [-to 2026-12-01] [-format json]",
 		"campaign show":           "  staff campaign show -slug SLUG [-lang fr]",
 		"campaign":                "", // several subcommands: none is the one

@@ -30,6 +30,9 @@ type Store interface {
 	campaign.Store
 	CreateCampaign(ctx context.Context, c campaign.Campaign) error
 	AddOfflineGift(ctx context.Context, g dynamo.OfflineGift) error
+	// offline void and campaign show (void.go)
+	VoidOfflineGift(ctx context.Context, id, campaign string, v dynamo.Void) (dynamo.OfflineGift, error)
+	OfflineGifts(ctx context.Context, campaign string) ([]dynamo.OfflineGift, error)
 	Branches(ctx context.Context) ([]branch.Branch, error)
 	PutBranches(ctx context.Context, bs []branch.Branch) error
 	Member(ctx context.Context, email string) (member.Member, error)
@@ -69,7 +72,7 @@ Deployment:
 Reports, read from an export of the table (a folder, or s3://bucket/prefix, in AWS's
 layout or moto's) or from the live table (-live), as CSV (default) or JSON:
 
-  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json] [-o FILE]
+  staff report NAME (-export FOLDER|s3://bucket/prefix | -live) [-format csv|json|html] [-o FILE] [-lang fr] [-tz ZONE]
         donations             every donation and offline gift, one row each
         payments              every confirmed payment, with its refunds
         members               every member
@@ -77,17 +80,27 @@ layout or moto's) or from the live table (-live), as CSV (default) or JSON:
         appeal                totals by day: online, offline, refunded, net  [-campaign SLUG]
         members-by-branch     members by branch and status
         new-members           members who signed up in a period  [-from 2026-11-01] [-to 2026-12-01]
+        new-members-by-week   sign-ups per week, weeks without any at zero  [-from] [-to]
         subscriptions-due     subscriptions renewing in the next days  [-days 30]
         subscriptions-lapsed  subscriptions that ended or are past due
         failed-payments       payments that failed  [-from] [-to]
         failed-emails         emails that ended unsent: refused by SES, or to a suppressed address  [-from] [-to]
   With -o FILE the report is written to FILE only once complete; a failed run leaves
-  nothing there. A progress bar shows on a terminal.
+  nothing there. A progress bar shows on a terminal. CSV is for people: its columns in
+  English, or French with -lang fr (default: the LANG setting's language), amounts in
+  dollars ("$1,250.00", and beside each a plain number a spreadsheet sums), times in
+  your computer's time zone or -tz (America/Toronto), which the header names; JSON keeps
+  exact cents (*_cents) and UTC times. -format html draws appeal, members-by-branch and
+  new-members(-by-week) as one page of charts with their figures, to open in any browser
+  (it fetches nothing) or print:  staff report appeal -campaign SLUG -export s3://… -format html -o appeal.html
 
 Campaigns and offline gifts:
   staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]
   staff campaign show -slug SLUG [-lang fr]
   staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT] [-donor-name NAME] [-donor-email ADDRESS] [-lang fr]
+  staff offline void -id CHEQUE-1042 -reason "cheque returned by the bank" [-by NAME] [-campaign SLUG]
+        (the gift stays, marked voided with who (-by, else the computer's user name), when and why, and leaves the
+        campaign's totals once; voiding it again changes nothing. Its id stays spent: record the correction under a new -id)
 
 Branches and members (live table):
   staff branches import -file infra/branches.csv
@@ -112,7 +125,7 @@ Email:
   staff mail unsuppress -email ADDRESS                  (mail the address again; prints the command that takes it off SES's account-level suppression list too)
 
 Privacy requests (live table):
-  staff privacy find -email ADDRESS [-name NAME]...     (everything held about the address, JSON; -name: other names to look for in notes)
+  staff privacy find -email ADDRESS [-name NAME]... [-lang en|fr] [-json]   (everything held about the address: a letter to send the person, in their language; -json: every record as held; -name: other names to look for in notes)
   staff privacy erase -email ADDRESS [-name NAME]... -confirm [-expire-checkouts]
         (remove or anonymize it; money records stay, without identity. Refuses while a subscription or
         monthly gift is not ended at Stripe, the person organizes a branch, or a Checkout opened with the
@@ -133,7 +146,8 @@ Amounts are dollars and cents, read as the donation form reads them ("250", "250
 them, where the comma is only the decimal mark: "1,250" is then refused (three decimals)
 instead of $1,250.00; an amount that reads two ways ("1.250") is always refused.
 The table is the stack's (or TABLE_NAME; "solidarity" when AWS_ENDPOINT_URL points at moto locally).
-Recording an offline gift with an -id used before changes nothing, so a retried command is safe.
+Recording an offline gift with an -id used before changes nothing, so a retried command is safe;
+the same -id with another amount, campaign, donor, method, day or note is refused.
 Importing branches creates or replaces the rows of the file and leaves other branches as
 they are; a file with any bad row imports nothing. Lists and reports hold personal
 information: keep them off shared drives and delete them when done.
@@ -164,9 +178,14 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return showCampaign(ctx, store, args[2:], out, now)
 	case "offline add":
 		return addOffline(ctx, store, args[2:], out, now)
+	case "offline void":
+		return voidOffline(ctx, store, src, args[2:], out, now) // void.go
 	case "branches import":
 		return importBranches(ctx, store, args[2:], out)
 	case "branches list":
+		if err := newFlags("branches list").Parse(args[2:]); err != nil {
+			return err
+		}
 		return listBranches(ctx, store, out)
 	case "members list":
 		return listMembers(ctx, store, args[2:], out)
@@ -196,10 +215,13 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
 }
 
-func newFlags(name string) *flag.FlagSet {
+// newFlags is the flags of the command name, which takes no words besides its options
+// (messages.go: flagSet; set words for one that does).
+func newFlags(name string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return fs
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, name: name}
 }
 
 // amountLang reads the -lang flag of a command that takes amounts: how they are written.
@@ -281,7 +303,7 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 		}
 		return err
 	}
-	fmt.Fprintf(out, "created campaign %s: %s / %s, goal %s\n", c.Slug, c.TitleEN, c.TitleFR, i18n.FormatCents(i18n.EN, c.GoalCents))
+	fmt.Fprintf(out, "created campaign %s: %s / %s, goal %s\n", c.Slug, c.TitleEN, c.TitleFR, i18n.FormatCents(lang, c.GoalCents))
 	return nil
 }
 
@@ -292,21 +314,30 @@ func showCampaign(ctx context.Context, store Store, args []string, out io.Writer
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if *slug == "" {
+		return fmt.Errorf("%w: -slug is required (the campaign's, as campaign create named it)", ErrUsage)
+	}
 	c, err := store.Campaign(ctx, *slug)
 	if err != nil {
 		return err
 	}
 	l, _ := i18n.Parse(*lang)
+	voided, voidedCents, err := voidedGifts(ctx, store, c.Slug) // out of the totals, listed
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		campaign.Progress
-		OfflineCents  int64 `json:"offline_cents"`
-		OnlineCents   int64 `json:"online_cents"`
-		RefundedCents int64 `json:"refunded_cents"`
-		DisputedCents int64 `json:"disputed_cents"`
-		Open          bool  `json:"open"`
-	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.DisputedCents, c.Accepting(now)})
+		OfflineCents  int64        `json:"offline_cents"`
+		OnlineCents   int64        `json:"online_cents"`
+		RefundedCents int64        `json:"refunded_cents"`
+		DisputedCents int64        `json:"disputed_cents"`
+		Open          bool         `json:"open"`
+		VoidedCents   int64        `json:"voided_offline_cents"`
+		Voided        []voidedGift `json:"voided_offline_gifts"`
+	}{campaign.ProgressOf(c, l), c.OfflineCents, c.PaidCents, c.RefundedCents, c.DisputedCents, c.Accepting(now), voidedCents, voided})
 }
 
 var methods = map[string]bool{"cheque": true, "cash": true, "e-transfer": true, "other": true}
@@ -348,15 +379,18 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer, 
 	g := dynamo.OfflineGift{ID: *id, Campaign: *slug, AmountCents: cents, Method: *method,
 		ReceivedOn: *received, Note: *note, RecordedAt: now.UTC(),
 		DonorName: strings.TrimSpace(*donorName), DonorEmail: contact.CanonicalEmail(*donorEmail)}
+	var taken *dynamo.OfflineIDTaken
 	switch err := store.AddOfflineGift(ctx, g); {
 	case errors.Is(err, dynamo.ErrExists):
 		fmt.Fprintf(out, "offline gift %s was recorded before; nothing changed\n", g.ID)
 		return nil
+	case errors.As(err, &taken):
+		return offlineTaken(taken, lang) // void.go
 	case errors.Is(err, campaign.ErrNotFound):
 		return fmt.Errorf("no campaign %q", g.Campaign)
 	case err != nil:
 		return err
 	}
-	fmt.Fprintf(out, "recorded offline gift %s: %s by %s to %s\n", g.ID, i18n.FormatCents(i18n.EN, cents), g.Method, g.Campaign)
+	fmt.Fprintf(out, "recorded offline gift %s: %s by %s to %s\n", g.ID, i18n.FormatCents(lang, cents), g.Method, g.Campaign)
 	return nil
 }

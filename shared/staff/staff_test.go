@@ -61,7 +61,11 @@ func TestAmountsReadLikeTheForm(t *testing.T) {
 		if err != nil || c.OfflineCents != total {
 			t.Fatalf("after %q %v: offline %d, want %d (%v)", tt.amount, more, c.OfflineCents, total, err)
 		}
-		if !strings.Contains(out, i18n.FormatCents(i18n.EN, tt.cents)) {
+		said := i18n.EN // the gift is said as the -lang it was typed in writes it
+		if tt.lang == "fr" {
+			said = i18n.FR
+		}
+		if !strings.Contains(out, i18n.FormatCents(said, tt.cents)) {
 			t.Errorf("%q %v said %q", tt.amount, more, out)
 		}
 	}

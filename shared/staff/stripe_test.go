@@ -597,7 +597,7 @@ func TestStripeConnectRefusals(t *testing.T) {
 		{[]string{"-url", ""}, "-url"},
 		{[]string{"-param", ""}, "-param"},
 		{[]string{"-replace", "-finish-rotation"}, "give one"},
-		{[]string{"extra"}, "unexpected"},
+		{[]string{"extra"}, `stripe connect takes only options (words that start with -), not "extra"`},
 	} {
 		_, err := r.run(tt.args...)
 		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.want) {

@@ -65,7 +65,10 @@ var LapsingColumns = []string{"email", "first_name", "last_name", "plan", "statu
 func lapsing(ctx context.Context, store Store, args []string, out io.Writer, now time.Time) error {
 	fs := newFlags("subscriptions lapsing")
 	days := fs.Int("days", 30, "")
-	if err := fs.Parse(args); err != nil || *days < 1 {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *days < 1 {
 		return fmt.Errorf("%w: -days must be a positive number", ErrUsage)
 	}
 	until := now.AddDate(0, 0, *days)

@@ -208,7 +208,7 @@ func TestErasedSubscriberStaysErased(t *testing.T) {
 		t.Fatalf("traces in the table: %v", left)
 	}
 	out.Reset()
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-email", email, "-name", "Noor Haddad"}, &out); err != nil {
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-json", "-email", email, "-name", "Noor Haddad"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var found struct {
@@ -368,7 +368,7 @@ func TestErasedOnlyOnceCheckoutsClose(t *testing.T) {
 		t.Fatalf("traces in the table: %v", left)
 	}
 	out.Reset()
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-email", email}, &out); err != nil {
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-json", "-email", email}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var found struct {

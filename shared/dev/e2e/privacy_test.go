@@ -84,7 +84,7 @@ func TestFindAndErase(t *testing.T) {
 	before := s.campaign()
 
 	out.Reset()
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-email", "FELICITE@example.org"}, &out); err != nil {
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-json", "-email", "FELICITE@example.org"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var found struct {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -53,19 +52,19 @@ func (s *stack) exportToS3(t *testing.T) (string, *s3.Client) {
 	return "s3://" + bucket + "/" + rec.Prefix, client
 }
 
-// report runs `staff report name -export where args…` and returns its CSV rows.
+// report runs `staff report name -export where args… -format json` and returns its rows'
+// values in the columns' order: the machine's, integer cents and UTC times
+// (reportCSV, reports_figures_test.go, reads the CSV people read).
 func (s *stack) report(t *testing.T, client *s3.Client, where, name string, args ...string) [][]string {
 	t.Helper()
 	var out bytes.Buffer
-	err := staff.Run(context.Background(), s.sys.Store, staff.Sources{S3: client}, append([]string{"report", name, "-export", where}, args...), &out)
+	err := staff.Run(context.Background(), s.sys.Store, staff.Sources{S3: client},
+		append(append([]string{"report", name, "-export", where}, args...), "-format", "json"), &out)
 	if err != nil {
 		t.Fatalf("report %s: %v", name, err)
 	}
-	rows, err := csv.NewReader(&out).ReadAll()
-	if err != nil {
-		t.Fatalf("report %s: %v\n%s", name, err, out.String())
-	}
-	return rows[1:]
+	_, rows := jsonRows(t, out.String())
+	return rows
 }
 
 // TestReportsFromAMotoExport plays the other flows' scenarios, has moto export the table,
@@ -195,12 +194,15 @@ func TestReportsFromAMotoExport(t *testing.T) {
 			t.Fatalf("%v %s", err, out.String())
 		}
 	})
+	t.Run("CSV in dollars, in English and French", func(t *testing.T) {
+		checkAppealInDollars(t, s, client, where, total)
+	})
 	t.Run("the live table gives the same", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := staff.Run(ctx, s.sys.Store, staff.Sources{DB: s.env.DB(), Table: s.table}, []string{"report", "appeal", "-live", "-campaign", localdev.AppealSlug}, &out); err != nil {
+		if err := staff.Run(ctx, s.sys.Store, staff.Sources{DB: s.env.DB(), Table: s.table}, []string{"report", "appeal", "-live", "-campaign", localdev.AppealSlug, "-format", "json"}, &out); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(out.String(), "total,"+total[1]+","+total[2]+","+total[3]+","+total[4]) {
+		if !strings.Contains(out.String(), `{"day":"total","online_cents":"`+total[1]+`","offline_cents":"`+total[2]+`","refunded_cents":"`+total[3]+`","disputed_cents":"`+total[4]+`"`) {
 			t.Fatalf("live appeal:\n%s", out.String())
 		}
 	})

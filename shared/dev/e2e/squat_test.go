@@ -148,7 +148,7 @@ func TestSquattedAddressErased(t *testing.T) {
 	s.join(joiner(victim, nil))
 	s.waitEmails(victim, 2)
 	var out bytes.Buffer
-	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-email", victim}, &out); err != nil {
+	if err := staff.Run(ctx, s.sys.Store, staff.Sources{}, []string{"privacy", "find", "-json", "-email", victim}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var found struct {
