@@ -21,9 +21,10 @@ func (full) Hit(context.Context, string, time.Time, int, time.Time) (bool, error
 // The rate-limit page and its JSON say how long to wait, in minutes rounded up, by the
 // guard's clock, under a title that says what happened.
 func TestRateLimitSaysHowLong(t *testing.T) {
+	window := time.Hour
 	refuse := func(t *testing.T, at time.Time) error {
 		t.Helper()
-		limit := NewRateLimit(full{}, []byte(strings.Repeat("k", MinHashKey)), "members", 20, 5, time.Hour)
+		limit := NewRateLimit(full{}, []byte(strings.Repeat("k", MinHashKey)), "members", 20, 5, window)
 		limit.Limiter.Now = func() time.Time { return at }
 		err := limit.Client(context.Background(), "203.0.113.7")
 		if err == nil {
@@ -32,6 +33,7 @@ func TestRateLimitSaysHowLong(t *testing.T) {
 		return err
 	}
 	hour := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	day := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC) // a day's window starts at midnight UTC
 	for _, c := range []struct {
 		name     string
 		at       time.Time
@@ -46,8 +48,17 @@ func TestRateLimitSaysHowLong(t *testing.T) {
 		{"the last minute", hour.Add(59*time.Minute + 30*time.Second), i18n.EN, "Too many attempts", "Too many attempts. Try again in 1 minute.", "30"},
 		{"in French", hour.Add(15 * time.Minute), i18n.FR, "Trop de tentatives", "Trop de tentatives. Réessayez dans 45 minutes.", "2700"},
 		{"the last minute, in French", hour.Add(59 * time.Minute), i18n.FR, "Trop de tentatives", "Trop de tentatives. Réessayez dans 1 minute.", "60"},
+		// A day's window: hours from two hours on, rounded up; minutes below.
+		{"a day's window, just begun", day.Add(time.Minute), i18n.EN, "Too many attempts", "Too many attempts. Try again in 24 hours.", "86340"},
+		{"a day's window, in French", day.Add(20 * time.Hour), i18n.FR, "Trop de tentatives", "Trop de tentatives. Réessayez dans 4 heures.", "14400"},
+		{"two hours left", day.Add(22 * time.Hour), i18n.EN, "Too many attempts", "Too many attempts. Try again in 120 minutes.", "7200"},
+		{"two hours and a minute left", day.Add(22*time.Hour - time.Minute), i18n.EN, "Too many attempts", "Too many attempts. Try again in 3 hours.", "7260"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			window = time.Hour
+			if !c.at.Before(day) {
+				window = 24 * time.Hour
+			}
 			err := refuse(t, c.at)
 			w := httptest.NewRecorder()
 			httpapi.WriteError(w, httptest.NewRequest(http.MethodPost, "/members", nil), c.lang, true, err)

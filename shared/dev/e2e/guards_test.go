@@ -513,6 +513,11 @@ func waitMessage(lang i18n.Lang, code string, msg any) bool {
 	if m == i18n.Text(lang, i18n.M("error.rate_limited_wait_one")) {
 		return true
 	}
-	before, after, _ := strings.Cut(i18n.Text(lang, i18n.M("error.rate_limited_wait", 987654)), "987654")
-	return regexp.MustCompile("^" + regexp.QuoteMeta(before) + "[0-9]+" + regexp.QuoteMeta(after) + "$").MatchString(m)
+	for _, key := range []string{"error.rate_limited_wait", "error.rate_limited_wait_hours"} {
+		before, after, _ := strings.Cut(i18n.Text(lang, i18n.M(key, 987654)), "987654")
+		if regexp.MustCompile("^" + regexp.QuoteMeta(before) + "[0-9]+" + regexp.QuoteMeta(after) + "$").MatchString(m) {
+			return true
+		}
+	}
+	return false
 }
