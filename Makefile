@@ -144,7 +144,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 STAFF_DIST ?= dist/staff
 STAFF_PLATFORMS := linux/amd64 darwin/amd64 darwin/arm64 windows/amd64
 staff:
-	@rm -rf $(STAFF_DIST) && mkdir -p $(STAFF_DIST)
+	@mkdir -p $(STAFF_DIST) && rm -f $(STAFF_DIST)/staff-* $(STAFF_DIST)/SHA256SUMS
 	@for p in $(STAFF_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		out=$(STAFF_DIST)/staff-$(VERSION)-$$os-$$arch$$ext; echo "building $$out"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s -w -X main.version=$(VERSION)' -o $$out ./cmd/staff || exit 1; \

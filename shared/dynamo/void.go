@@ -120,7 +120,13 @@ func (s *Store) findOfflineGift(ctx context.Context, id, campaign string, scan b
 	}
 	if marked {
 		if scan && campaign != "" && campaign != m.Campaign {
-			return g, ErrNoOfflineGift // the id is another campaign's gift
+			// The marker is another campaign's gift; an older gift of campaign, recorded
+			// before the markers, may share its id (a new gift's id was checked against
+			// the markers only).
+			if found, err := s.get(ctx, campaignPK(campaign), offlineSK(id), &g); err != nil || found {
+				return g, err
+			}
+			return g, ErrNoOfflineGift
 		}
 		campaign = m.Campaign
 	}

@@ -319,4 +319,20 @@ func TestVoidOfGiftsRecordedBeforeMarkers(t *testing.T) {
 	if s, a := offlineTotal(t, store, "spring"), offlineTotal(t, store, "autumn"); s != 700 || a != 0 {
 		t.Fatalf("spring %d (want 700), autumn %d (want 0)", s, a)
 	}
+
+	// A new gift given an old gift's id in another campaign takes the marker (the add
+	// checks the markers only); the old one can still be voided by naming its campaign.
+	old(gift("legacy-7", "spring", 1100))
+	if err := store.AddOfflineGift(ctx, gift("legacy-7", "autumn", 400)); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := store.VoidOfflineGift(ctx, "legacy-7", "spring", v); err != nil || g.Campaign != "spring" || g.AmountCents != 1100 {
+		t.Fatalf("the old gift of spring: %+v %v", g, err)
+	}
+	if g, err := store.VoidOfflineGift(ctx, "legacy-7", "", v); err != nil || g.Campaign != "autumn" || g.AmountCents != 400 {
+		t.Fatalf("the marked gift of autumn: %+v %v", g, err)
+	}
+	if s, a := offlineTotal(t, store, "spring"), offlineTotal(t, store, "autumn"); s != 700 || a != 0 {
+		t.Fatalf("after both voids: spring %d (want 700), autumn %d (want 0)", s, a)
+	}
 }
