@@ -23,7 +23,8 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_ORIGIN=50000x FT_ACTION=50000x FT_VIEWER=50000x FT_NAME=50000x FT_CSV=50000x FT_CLIENTKEY=50000x \
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
 	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x \
-	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x FT_VOID=30000x
+	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x FT_VOID=30000x FT_DAY=50000x \
+	FT_AUDIENCE=50000x FT_BCMESSAGE=50000x FT_BCRENDER=30000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -106,6 +107,10 @@ fuzz:
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzCheckWebhookURL$$' -fuzztime $(or $(FT_HOOKURL),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzParseRestoreArgs$$' -fuzztime $(or $(FT_RESTORE),$(FUZZTIME))
 	$(GO) test ./shared/money -run '^$$' -fuzz '^FuzzParseDollars$$' -fuzztime $(or $(FT_DOLLARS),$(FUZZTIME))
+	$(GO) test ./shared/i18n -run '^$$' -fuzz '^FuzzFormatDay$$' -fuzztime $(or $(FT_DAY),$(FUZZTIME))
+	$(GO) test ./shared/broadcast -run '^$$' -fuzz '^FuzzParseAudience$$' -fuzztime $(or $(FT_AUDIENCE),$(FUZZTIME))
+	$(GO) test ./shared/broadcast -run '^$$' -fuzz '^FuzzParseMessage$$' -fuzztime $(or $(FT_BCMESSAGE),$(FUZZTIME))
+	$(GO) test ./shared/broadcast -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(or $(FT_BCRENDER),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzReconcileWindow$$' -fuzztime $(or $(FT_WINDOW),$(FUZZTIME))
 	$(GO) test ./shared/organization -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(or $(FT_ORG),$(FUZZTIME))
 	$(GO) test ./shared/signup -run '^$$' -fuzz '^FuzzOpenNotice$$' -fuzztime $(or $(FT_NOTICE),$(FUZZTIME))
@@ -117,7 +122,8 @@ fuzz:
 # all, each LogicalId paired with its folder under functions/ here.
 FUNCTION_DIRS := DonateFunction:donate CampaignFunction:campaign StripeWebhookFunction:stripe-webhook \
 	MailerFunction:mailer SignupFunction:signup UnsubscribeFunction:unsubscribe SubscribeFunction:subscribe \
-	PortalFunction:portal ExportFunction:export MailEventsFunction:mail-events ReconcileFunction:reconcile
+	PortalFunction:portal ExportFunction:export MailEventsFunction:mail-events ReconcileFunction:reconcile \
+	BroadcastSenderFunction:broadcast-sender
 FUNCTIONS := $(foreach f,$(FUNCTION_DIRS),$(firstword $(subst :, ,$(f))))
 function_dir = $(patsubst $(1):%,%,$(filter $(1):%,$(FUNCTION_DIRS)))
 

@@ -30,7 +30,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 
 // The functions, by folder, and the hello-world baseline.
-var functions = []string{"donate", "campaign", "stripe-webhook", "mailer", "signup", "unsubscribe", "subscribe", "portal", "export", "mail-events", "reconcile"}
+var functions = []string{"donate", "campaign", "stripe-webhook", "mailer", "signup", "unsubscribe", "subscribe", "portal", "export", "mail-events", "reconcile", "broadcast-sender"}
 
 var (
 	buildOnce sync.Once

@@ -12,7 +12,8 @@ import (
 // cold start measures the binary's own start: a page for donate, a progress read for
 // campaign, an unsigned delivery for stripe-webhook, a record to skip for mailer, a link
 // that is not well formed for signup, unsubscribe and portal, a page for subscribe, an
-// SES delivery event (which it ignores) for mail-events.
+// SES delivery event (which it ignores) for mail-events, an empty batch for
+// broadcast-sender.
 func coldEvent(tb testing.TB, fn string) []byte {
 	tb.Helper()
 	switch fn {
@@ -28,6 +29,8 @@ func coldEvent(tb testing.TB, fn string) []byte {
 		return b
 	case "mail-events":
 		return recorded(tb, "ses-delivery-sns.json")
+	case "broadcast-sender":
+		return []byte(`{"Records":[]}`) // an empty batch of its queue: nothing to send
 	case "hello":
 		return []byte(`{}`)
 	}

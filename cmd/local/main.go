@@ -105,6 +105,7 @@ func run() error {
 			slog.Error("mail stream poller", "err", redact.Error(err))
 		}
 	}()
+	go func() { _ = sys.BroadcastPoller.Run(ctx) }() // the broadcast sender, on its local queue
 
 	srv := &http.Server{Handler: sys.Handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(httpPort))

@@ -65,6 +65,11 @@ func runCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The command, its options and their values are checked before the AWS settings are
+	// read, so that a typo is said as one whatever those settings are.
+	if err := staff.Check(args); err != nil {
+		return err
+	}
 	if stackName == "" {
 		stackName = os.Getenv("SOLIDARITY_STACK")
 	}
@@ -108,7 +113,7 @@ func runCommand(ctx context.Context, args []string) error {
 		}),
 		DB: db, Table: cfg.Table, Tty: staff.Terminal(os.Stderr), Export: db,
 		// Reports' language and time zone: -lang and -tz, else the machine's.
-		Lang: staff.LocalLang(os.Getenv), Zone: staff.LocalZone(os.Getenv),
+		Lang: staff.LocalLang(os.Getenv), Zone: staff.LocalZone(os.Getenv), Warn: os.Stderr,
 		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
 		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
 		ErasureKey: func(ctx context.Context) ([]byte, error) {
@@ -151,6 +156,15 @@ func runCommand(ctx context.Context, args []string) error {
 		},
 	}
 	src.ExportBucket, src.DeadLetterQueue = cfg.ExportBucket, getenv("MAILER_DEAD_LETTER_QUEUE_URL")
+	// staff broadcast send tells the broadcast sender, through its queue (the stack's
+	// BroadcastQueueUrl, or BROADCAST_QUEUE_URL).
+	if q := getenv("BROADCAST_QUEUE_URL"); q != "" {
+		queue := sqs.NewFromConfig(aws)
+		src.BroadcastQueue = func(ctx context.Context, body string) error {
+			_, err := queue.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: awssdk.String(q), MessageBody: awssdk.String(body)})
+			return err
+		}
+	}
 	if stack.Name != "" {
 		src.Deployment = deployment(aws, stack, cfg)
 	}

@@ -119,7 +119,7 @@ func TestNoStackNoTable(t *testing.T) {
 	onMoto(t)
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	err := run(context.Background(), []string{"campaign", "show", "-slug", "x"})
-	if err == nil || err.Error() != "set SOLIDARITY_STACK to the name of your stack (or TABLE_NAME to its table)" {
+	if err == nil || err.Error() != "set SOLIDARITY_STACK to your stack's name, or give -stack NAME (or set TABLE_NAME to its table)" {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -134,7 +134,7 @@ func TestDoctorOnAStack(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	err = run(context.Background(), []string{"doctor"})
-	if !errors.Is(err, staff.ErrUsage) || err.Error() != "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME doctor" {
+	if !errors.Is(err, staff.ErrUsage) || err.Error() != "doctor and stripe connect need the stack: set SOLIDARITY_STACK to your stack's name, or give -stack NAME (staff -stack NAME doctor)" {
 		t.Fatalf("without a stack: %v", err)
 	}
 }

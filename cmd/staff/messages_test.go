@@ -81,7 +81,7 @@ func runStaff(t *testing.T, env map[string]string, args ...string) (code int, st
 // sentence saying what to do (and the command's usage line), never the whole help nor
 // the SDK's own warnings.
 func TestNewcomerMessages(t *testing.T) {
-	const needsStack = "staff: doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME "
+	const needsStack = "staff: doctor and stripe connect need the stack: set SOLIDARITY_STACK to your stack's name, or give -stack NAME (staff -stack NAME "
 	creds := map[string]string{"AWS_REGION": "ca-central-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 	tests := []struct {
 		name   string
@@ -91,17 +91,17 @@ func TestNewcomerMessages(t *testing.T) {
 		stderr string
 	}{
 		{"doctor without a stack", creds, []string{"doctor"}, 2,
-			needsStack + "doctor\n  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)\n"},
+			needsStack + "doctor)\n  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)\n"},
 		{"doctor without a stack, TABLE_NAME set", map[string]string{"TABLE_NAME": "solidarity-Table-1", "AWS_REGION": "ca-central-1"}, []string{"doctor"}, 2,
-			needsStack + "doctor\n  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)\n"},
+			needsStack + "doctor)\n  staff doctor (checks the stack: each line OK, FIX and what to do, or NOTE: what it cannot tell; exit status 1 on a FIX)\n"},
 		{"stripe connect without a stack", nil, []string{"stripe", "connect", "-dry-run"}, 2,
-			needsStack + "stripe connect\n  staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]\n"},
+			needsStack + "stripe connect)\n  staff stripe connect [-url URL] [-param SSM_NAME] [-dry-run]\n"},
 		{"no region", map[string]string{"SOLIDARITY_STACK": "solidarity", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}, []string{"doctor"}, 1,
-			"staff: no AWS region: export AWS_REGION=ca-central-1 (and AWS_DEFAULT_REGION for the aws CLI v1)\n"},
+			"staff: no AWS region: add region = ca-central-1 under your profile in ~/.aws/config, or set AWS_REGION (README, \"The staff tool\")\n"},
 		{"no credentials", map[string]string{"SOLIDARITY_STACK": "solidarity", "AWS_REGION": "ca-central-1"}, []string{"doctor"}, 1,
-			"staff: no AWS credentials: run aws configure (or set AWS_PROFILE)\n"},
+			"staff: no AWS credentials: put your access key in ~/.aws/credentials and set AWS_PROFILE to its profile (README, \"The staff tool\")\n"},
 		{"no credentials, no stack", map[string]string{"TABLE_NAME": "solidarity-Table-1", "AWS_REGION": "ca-central-1"}, []string{"campaign", "show", "-slug", "x"}, 1,
-			"staff: no AWS credentials: run aws configure (or set AWS_PROFILE)\n"},
+			"staff: no AWS credentials: put your access key in ~/.aws/credentials and set AWS_PROFILE to its profile (README, \"The staff tool\")\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,12 @@ type Config struct {
 	MailFrom             string // MAIL_FROM
 	MailConfigurationSet string // MAIL_CONFIGURATION_SET, optional
 
+	// The broadcast sender (docs/broadcasts.md): its own queue, where a run that must stop
+	// before its deadline posts the rest of the broadcast, and the share of the account's
+	// SES sending rate broadcasts may take (the rest is left to receipts and confirmations).
+	BroadcastQueueURL  string  // BROADCAST_QUEUE_URL
+	BroadcastRateShare float64 // BROADCAST_RATE_SHARE, default 0.8, above 0 and at most 1
+
 	// Rate limits of the form endpoints, per client IP and per email address in a window.
 	RatePerIP     int64 // RATE_LIMIT_PER_IP, default 20
 	RatePerEmail  int64 // RATE_LIMIT_PER_EMAIL, default 5
@@ -92,6 +98,7 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		StripeMode:               getenv("STRIPE_MODE"),
 		MailFrom:                 getenv("MAIL_FROM"),
 		MailConfigurationSet:     getenv("MAIL_CONFIGURATION_SET"),
+		BroadcastQueueURL:        getenv("BROADCAST_QUEUE_URL"),
 		TurnstileSecret:          getenv("TURNSTILE_SECRET"),
 		TurnstileSecretParam:     getenv("TURNSTILE_SECRET_PARAM"),
 		TurnstileVerifyURL:       getenv("TURNSTILE_VERIFY_URL"),
@@ -118,6 +125,14 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	}
 	if c.RateWindowMin, err = intEnv(getenv, "RATE_LIMIT_WINDOW_MINUTES", 60, 1, 24*60); err != nil {
 		return c, err
+	}
+	c.BroadcastRateShare = 0.8
+	if v := getenv("BROADCAST_RATE_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			return c, fmt.Errorf("BROADCAST_RATE_SHARE must be a share above 0 and at most 1, such as 0.8")
+		}
+		c.BroadcastRateShare = f
 	}
 	switch c.StripeMode {
 	case "":

@@ -81,7 +81,7 @@ func (s *Store) ClaimEmail(ctx context.Context, k outbox.Key, claimant string, n
 		switch text(ccf.Item, "status") {
 		case outbox.StatusSent:
 			return outbox.ClaimSent, nil
-		case outbox.StatusFailed, outbox.StatusSuppressed:
+		case outbox.StatusFailed, outbox.StatusSuppressed, outbox.StatusSkipped:
 			return outbox.ClaimEnded, nil
 		}
 		return outbox.ClaimHeld, nil
@@ -130,14 +130,15 @@ func (s *Store) MarkEmailSent(ctx context.Context, k outbox.Key, messageID strin
 }
 
 // EndEmail ends the claimant's email unsent, for good, at at: status is
-// outbox.StatusFailed (SES refused it) or outbox.StatusSuppressed (its address is
-// suppressed), reason says why. The claim is dropped and the email expires
+// outbox.StatusFailed (SES refused it), outbox.StatusSuppressed (its address is
+// suppressed) or outbox.StatusSkipped (a broadcast to a person no longer subscribed, or
+// cancelled), reason says why. The claim is dropped and the email expires
 // SentRetention after at, as a sent one does: staff see it in the failed-emails report
 // until then. An email no longer the claimant's (erased, or taken over after its claim
 // went stale) is left alone, and that is not an error; a retry after a lost answer
 // writes the same.
 func (s *Store) EndEmail(ctx context.Context, k outbox.Key, claimant, status, reason string, at time.Time) error {
-	if status != outbox.StatusFailed && status != outbox.StatusSuppressed {
+	if status != outbox.StatusFailed && status != outbox.StatusSuppressed && status != outbox.StatusSkipped {
 		return fmt.Errorf("end email: %q is not an end", status)
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{

@@ -230,12 +230,12 @@ func (s *Store) find(ctx context.Context, q Query, knownCustomers []string) (Hel
 	for _, it := range notes {
 		note := foldWords(text(it, "note") + " " + text(it, "void_reason")) // staff's words: the note, and why a gift was voided
 		if containsWords(note, emailWords) {
-			add(it, "name in note")
+			add(it, MatchedNote)
 			continue
 		}
 		for n := range names {
 			if containsWords(note, strings.Fields(n)) {
-				add(it, "name in note")
+				add(it, MatchedNote)
 				break
 			}
 		}
@@ -312,6 +312,26 @@ func containsWords(words, want []string) bool {
 	return false
 }
 
+// Mentions reports whether text names the person h is about as Find looks for them in
+// offline gifts' notes: the words of their address, or one of h.Names, as whole words,
+// case and accents aside.
+func (h Held) Mentions(text string) bool {
+	words := foldWords(text)
+	if containsWords(words, foldWords(h.Email)) {
+		return true
+	}
+	for _, n := range h.Names {
+		if containsWords(words, foldWords(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchedNote is Found.Matched of an item found only because its note (or the reason it
+// was voided) names the person: usually someone else's record.
+const MatchedNote = "name in note"
+
 // actionOf is what erasing does with an item found: money records (donations,
 // subscriptions, offline gifts, the links of Stripe customers to subscriptions) keep their
 // ids and amounts without identity; the person's own items, emails, links and markers are
@@ -326,7 +346,7 @@ func actionOf(it map[string]types.AttributeValue, email string) string {
 		}
 		return ActionAnonymize // CUSTOMER#<id>: the money's link stays
 	case TypeMember, TypeApplication, TypeConsent, TypeNewsState, TypeEmail, TypeToken, TypePortalRequest, TypeDonor,
-		TypeNewsRequest:
+		TypeNewsRequest, TypeBroadcastEmail:
 		return ActionDelete
 	}
 	if text(it, "pk") == personPK(email) {

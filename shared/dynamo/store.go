@@ -64,6 +64,9 @@ const (
 	TypeErasure       = "erasure"
 	TypeExport        = "export"
 	TypeRateLimit     = "rate_limit"
+	// A news broadcast, and one recipient's email of it (broadcasts.go).
+	TypeBroadcast      = "broadcast"
+	TypeBroadcastEmail = "broadcast_email"
 )
 
 // ItemType is the type of a table item (one of the Type… constants), or "" for an item

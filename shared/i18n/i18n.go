@@ -142,3 +142,13 @@ func FormatDate(lang Lang, t time.Time) string {
 	}
 	return t.Format("January 2, 2006")
 }
+
+// FormatDay writes a calendar day given as 2006-01-02 as FormatDate does ("November 27,
+// 2026", "27 novembre 2026"); text that is no such day is returned as it is.
+func FormatDay(lang Lang, day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return FormatDate(lang, t)
+}

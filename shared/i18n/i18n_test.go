@@ -86,6 +86,46 @@ func TestFormatDate(t *testing.T) {
 	}
 }
 
+func TestFormatDay(t *testing.T) {
+	for _, tt := range []struct {
+		lang      Lang
+		day, want string
+	}{
+		{EN, "2026-11-27", "November 27, 2026"},
+		{FR, "2026-11-27", "27 novembre 2026"},
+		{FR, "2026-03-01", "1er mars 2026"},
+		{EN, "", ""},
+		{EN, "total", "total"},                               // a total row's label, left as it is
+		{FR, "2026-02-30", "2026-02-30"},                     // no such day
+		{EN, "2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z"}, // an instant, not a day
+		{EN, "27/11/2026", "27/11/2026"},
+	} {
+		if got := FormatDay(tt.lang, tt.day); got != tt.want {
+			t.Errorf("FormatDay(%s, %q) = %q, want %q", tt.lang, tt.day, got, tt.want)
+		}
+	}
+}
+
+// FuzzFormatDay: whatever the text, no panic; a day is written in words (never as it
+// came), anything else is returned unchanged.
+func FuzzFormatDay(f *testing.F) {
+	for _, s := range []string{"2026-11-27", "2026-02-30", "", "total", "0001-01-01", "9999-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := time.Parse(time.DateOnly, s)
+		for _, lang := range []Lang{EN, FR} {
+			got := FormatDay(lang, s)
+			if err != nil && got != s {
+				t.Fatalf("FormatDay(%s, %q) = %q: not a day, yet changed", lang, s, got)
+			}
+			if err == nil && got == s {
+				t.Fatalf("FormatDay(%s, %q) left a day as it came", lang, s)
+			}
+		}
+	})
+}
+
 func TestTextFormatsCentsArguments(t *testing.T) {
 	if got := Text(FR, M("field.amount_min", Cents(100))); got != "Le don minimum est de 1,00\u00a0$." {
 		t.Errorf("got %q", got)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/solidarity/solidarity/shared/broadcast"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/ids"
 	"github.com/solidarity/solidarity/shared/organization"
@@ -33,8 +34,8 @@ type Outbox interface {
 	ClaimEmail(ctx context.Context, key outbox.Key, claimant string, now, staleBefore time.Time) (outbox.ClaimOutcome, error)
 	MarkEmailSent(ctx context.Context, key outbox.Key, messageID string, at time.Time) error
 	ReleaseEmail(ctx context.Context, key outbox.Key, claimant string) error
-	// EndEmail ends the claimant's email unsent, for good: status is outbox.StatusFailed
-	// or outbox.StatusSuppressed, reason says why (nothing personal).
+	// EndEmail ends the claimant's email unsent, for good: status is outbox.StatusFailed,
+	// outbox.StatusSuppressed or outbox.StatusSkipped, reason says why (nothing personal).
 	EndEmail(ctx context.Context, key outbox.Key, claimant, status, reason string, at time.Time) error
 	PutToken(ctx context.Context, t token.Token) error
 	OwedEmails(ctx context.Context, createdBefore time.Time, fn func(outbox.Key, outbox.Email) error) error
@@ -58,7 +59,13 @@ type Mailer struct {
 	// Suppressions, if set, are checked before each send: an email to a suppressed
 	// address ends "suppressed", unsent.
 	Suppressions Suppressions
-	SES          SES
+	// Broadcasts and News serve broadcast emails (template outbox.Broadcast): the
+	// broadcast's message and state, and the person's news state, read at send time. A
+	// broadcast email to a person no longer subscribed, or of a cancelled broadcast,
+	// ends "skipped", unsent.
+	Broadcasts Broadcasts
+	News       NewsState
+	SES        SES
 	// From is the verified address emails come from (MAIL_FROM); the From header shows
 	// Org's sender name in the email's language before it, RFC 2047-encoded when not
 	// plain ASCII.
@@ -131,6 +138,7 @@ const (
 	outcomeSent                      // sent and marked sent
 	outcomeFailed                    // refused by SES for good: marked failed
 	outcomeSuppressed                // to a suppressed address: marked suppressed, unsent
+	outcomeSkipped                   // a broadcast the person unsubscribed from, or cancelled: marked skipped
 )
 
 func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email) (outcome, error) {
@@ -154,7 +162,19 @@ func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e out
 				"the address is suppressed: it bounced for good or complained")
 		}
 	}
-	msgID, sendErr := m.mintAndDeliver(ctx, e)
+	var b *broadcast.Broadcast
+	if e.Template == outbox.Broadcast {
+		found, skip, err := m.broadcastFor(ctx, e)
+		if err != nil {
+			m.giveUp(ctx, key, claimant, e)
+			return outcomeNone, err
+		}
+		if skip != "" {
+			return m.end(ctx, key, claimant, e, outbox.StatusSkipped, skip)
+		}
+		b = &found
+	}
+	msgID, sendErr := m.mintAndDeliver(ctx, e, b)
 	if r := (*refusal)(nil); errors.As(sendErr, &r) {
 		return m.end(ctx, key, claimant, e, outbox.StatusFailed, r.reason)
 	}
@@ -163,9 +183,12 @@ func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e out
 		return outcomeNone, sendErr
 	}
 	// The email is out: marking it is retried harder than other calls (it is idempotent),
-	// since an unmarked email is sent again by the next attempt.
+	// since an unmarked email is sent again by the next attempt; and it is not cut short
+	// by the caller's cancel (a sender stopping, a deadline), only by its own timeout.
 	sentAt := m.Now()
-	err = persist(ctx, func() error { return m.Outbox.MarkEmailSent(ctx, key, msgID, sentAt) })
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	err = persist(markCtx, func() error { return m.Outbox.MarkEmailSent(markCtx, key, msgID, sentAt) })
 	if err != nil {
 		// Sent, but not marked: a retry under the same claim sends it twice, which is
 		// better than never.
@@ -197,10 +220,18 @@ func (m Mailer) end(ctx context.Context, key outbox.Key, claimant string, e outb
 		slog.InfoContext(ctx, "email suppressed", "email_id", e.ID, "template", e.Template)
 		return outcomeSuppressed, nil
 	}
+	if status == outbox.StatusSkipped {
+		slog.InfoContext(ctx, "email skipped", "email_id", e.ID, "template", e.Template, "reason", reason)
+		return outcomeSkipped, nil
+	}
 	slog.ErrorContext(ctx, "email failed", "alarm", "email_failed", "pk", key.Partition, "sk", key.Sort,
 		"email_id", e.ID, "template", e.Template, "reason", reason)
 	return outcomeFailed, nil
 }
+
+// markTimeout bounds marking an email sent once SES took it, whatever the caller's
+// context says.
+const markTimeout = 10 * time.Second
 
 // persistAttempts is how many times the mailer tries to mark an email sent or to
 // release its claim.
@@ -253,8 +284,9 @@ func persist(ctx context.Context, write func() error) error {
 }
 
 // mintAndDeliver mints the email's secret links (storing only their hashes), renders it
-// and sends it. A retry mints new links; the unused ones of a failed attempt expire.
-func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, error) {
+// (a broadcast email: from its broadcast b) and sends it. A retry mints new links; the
+// unused ones of a failed attempt expire.
+func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast.Broadcast) (string, error) {
 	data := make(map[string]string, len(e.Data)+len(m.Links)+len(e.Links)+1)
 	for k, v := range m.Links {
 		data[k] = v
@@ -275,7 +307,13 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email) (string, err
 		data[l.Name] = url
 	}
 	e.Data = data
-	msg, err := Render(e, m.Org)
+	var msg Message
+	var err error
+	if b != nil {
+		msg, err = RenderBroadcast(e, *b, m.Org)
+	} else {
+		msg, err = Render(e, m.Org)
+	}
 	if err != nil {
 		return "", err
 	}

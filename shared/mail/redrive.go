@@ -45,7 +45,7 @@ func (m Mailer) SendCounted(ctx context.Context, key outbox.Key, e outbox.Email,
 	case err != nil:
 		slog.ErrorContext(ctx, "email not sent", "email_id", e.ID, "template", e.Template, "err", redact.Error(err))
 		r.Failed++
-	case done == outcomeFailed || done == outcomeSuppressed:
+	case done == outcomeFailed || done == outcomeSuppressed || done == outcomeSkipped:
 		r.Ended++
 	default:
 		r.Sent++

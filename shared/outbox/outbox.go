@@ -23,8 +23,8 @@ const (
 	ClaimSent
 	// ClaimHeld: another claimant's claim, not yet stale, holds the email.
 	ClaimHeld
-	// ClaimEnded: the email ended unsent (StatusFailed or StatusSuppressed); there is
-	// nothing to send, now or later.
+	// ClaimEnded: the email ended unsent (StatusFailed, StatusSuppressed or
+	// StatusSkipped); there is nothing to send, now or later.
 	ClaimEnded
 )
 
@@ -40,6 +40,10 @@ const (
 	// StatusSuppressed: the address bounced for good or complained (package
 	// suppression), so the email was not sent. Final, and not an alarm.
 	StatusSuppressed = "suppressed"
+	// StatusSkipped: a broadcast email not sent because, at send time, the person was no
+	// longer subscribed to news (reason "unsubscribed") or the broadcast was cancelled
+	// (reason "cancelled"). Final, and not an alarm.
+	StatusSkipped = "skipped"
 )
 
 // Templates the mailer knows.
@@ -64,6 +68,9 @@ const (
 	// NewsConfirm asks a person who opted out of news, and whose address a form asked
 	// news for, to confirm with its link (token.NewsConfirm) that they want it again.
 	NewsConfirm = "news_confirm"
+	// Broadcast is one recipient's copy of a broadcast (package broadcast): Data
+	// {"broadcast": id} names it; the mailer renders the broadcast's message itself.
+	Broadcast = "broadcast"
 )
 
 // Email is one outbox item: what to send to whom, in which language. The body is

@@ -110,5 +110,4 @@ func stepPath(xs, ys []float64, xEnd float64) string {
 // frame is a chart's plot area inside its viewBox.
 type frame struct{ left, top, right, bottom float64 }
 
-func (f frame) width() float64  { return f.right - f.left }
-func (f frame) height() float64 { return f.bottom - f.top }
+func (f frame) width() float64 { return f.right - f.left }

@@ -45,15 +45,19 @@ func kindOf(name, key string) kind {
 
 // labelOf is the catalogue key of column key's header in the report called name.
 func labelOf(name, key string) string {
-	if name == "payments" && key == "charged_cents" {
+	switch {
+	case name == "payments" && key == "charged_cents":
 		return "report.col.charged_foreign"
+	case name == "donations" && key == "voided_cents":
+		return "report.col.voided_amount" // a gift's, beside its "Voided" yes or no
 	}
 	return "report.col." + key
 }
 
-// columnZone is how a header names loc: its IANA name, or "local time" for Go's Local,
-// whose name is unknown (each cell still says its zone's abbreviation).
-func columnZone(lang i18n.Lang, loc *time.Location) string {
+// zoneName is how a CSV header and an html page name loc: its IANA name
+// (America/Toronto), or the language's "local time" for a zone without one (Go's Local,
+// whose name is unknown; each CSV cell still says its zone's abbreviation).
+func zoneName(lang i18n.Lang, loc *time.Location) string {
 	if n := loc.String(); n != "" && n != "Local" {
 		return n
 	}
@@ -69,7 +73,7 @@ func csvHeader(name string, keys []string, lang i18n.Lang, loc *time.Location) [
 		case money:
 			out = append(out, label, i18n.Text(lang, i18n.M("report.col.number", label)))
 		case instant, calendar:
-			out = append(out, i18n.Text(lang, i18n.M("report.col.zoned", label, columnZone(lang, loc))))
+			out = append(out, i18n.Text(lang, i18n.M("report.col.zoned", label, zoneName(lang, loc))))
 		default:
 			out = append(out, label)
 		}

@@ -99,6 +99,7 @@ type words struct{ lang i18n.Lang }
 func (w words) t(key string, args ...any) string { return i18n.Text(w.lang, i18n.M(key, args...)) }
 func (w words) money(c int64) string             { return i18n.FormatCents(w.lang, c) }
 func (w words) date(t time.Time) string          { return i18n.FormatDate(w.lang, t) }
+func (w words) day(day string) string            { return i18n.FormatDay(w.lang, day) }
 
 // newPage starts a page titled title for o: the organization's name, when and in which
 // time zone its days are counted.
@@ -116,7 +117,7 @@ func newPage(o Options, title string) (page, words) {
 		Style: template.CSS(css), // #nosec: the page's own stylesheet; the accent is checked as #rrggbb when the identity loads
 		CSP:   "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; base-uri 'none'; form-action 'none'",
 	}
-	zone := zoneName(o)
+	zone := zoneName(lang, o.location())
 	if o.Now.IsZero() {
 		p.Made = wd.t("report.html.zone", zone)
 	} else {
@@ -124,20 +125,6 @@ func newPage(o Options, title string) (page, words) {
 	}
 	p.Footer = []string{org.Name.In(lang) + " · " + org.MailingAddress.In(lang), wd.t("report.html.footer")}
 	return p, wd
-}
-
-// zoneName names the time zone days are counted in: its IANA name, or (for the
-// machine's own, "Local") its abbreviation.
-func zoneName(o Options) string {
-	loc := o.location()
-	if n := loc.String(); n != "Local" && n != "" {
-		return n
-	}
-	at := o.Now
-	if at.IsZero() {
-		at = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	}
-	return at.In(loc).Format("MST")
 }
 
 func render(w io.Writer, p page) error { return pageTemplate.Execute(w, p) }
@@ -244,14 +231,14 @@ func appealSections(f appealFigures, wd words) ([]section, string, string, []fig
 			numCell(wd.t("report.html.refunded")), numCell(wd.t("report.html.disputed")), numCell(wd.t("report.html.net")),
 			numCell(wd.t("report.html.running"))}}
 	for _, d := range f.Days {
-		table.Rows = append(table.Rows, []cell{{Text: dayText(wd, d.Day)}, numCell(wd.money(d.Online)), numCell(wd.money(d.Offline)),
+		table.Rows = append(table.Rows, []cell{{Text: wd.day(d.Day)}, numCell(wd.money(d.Online)), numCell(wd.money(d.Offline)),
 			numCell(wd.money(-d.Refunded)), numCell(wd.money(-d.Disputed)), numCell(wd.money(d.Net)), numCell(wd.money(d.Total))})
 	}
 	table.Foot = []cell{{Text: wd.t("report.html.total")}, numCell(wd.money(f.Online)), numCell(wd.money(f.Offline)),
 		numCell(wd.money(-f.Refunded)), numCell(wd.money(-f.Disputed)), numCell(wd.money(f.Net)), numCell(wd.money(f.Net))}
 	first, last := "", ""
 	if len(f.Days) > 0 {
-		first, last = dayText(wd, f.Days[0].Day), dayText(wd, f.Days[len(f.Days)-1].Day)
+		first, last = wd.day(f.Days[0].Day), wd.day(f.Days[len(f.Days)-1].Day)
 	}
 	running := section{Heading: wd.t("report.html.cumulative.heading"), Chart: cumulativeChart(f, wd), Table: table,
 		Legend: []legendItem{{Class: "raised", Text: wd.t("report.html.net")}, {Class: "goal", Text: wd.t("report.html.goal_line", i18n.Cents(f.Goal))}}}
@@ -265,7 +252,7 @@ func appealSections(f appealFigures, wd words) ([]section, string, string, []fig
 	var on, off, out int64
 	for _, d := range f.Days {
 		on, off, out = on+d.Online, off+d.Offline, out+d.Refunded+d.Disputed
-		sums.Rows = append(sums.Rows, []cell{{Text: dayText(wd, d.Day)}, numCell(wd.money(on)), numCell(wd.money(off)), numCell(wd.money(-out))})
+		sums.Rows = append(sums.Rows, []cell{{Text: wd.day(d.Day)}, numCell(wd.money(on)), numCell(wd.money(off)), numCell(wd.money(-out))})
 	}
 	sources := section{Heading: wd.t("report.html.sources.heading"), Chart: sourcesChart(f, wd),
 		Lead:  wd.t("report.html.sources.lead"),
@@ -275,16 +262,6 @@ func appealSections(f appealFigures, wd words) ([]section, string, string, []fig
 	sources.Chart.Desc = wd.t("report.html.sources.desc", i18n.Cents(f.Online), i18n.Cents(f.Offline), i18n.Cents(f.Refunded+f.Disputed))
 	running.Chart.Title, sources.Chart.Title = running.Heading, sources.Heading
 	return []section{running, sources}, headline, sub, figures
-}
-
-// dayText writes a day of the report (2006-01-02) as the language does; a day that
-// does not parse is shown as it is.
-func dayText(wd words, day string) string {
-	t, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return wd.date(t)
 }
 
 // dayNumber is a day's count of days since 1970 (for a time axis), or ok false.
@@ -358,9 +335,9 @@ func dayLabels(f appealFigures, wd words) []label {
 		return []label{{X: num((lineFrame.left + lineFrame.right) / 2), Y: num(lineFrame.bottom - 40), Anchor: "middle", Class: "muted", Text: wd.t("report.html.empty")}}
 	}
 	y := num(lineFrame.bottom + 22)
-	out := []label{{X: num(lineFrame.left), Y: y, Anchor: "start", Class: "muted", Text: dayText(wd, f.Days[0].Day)}}
+	out := []label{{X: num(lineFrame.left), Y: y, Anchor: "start", Class: "muted", Text: wd.day(f.Days[0].Day)}}
 	if len(f.Days) > 1 {
-		out = append(out, label{X: num(lineFrame.right), Y: y, Anchor: "end", Class: "muted", Text: dayText(wd, f.Days[len(f.Days)-1].Day)})
+		out = append(out, label{X: num(lineFrame.right), Y: y, Anchor: "end", Class: "muted", Text: wd.day(f.Days[len(f.Days)-1].Day)})
 	}
 	return out
 }

@@ -126,7 +126,7 @@ func TestChartAppealPage(t *testing.T) {
 		"November 20, 2026 $95.00 $0.00 -$15.00 $0.00 $80.00 $90,080.00",
 		"November 1, 2026 $0.00 $90,000.00 $0.00 $0.00 $90,000.00 $90,000.00",
 		"Total $95.00 $90,000.00 -$15.00 $0.00 $90,080.00",
-		"Made on November 27, 2026", "EST time zone", "Solidarity",
+		"Made on November 27, 2026", "counted in this time zone: EST.", "Solidarity",
 		"Goal: $100,000.00",
 	} {
 		if !strings.Contains(text, want) {
@@ -146,6 +146,14 @@ func TestChartAppealPage(t *testing.T) {
 			t.Errorf("the French page lacks %q:\n%s", want, fr)
 		}
 	}
+	t.Run("a zone without a name is called local time, as in the CSV", func(t *testing.T) {
+		for lang, want := range map[i18n.Lang]string{i18n.EN: "counted in this time zone: local time.", i18n.FR: "dans ce fuseau horaire : heure locale."} {
+			page := pageText(runChart(t, "appeal", Options{Format: "html", Lang: lang, Location: time.FixedZone("", -5*3600), Now: now}, appealItems(t)...))
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: no %q in\n%s", lang, want, page)
+			}
+		}
+	})
 	t.Run("all appeals: every campaign's money and goals", func(t *testing.T) {
 		all := pageText(runChart(t, "appeal", Options{Format: "html", Location: toronto}, appealItems(t)...))
 		if !strings.Contains(all, "$90,087.00 raised of $100,005.00") || !strings.Contains(all, "Appeal: all appeals") {

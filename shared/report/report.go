@@ -36,8 +36,10 @@ type Report interface {
 
 // Options are the parameters reports take.
 type Options struct {
-	Campaign string    // appeal: one campaign (all when empty)
-	From, To time.Time // new-members, failed-payments, failed-emails: [From, To)
+	Campaign string // appeal: one campaign (all when empty)
+	// From, To: new-members, new-members-by-week, failed-payments, failed-emails: the
+	// instants [From, To); staff reads -from and -to as the starts of days in Location.
+	From, To time.Time
 	Now      time.Time // subscriptions-due, subscriptions-lapsed
 	Days     int       // subscriptions-due: the window
 	Format   string    // csv, json or html (html.go: appeal, members-by-branch, new-members, new-members-by-week)
@@ -80,11 +82,10 @@ func New(name string, o Options, w io.Writer) (Report, error) {
 	if o.Format == "html" {
 		return newHTML(name, o, w)
 	}
-	out, err := newWriter(w, o.Format)
+	out, err := newWriter(w, name, o)
 	if err != nil {
 		return nil, err
 	}
-	out.name, out.lang, out.loc = name, o.Lang, o.location()
 	switch name {
 	case "donations":
 		return &listing{out: out, types: map[string]rowFunc{dynamo.TypeDonation: donationRow, dynamo.TypeOffline: offlineRow}, header: donationColumns}, nil
@@ -139,43 +140,55 @@ type writer struct {
 	csv    *csv.Writer
 	header []string
 	n      int
+	err    error // writing CSV's byte-order mark
 	// For CSV (figures.go): the report's name, and the language and zone it is shown in.
 	name string
 	lang i18n.Lang
 	loc  *time.Location
 }
 
-func newWriter(w io.Writer, format string) (*writer, error) {
-	switch format {
+func newWriter(w io.Writer, name string, o Options) (*writer, error) {
+	out := &writer{w: w, name: name, lang: o.Lang, loc: o.location()}
+	switch o.Format {
 	case "", "csv":
-		return &writer{w: w, csv: csv.NewWriter(w)}, nil
+		out.csv = csv.NewWriter(w)
+		out.csv.Comma = CSVComma(o.Lang)
+		return out, nil
 	case "json":
-		return &writer{w: w}, nil
+		return out, nil
 	}
-	return nil, fmt.Errorf("format %q: choose csv, json or html", format)
+	return nil, fmt.Errorf("format %q: choose csv, json or html", o.Format)
 }
 
-// start begins the output with the columns' names (a JSON object's keys); CSV's header
-// is their words in the writer's language (figures.go).
+// BOM is the UTF-8 byte-order mark every CSV report begins with: without it, Excel on
+// Windows reads the file in the machine's old code page ("ReÃ§u le" for "Reçu le").
+const BOM = "\ufeff"
+
+// CSVComma is the separator of a CSV report in lang: ";" in French, which French-locale
+// Excel splits a double-clicked file at ("," being its decimal mark); "," in English.
+func CSVComma(lang i18n.Lang) rune {
+	if lang == i18n.FR {
+		return ';'
+	}
+	return ','
+}
+
+// start begins the output: for CSV the byte-order mark, then the header, the columns'
+// words in the writer's language (figures.go); for JSON, the columns' names are the
+// objects' keys.
 func (w *writer) start(header []string) {
 	w.header = header
 	if w.csv != nil {
-		_ = w.csv.Write(csvHeader(w.name, header, w.lang, w.zone()))
+		_, w.err = io.WriteString(w.w, BOM) // before the csv.Writer's buffer is flushed; finish returns an error
+		_ = w.csv.Write(csvHeader(w.name, header, w.lang, w.loc))
 	}
-}
-
-func (w *writer) zone() *time.Location {
-	if w.loc == nil {
-		return time.UTC
-	}
-	return w.loc
 }
 
 // row writes one row of machine values (cents, RFC 3339 instants): as they are in JSON,
 // as people read them in CSV (figures.go), formula-safe.
 func (w *writer) row(cells []string) error {
 	if w.csv != nil {
-		cells = csvCells(w.name, w.header, cells, w.lang, w.zone())
+		cells = csvCells(w.name, w.header, cells, w.lang, w.loc)
 		for i := range cells {
 			cells[i] = SafeCell(cells[i])
 		}
@@ -210,6 +223,9 @@ func (w *writer) row(cells []string) error {
 func (w *writer) finish() error {
 	if w.csv != nil {
 		w.csv.Flush()
+		if w.err != nil {
+			return w.err
+		}
 		return w.csv.Error()
 	}
 	end := "\n]\n"

@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"maps"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"github.com/solidarity/solidarity/shared/member"
 	"github.com/solidarity/solidarity/shared/outbox"
 	"github.com/solidarity/solidarity/shared/report"
+	"github.com/solidarity/solidarity/shared/report/reporttest"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
 
@@ -61,58 +61,14 @@ func run(t *testing.T, name string, o report.Options, items ...report.Item) stri
 func rows(t *testing.T, name string, o report.Options, items ...report.Item) ([]string, [][]string) {
 	t.Helper()
 	o.Format = "json"
-	out := run(t, name, o, items...)
-	dec := json.NewDecoder(strings.NewReader(out))
-	token := func() json.Token {
-		t.Helper()
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("%q: %v", out, err)
-		}
-		return tok
-	}
-	if tok := token(); tok != json.Delim('[') {
-		t.Fatalf("%q starts with %v", out, tok)
-	}
-	var header []string
-	var rs [][]string
-	for dec.More() {
-		if tok := token(); tok != json.Delim('{') {
-			t.Fatalf("%q: a row starts with %v", out, tok)
-		}
-		var keys, row []string
-		for dec.More() {
-			k, v := token(), token()
-			ks, kok := k.(string)
-			vs, vok := v.(string)
-			if !kok || !vok {
-				t.Fatalf("%q: %v: %v is not text", out, k, v)
-			}
-			keys, row = append(keys, ks), append(row, vs)
-		}
-		token() // }
-		if header == nil {
-			header = keys
-		} else if !slices.Equal(header, keys) {
-			t.Fatalf("%q: row keys %v, first row's %v", out, keys, header)
-		}
-		rs = append(rs, row)
-	}
-	return header, rs
+	return reporttest.JSON(t, run(t, name, o, items...))
 }
 
 // csvRows runs the report as CSV (for people) and returns its header and rows.
 func csvRows(t *testing.T, name string, o report.Options, items ...report.Item) ([]string, [][]string) {
 	t.Helper()
 	o.Format = "csv"
-	recs, err := csv.NewReader(strings.NewReader(run(t, name, o, items...))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) == 0 {
-		t.Fatal("no header")
-	}
-	return recs[0], recs[1:]
+	return reporttest.CSV(t, run(t, name, o, items...), o.Lang)
 }
 
 // column is the value of col in row, by the header's names.
@@ -244,9 +200,9 @@ func TestDonations(t *testing.T) {
 
 	t.Run("no items is the header alone, in plain words", func(t *testing.T) {
 		out := run(t, "donations", report.Options{})
-		if want := "ID,Kind,Created (UTC),Campaign,Status,Frequency,Amount,Amount (number),Charged (with fees covered)," +
+		if want := report.BOM + "ID,Kind,Created (UTC),Campaign,Status,Frequency,Amount,Amount (number),Charged (with fees covered)," +
 			"Charged (with fees covered) (number),First name,Last name,Email,Language,Anonymous,Agrees to updates,Method,Received on," +
-			"Voided,Voided on (UTC),Voided by,Why voided\n"; out != want {
+			"Voided,Amount voided (not counted),Amount voided (not counted) (number),Voided on (UTC),Voided by,Why voided\n"; out != want {
 			t.Errorf("output %q, want %q", out, want)
 		}
 	})
@@ -282,8 +238,8 @@ func TestJSONOutput(t *testing.T) {
 		if len(got) != 2 || got[0]["id"] != "don_1" || got[0]["amount_cents"] != "2500" || got[0]["created_at"] != "2026-11-27T15:04:05Z" {
 			t.Errorf("rows %v", got)
 		}
-		if len(got[0]) != 20 {
-			t.Errorf("%d keys, want the 20 columns: %v", len(got[0]), got[0])
+		if len(got[0]) != 21 {
+			t.Errorf("%d keys, want the 21 columns: %v", len(got[0]), got[0])
 		}
 		if got[0]["first_name"] != "=1+1" {
 			t.Errorf("JSON values are kept as typed: %q", got[0]["first_name"])

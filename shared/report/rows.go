@@ -24,7 +24,7 @@ func cents(n int64) string { return strconv.FormatInt(n, 10) }
 
 var donationColumns = []string{"id", "kind", "created_at", "campaign", "status", "frequency", "amount_cents", "charged_cents",
 	"first_name", "last_name", "email", "language", "anonymous", "consent_updates", "method", "received_on",
-	"voided", "voided_at", "voided_by", "void_reason"}
+	"voided", "voided_cents", "voided_at", "voided_by", "void_reason"}
 
 func donationRow(it Item) ([]string, error) {
 	d, err := decode[donation.Donation](it)
@@ -33,7 +33,7 @@ func donationRow(it Item) ([]string, error) {
 	}
 	return []string{d.ID, "online", date(d.CreatedAt), d.Campaign, d.Status, d.Frequency, cents(d.AmountCents), cents(d.ChargeCents),
 		d.FirstName, d.LastName, d.Email, d.Language, strconv.FormatBool(d.Anonymous), strconv.FormatBool(d.ConsentUpdates), "card", "",
-		"false", "", "", ""}, nil
+		"false", "", "", "", ""}, nil
 }
 
 func offlineRow(it Item) ([]string, error) {
@@ -42,17 +42,20 @@ func offlineRow(it Item) ([]string, error) {
 		return nil, err
 	}
 	first, last, _ := strings.Cut(g.DonorName, " ")
-	// A voided gift stays listed, its status voided, with who voided it, when and why.
-	status, voidedAt := "paid", ""
+	// A voided gift stays listed, its status voided, with who voided it, when and why. Its
+	// amount moves to voided_cents, and amount_cents and charged_cents are left empty: a
+	// treasurer who sums the amount column (or a script that sums amount_cents) gets the
+	// appeal's total, which counts no voided gift.
+	status, amount, voided, voidedAt := "paid", cents(g.AmountCents), "", ""
 	if g.Voided {
-		status = "voided"
+		status, amount, voided = "voided", "", cents(g.AmountCents)
 		if g.VoidedAt != nil {
 			voidedAt = date(*g.VoidedAt)
 		}
 	}
-	return []string{g.ID, "offline", date(g.RecordedAt), g.Campaign, status, "once", cents(g.AmountCents), cents(g.AmountCents),
+	return []string{g.ID, "offline", date(g.RecordedAt), g.Campaign, status, "once", amount, amount,
 		first, last, g.DonorEmail, "", "", "", g.Method, g.ReceivedOn,
-		strconv.FormatBool(g.Voided), voidedAt, g.VoidedBy, g.VoidReason}, nil
+		strconv.FormatBool(g.Voided), voided, voidedAt, g.VoidedBy, g.VoidReason}, nil
 }
 
 var paymentColumns = []string{"payment_key", "donation_id", "campaign", "amount_cents", "refunded_cents", "net_cents", "currency",

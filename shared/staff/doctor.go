@@ -134,6 +134,9 @@ func doctor(ctx context.Context, d *Deployment, args []string, out io.Writer) er
 	if err := newFlags("doctor").Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if checking(ctx) {
+		return nil
+	}
 	if d == nil || d.Stack.Name == "" {
 		return NeedsStack([]string{"doctor"})
 	}

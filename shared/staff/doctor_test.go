@@ -555,7 +555,7 @@ func TestDoctorSESAccountUnreadable(t *testing.T) {
 func TestDoctorNeedsAStack(t *testing.T) {
 	var out bytes.Buffer
 	err := Run(context.Background(), nil, Sources{}, []string{"doctor"}, &out)
-	if !errors.Is(err, ErrUsage) || err.Error() != "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME doctor" || out.Len() != 0 {
+	if !errors.Is(err, ErrUsage) || err.Error() != "doctor and stripe connect need the stack: set SOLIDARITY_STACK to your stack's name, or give -stack NAME (staff -stack NAME doctor)" || out.Len() != 0 {
 		t.Fatalf("err %v, out %q", err, out.String())
 	}
 }

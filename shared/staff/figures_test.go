@@ -56,8 +56,10 @@ func TestLocalZone(t *testing.T) {
 	if got := LocalZone(func(k string) string { return map[string]string{"TZ": ":America/Halifax"}[k] }); got.String() != "America/Halifax" {
 		t.Errorf("TZ=:America/Halifax: %v", got)
 	}
-	if got := LocalZone(func(k string) string { return map[string]string{"TZ": "Nowhere/Atlantis"}[k] }); got == nil {
-		t.Error("a TZ that is no zone gives no zone")
+	// A TZ that is no zone is as if TZ were not set: the machine's zone, whatever it is.
+	none := LocalZone(func(string) string { return "" })
+	if got := LocalZone(func(k string) string { return map[string]string{"TZ": "Nowhere/Atlantis"}[k] }); got.String() != none.String() {
+		t.Errorf("TZ=Nowhere/Atlantis: %v, want the machine's zone %v", got, none)
 	}
 }
 
@@ -90,12 +92,12 @@ func TestReportLanguageAndZone(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"defaults: English, UTC", Sources{}, nil, []string{"Email,First name,", "Created (UTC)", "2026-11-01 05:30 UTC"}},
+		{"defaults: English, UTC", Sources{}, nil, []string{"\ufeffEmail,First name,", "Created (UTC)", "2026-11-01 05:30 UTC"}},
 		{"the machine's language and zone", Sources{Lang: i18n.FR, Zone: toronto(t)}, nil,
-			[]string{"Courriel,Prénom,", "Créé le (America/Toronto)", "2026-11-01 01:30 EDT"}},
+			[]string{"Courriel;Prénom;", "Créé le (America/Toronto)", "2026-11-01 01:30 EDT"}},
 		{"-lang and -tz win", Sources{Lang: i18n.FR, Zone: toronto(t)}, []string{"-lang", "en", "-tz", "America/Vancouver"},
 			[]string{"Email,First name,", "Created (America/Vancouver)", "2026-10-31 22:30 PDT"}},
-		{"-lang fr", Sources{}, []string{"-lang", "fr"}, []string{"Courriel,", "Créé le (UTC)"}},
+		{"-lang fr", Sources{}, []string{"-lang", "fr"}, []string{"\ufeffCourriel;", "Créé le (UTC)"}},
 		{"JSON stays the machine's", Sources{Lang: i18n.FR, Zone: toronto(t)}, []string{"-format", "json"},
 			[]string{`"email":"a@example.org"`, `"created_at":"2026-11-01T05:30:00Z"`}},
 	} {

@@ -48,7 +48,7 @@ func TestMailFailed(t *testing.T) {
 	if err := Run(ctx, dynamo.New(db, table), Sources{DB: db, Table: table, Zone: toronto(t)}, []string{"mail", "failed", "-from", "2026-11-01"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	want := "Ended (America/Toronto),Status,Email ID,Email kind,Email,Reason\n" +
+	want := "\ufeffEnded (America/Toronto),Status,Email ID,Email kind,Email,Reason\n" +
 		"2026-11-02 05:00 EST,failed,receipt_a,donation_receipt,receipt_a@example.org,MessageRejected: Email address is not verified. (address withheld)\n" +
 		"2026-11-03 05:00 EST,suppressed,receipt_b,donation_receipt,receipt_b@example.org,the address is suppressed\n"
 	if got := out.String(); got != want {

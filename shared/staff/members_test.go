@@ -62,6 +62,11 @@ func TestBranchesAndMembersCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A machine's file, as import reads it: no byte-order mark, "," whatever the
+		// language (the reports' CSV, for people, has both: package report).
+		if !strings.HasPrefix(out, head) {
+			t.Errorf("branches list begins %.80q, want the plain header %q", out, head)
+		}
 		bs, err := branch.ParseCSV(strings.NewReader(out))
 		if err != nil || len(bs) != 27 || mustGet(t, bs, "toronto").Organizers[1] != "toronto.outreach@solidarity.example" {
 			t.Fatalf("%d branches, %v", len(bs), err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 )
 
@@ -39,14 +40,45 @@ func (f *flagSet) Parse(args []string) error {
 		}
 		word := f.Arg(0)
 		if len(f.got) == f.words {
+			hint := f.quoteHint(args, len(args)-f.NArg())
 			if f.words == 0 {
-				return usageError(fmt.Sprintf("%s takes only options (words that start with -), not %q", f.name, word))
+				return usageError(fmt.Sprintf("%s takes only options (words that start with -), not %q%s", f.name, word, hint))
 			}
-			return usageError(fmt.Sprintf("%s takes %d word besides its options: %q is one too many", f.name, f.words, word))
+			return usageError(fmt.Sprintf("%s takes %d word besides its options: %q is one too many%s", f.name, f.words, word, hint))
 		}
 		f.got = append(f.got, word)
 		args = f.Args()[1:]
 	}
+}
+
+// quoteHint is what to add when the word at args[i] that the command does not take
+// follows the value of an option that takes text (-reason cheque returned, -amount
+// 1 250,00): that a value of several words goes in quotes; else "".
+func (f *flagSet) quoteHint(args []string, i int) string {
+	if i < 1 || i >= len(args) {
+		return ""
+	}
+	name, value, inline := strings.Cut(strings.TrimLeft(args[i-1], "-"), "=")
+	if !inline || !strings.HasPrefix(args[i-1], "-") {
+		if i < 2 || !strings.HasPrefix(args[i-2], "-") || strings.Contains(args[i-2], "=") {
+			return ""
+		}
+		name, value = strings.TrimLeft(args[i-2], "-"), args[i-1]
+	}
+	fl := f.Lookup(name)
+	if fl == nil {
+		return ""
+	}
+	if _, text := fl.Value.(*names); !text {
+		g, ok := fl.Value.(flag.Getter)
+		if !ok {
+			return ""
+		}
+		if _, text = g.Get().(string); !text {
+			return ""
+		}
+	}
+	return fmt.Sprintf(": put a value of several words in quotes, such as -%s %q", name, value+" "+args[i])
 }
 
 // Words are the words besides the options that Parse read.
@@ -152,7 +184,10 @@ func Sentence(err error) string {
 	var opErr *smithy.OperationError
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	var noProfile awsconfig.SharedConfigProfileNotExistError
 	switch {
+	case errors.As(err, &noProfile):
+		return fmt.Sprintf(`there is no AWS profile named %q in ~/.aws/config: check AWS_PROFILE and the file (README, "The staff tool")`, noProfile.Profile)
 	case errors.As(err, &opErr):
 		return awsSentence(opErr)
 	case errors.As(err, &pathErr):
@@ -201,7 +236,8 @@ func awsSentence(op *smithy.OperationError) string {
 				"policy (the StaffPolicyArn output)", call)
 		case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "UnrecognizedClientException" ||
 			code == "InvalidClientTokenId" || code == "InvalidSignatureException" || code == "SignatureDoesNotMatch":
-			return fmt.Sprintf("AWS did not accept your credentials (%s): sign in again (aws sso login, or aws configure) and check AWS_PROFILE", code)
+			return fmt.Sprintf("AWS did not accept your credentials (%s): check the access key in ~/.aws/credentials and AWS_PROFILE, "+
+				"or ask your administrator for a new key (README, \"The staff tool\")", code)
 		case strings.Contains(code, "Throttl") || code == "ProvisionedThroughputExceededException" || code == "RequestLimitExceeded":
 			return fmt.Sprintf("AWS is busy (%s, %s): wait a minute and run the command again", call, code)
 		}

@@ -71,6 +71,12 @@ func TestUsageErrorsSayOneSentence(t *testing.T) {
 		"privacy find":          {},
 		"privacy erase":         {"-email", "a@example.org"}, // without -confirm
 		"restore copy":          {},
+		"broadcast create":      {"-en", "news-en.md"},
+		"broadcast preview":     {},
+		"broadcast test":        {"-id", "bc_1", "-to", "not an address"},
+		"broadcast send":        {"-id", "bc_1"}, // without -confirm
+		"broadcast cancel":      {},
+		"broadcast report":      {"-id", "two\nlines"},
 	}
 	for _, cmd := range commandsInUsage() {
 		if _, ok := wrong[cmd]; !ok {
@@ -105,6 +111,11 @@ func TestUsageErrorsSayOneSentence(t *testing.T) {
 				if out.Len() > 0 {
 					t.Errorf("a usage error wrote output: %q", out.String())
 				}
+				// Check, before any AWS setting is read, refuses it in the same sentence,
+				// except what only the stack's settings can tell (export start's bucket).
+				if cerr := Check(args); (cerr == nil || cerr.Error() != err.Error()) && !(cmd == "export start" && cerr == nil) {
+					t.Errorf("Check: %v, want %v", cerr, err)
+				}
 			})
 		}
 	}
@@ -122,7 +133,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-days", "many"}, `-days cannot be "many": give it a whole number, such as 30`},
 		{[]string{"-all=maybe"}, `-all cannot be "maybe": give it no value (or =true, =false)`},
 		{[]string{"extra"}, `campaign show takes only options (words that start with -), not "extra"`},
-		{[]string{"-slug", "a", "b"}, `campaign show takes only options (words that start with -), not "b"`},
+		{[]string{"-slug", "a", "b"}, `campaign show takes only options (words that start with -), not "b": put a value of several words in quotes, such as -slug "a b"`},
+		{[]string{"-days", "3", "b"}, `campaign show takes only options (words that start with -), not "b"`},
+		{[]string{"-all", "b"}, `campaign show takes only options (words that start with -), not "b"`},
 		{[]string{"---x"}, `"---x" is not an option: write options as -name value`},
 		{[]string{"-h"}, "how to write campaign show:"},
 	} {
@@ -167,7 +180,7 @@ func TestSentences(t *testing.T) {
 		{openErr, []string{"there is no file /nonexistent/branches.csv", "check its name and folder"}},
 		{op(apiError{"ResourceNotFoundException", "Requested resource not found"}), []string{"AWS has no such resource (DynamoDB Scan", "SOLIDARITY_STACK", "staff doctor"}},
 		{op(apiError{"AccessDeniedException", "not authorized"}), []string{"AWS refused DynamoDB Scan", "ask your administrator", "StaffPolicyArn"}},
-		{op(apiError{"ExpiredTokenException", "expired"}), []string{"did not accept your credentials", "aws sso login"}},
+		{op(apiError{"ExpiredTokenException", "expired"}), []string{"did not accept your credentials", "~/.aws/credentials", "ask your administrator for a new key"}},
 		{op(apiError{"ThrottlingException", "slow down"}), []string{"AWS is busy", "wait a minute"}},
 		{op(apiError{"ValidationException", "bad key"}), []string{"AWS refused DynamoDB Scan (ValidationException: bad key)", "staff doctor"}},
 		{op(&netError{}), []string{"AWS could not be reached (DynamoDB Scan)", "network connection"}},

@@ -3,7 +3,6 @@ package staff
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"regexp"
@@ -20,6 +19,8 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/emulator"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/export"
+	"github.com/solidarity/solidarity/shared/i18n"
+	"github.com/solidarity/solidarity/shared/report/reporttest"
 )
 
 // TestExportOnDemandBesideTheNightly: on a day the nightly export ran, `staff export start`
@@ -105,12 +106,12 @@ func TestExportOnDemandBesideTheNightly(t *testing.T) {
 
 	gifts := func(where string) []string {
 		t.Helper()
-		rows, err := csv.NewReader(strings.NewReader(run("report", "donations", "-export", where))).ReadAll()
-		if err != nil || len(rows) == 0 || rows[0][0] != "ID" {
-			t.Fatalf("report from %s: %v %q", where, err, rows)
+		header, rows := reporttest.CSV(t, run("report", "donations", "-export", where), i18n.EN)
+		if header[0] != "ID" {
+			t.Fatalf("report from %s: %q", where, header)
 		}
 		var ids []string
-		for _, r := range rows[1:] {
+		for _, r := range rows {
 			ids = append(ids, r[0])
 		}
 		sort.Strings(ids)

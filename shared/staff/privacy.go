@@ -106,6 +106,9 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 			}
 			lang = l
 		}
+		if checking(ctx) {
+			return nil
+		}
 		held, err := store.Find(ctx, q)
 		if err != nil {
 			return err
@@ -117,6 +120,9 @@ func privacy(ctx context.Context, store Store, src Sources, action string, args 
 	case "erase":
 		if !*confirm {
 			return fmt.Errorf("%w: erasing cannot be undone; run `staff privacy find` first, then add -confirm", ErrUsage)
+		}
+		if checking(ctx) {
+			return nil
 		}
 		key, err := erasureKey(ctx, src)
 		if err != nil {

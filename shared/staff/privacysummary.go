@@ -103,10 +103,17 @@ var summaries = map[string]struct {
 	dynamo.TypeExport:      {"other", (*letterWriter).generic},
 	dynamo.TypeRateLimit:   {"other", (*letterWriter).generic},
 	dynamo.TypeOfflineID:   {"other", (*letterWriter).generic},
+
+	// A broadcast's email to the person reads as any email; the broadcast names no one.
+	dynamo.TypeBroadcastEmail: {"emails", (*letterWriter).email},
+	dynamo.TypeBroadcast:      {"other", (*letterWriter).generic},
+	dynamo.TypeSendRate:       {"other", (*letterWriter).generic}, // a count of emails per second: no one's
 }
 
-// sections are the letter's sections, in order.
-var sections = []string{"membership", "donations", "offline", "subscriptions", "consent", "emails", "links", "requests", "other"}
+// sections are the letter's sections, in order. "mentions" holds the records found only
+// because a note names the person (dynamo.MatchedNote): usually someone else's gift,
+// of which the letter quotes only the words that name them.
+var sections = []string{"membership", "donations", "offline", "subscriptions", "consent", "emails", "links", "requests", "mentions", "other"}
 
 type letterWriter struct {
 	Letter
@@ -151,13 +158,7 @@ func (l *letterWriter) date(t time.Time) string {
 }
 
 // day is a calendar date as written (2026-11-20), not a moment.
-func (l *letterWriter) day(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return i18n.FormatDate(l.Lang, t)
-}
+func (l *letterWriter) day(s string) string { return i18n.FormatDay(l.Lang, s) }
 
 func (l *letterWriter) moment(t time.Time) string {
 	if t.IsZero() {
@@ -316,8 +317,32 @@ func (l *letterWriter) offline(r record) string {
 	}
 	if r.b("voided") {
 		extra = append(extra, l.text("voided", l.date(r.t("voided_at"))))
+		if why := r.s("void_reason"); why != "" {
+			extra = append(extra, l.text("void_reason", why))
+		}
 	}
 	return join(append([]string{line}, extra...)...)
+}
+
+// mention is a record found only because its note or the reason it was voided names
+// the person (dynamo.MatchedNote), most often another donor's gift: the letter quotes
+// the words that name them, and nothing else of it: not whose it is, its amount, its
+// method, its campaign or its date.
+func (l *letterWriter) mention(r record) string {
+	note, why := r.s("note"), r.s("void_reason")
+	inNote, inWhy := note != "" && l.Held.Mentions(note), why != "" && l.Held.Mentions(why)
+	if !inNote && !inWhy { // named across the two (or by a name not kept): both are quoted
+		inNote, inWhy = note != "", why != ""
+	}
+	switch {
+	case inNote && inWhy:
+		return join(l.text("mention.note", note), l.text("mention.and_void_reason", why))
+	case inNote:
+		return l.text("mention.note", note)
+	case inWhy:
+		return l.text("mention.void_reason", why)
+	}
+	return l.text("mention.note", "")
 }
 
 func (l *letterWriter) subscription(r record) string {
@@ -446,7 +471,7 @@ func PersonLang(held dynamo.Held) i18n.Lang {
 // Write writes the letter.
 func (lt Letter) Write(out io.Writer) error {
 	if lt.Zone == nil {
-		lt.Zone = time.Local
+		lt.Zone = time.UTC
 	}
 	lt.Org = lt.Org.Or()
 	l := &letterWriter{Letter: lt, lines: map[string][]entry{}}
@@ -459,6 +484,11 @@ func (lt Letter) Write(out io.Writer) error {
 		sum, ok := summaries[r.s("type")]
 		if !ok {
 			sum.section, sum.line = "other", (*letterWriter).generic
+		}
+		if f.Matched == dynamo.MatchedNote {
+			sum.section, sum.line = "mentions", (*letterWriter).mention
+			l.lines[sum.section] = append(l.lines[sum.section], entry{text: sum.line(l, r)}) // in the order found
+			continue
 		}
 		l.lines[sum.section] = append(l.lines[sum.section], entry{r.when(), sum.line(l, r)})
 		if first == "" && r.s("first_name") != "" && r.s("type") != dynamo.TypeEmail {
@@ -515,11 +545,13 @@ func (lt Letter) Write(out io.Writer) error {
 
 // writeLetter writes privacy find's letter in lang, or in the person's language when
 // lang is "", naming branches and campaigns as the table does, dates in the zone of
-// src (the machine's when none).
+// src (UTC when none: cmd/staff gives the machine's), and warns staff (src.Warn) of
+// the records it quotes only because their note names the person.
 func writeLetter(ctx context.Context, store Store, src Sources, held dynamo.Held, lang i18n.Lang, out io.Writer) error {
 	if lang == "" {
 		lang = PersonLang(held)
 	}
+	warnMentions(src.Warn, held)
 	bs, err := store.Branches(ctx)
 	if err != nil {
 		return err
@@ -551,10 +583,43 @@ func writeLetter(ctx context.Context, store Store, src Sources, held dynamo.Held
 	}
 	zone := src.Zone
 	if zone == nil {
-		zone = time.Local
+		zone = time.UTC
 	}
 	return Letter{Held: held, Lang: lang, Zone: zone, Org: organization.Default(), Now: src.now(),
 		BranchName:    func(slug string) string { return branches[slug].Name(lang) },
 		CampaignTitle: func(slug string) string { return titles[slug] },
 	}.Write(out)
+}
+
+// warnMentions tells staff, on w (not in the letter), which records the letter quotes
+// only because their note or void reason names the person (dynamo.MatchedNote): most
+// often someone else's gift, whose words staff should read over before sending.
+func warnMentions(w io.Writer, held dynamo.Held) {
+	var lines []string
+	for _, f := range held.Items {
+		if f.Matched != dynamo.MatchedNote {
+			continue
+		}
+		var r record
+		if attributevalue.UnmarshalMap(f.Item, &r) != nil {
+			continue
+		}
+		line := fmt.Sprintf("  %s %s", strings.ReplaceAll(r.s("type"), "_", " "), r.s("id"))
+		if c := r.s("campaign"); c != "" {
+			line += " (campaign " + c + ")"
+		}
+		if n := r.s("note"); n != "" {
+			line += fmt.Sprintf(": note %q", n)
+		}
+		if v := r.s("void_reason"); v != "" {
+			line += fmt.Sprintf(", void reason %q", v)
+		}
+		lines = append(lines, line)
+	}
+	if w == nil || len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "staff: read over before sending: the letter quotes the note of %d record(s) found only because it names %s, "+
+		"most likely someone else's gift (the letter says nothing else of it); make sure the words are about this person:\n%s\n",
+		len(lines), held.Email, strings.Join(lines, "\n"))
 }

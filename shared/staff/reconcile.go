@@ -26,7 +26,7 @@ func reconcileStripe(ctx context.Context, src Sources, args []string, out io.Wri
 		return fmt.Errorf("%w: unexpected %q", ErrUsage, fs.Arg(0))
 	}
 	w, err := reconcileWindow(*days, *since, now)
-	if err != nil {
+	if err != nil || checking(ctx) {
 		return err
 	}
 	if src.Reconcile == nil {

@@ -27,6 +27,9 @@ func redrive(ctx context.Context, src Sources, args []string, out io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if checking(ctx) {
+		return nil
+	}
 	if src.Mailer == nil {
 		return fmt.Errorf("%w: MAIL_FROM and PUBLIC_URL must be set to send email", ErrUsage)
 	}

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,9 @@ type Sources struct {
 	Mailer *mail.Mailer     // for mail redrive
 	Queue  Queue            // for mail redrive -queue
 	Now    func() time.Time // the clock; nil is time.Now
+	// BroadcastQueue posts a message (its JSON body) to the broadcast sender's queue, for
+	// broadcast send (broadcast.go), or nil: the queued emails then wait.
+	BroadcastQueue func(ctx context.Context, body string) error
 	// ErasureKey reads the key of the erasure record's hash (privacy erase), or nil.
 	ErasureKey func(context.Context) ([]byte, error)
 	// Checkouts reaches Stripe's Checkout sessions (it reads Stripe's secret key), for
@@ -56,6 +60,10 @@ type Sources struct {
 	// and days counted in when no -tz is given (UTC when nil; cmd/staff: LocalZone).
 	Lang i18n.Lang
 	Zone *time.Location
+	// Warn is where staff are warned of what to read over (privacy find's letter quoting
+	// someone else's record), apart from what the command writes (cmd/staff: os.Stderr);
+	// nil says nothing.
+	Warn io.Writer
 }
 
 // lang is the -lang flag's value when given, else s.Lang, else English; a value that is
@@ -144,6 +152,9 @@ func startExport(ctx context.Context, src Sources, args []string, out io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if checking(ctx) {
+		return nil
+	}
 	if *bucket == "" {
 		return fmt.Errorf("%w: -bucket is required (or SOLIDARITY_STACK, whose exports bucket is the default)", ErrUsage)
 	}
@@ -172,6 +183,9 @@ func runReport(ctx context.Context, src Sources, args []string, out io.Writer, n
 		return fmt.Errorf("%w: name a report: %s", ErrUsage, strings.Join(report.Sorted(), ", "))
 	}
 	name := args[0]
+	if _, ok := report.Names[name]; !ok { // said before what the options lack
+		return fmt.Errorf("%w: there is no report %q: name one of %s", ErrUsage, name, strings.Join(report.Sorted(), ", "))
+	}
 	fs := newFlags("report " + name)
 	from := fs.String("export", "", "")
 	live := fs.Bool("live", false, "")
@@ -197,11 +211,18 @@ func runReport(ctx context.Context, src Sources, args []string, out io.Writer, n
 	if o.Location, err = src.zone(*tz); err != nil {
 		return err
 	}
-	if o.From, err = parseDay(*since); err != nil {
+	// -from and -to are days in the zone the report counts its days and weeks in.
+	if o.From, err = parseDay(*since, o.Location); err != nil {
 		return err
 	}
-	if o.To, err = parseDay(*until); err != nil {
+	if o.To, err = parseDay(*until, o.Location); err != nil {
 		return err
+	}
+	if checking(ctx) { // the format, and the report's own options, as the run will read them
+		if _, err := report.New(name, o, io.Discard); err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		return nil
 	}
 	return writeAtomically(*file, out, func(w io.Writer) error {
 		rep, err := report.New(name, o, w)
@@ -220,11 +241,12 @@ func runReport(ctx context.Context, src Sources, args []string, out io.Writer, n
 	})
 }
 
-func parseDay(s string) (time.Time, error) {
+// parseDay reads a day (2026-11-01) as the instant it starts in loc; "" is no day.
+func parseDay(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
 		return t, fmt.Errorf("%w: dates look like 2026-11-01", ErrUsage)
 	}
@@ -241,6 +263,10 @@ func readExport(ctx context.Context, src Sources, where string, fn func(export.I
 		source = export.S3{Client: src.S3, Bucket: bucket, Prefix: prefix}
 	}
 	files, err := export.Locate(ctx, source)
+	if errors.Is(err, export.ErrNoExport) {
+		return fmt.Errorf("%s holds no export data files: point -export at a dated export folder, such as "+
+			"s3://BUCKET/exports/2026-11-27/, or use -live", where)
+	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
@@ -28,6 +29,9 @@ func unsuppress(ctx context.Context, store Store, args []string, out io.Writer) 
 	addr := contact.CanonicalEmail(*email)
 	if at := strings.LastIndexByte(addr, '@'); at < 1 || at == len(addr)-1 || strings.ContainsAny(addr, " \t\r\n") {
 		return fmt.Errorf("%w: -email %q is not an email address", ErrUsage, *email)
+	}
+	if checking(ctx) {
+		return nil
 	}
 	had, err := store.Unsuppress(ctx, addr)
 	if err != nil {
@@ -65,8 +69,8 @@ func resend(ctx context.Context, store Store, src Sources, args []string, out io
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	from, err := parseDay(*since)
-	if err != nil {
+	from, err := parseDay(*since, time.UTC) // mail resend has no -tz: its day starts at midnight UTC
+	if err != nil || checking(ctx) {
 		return err
 	}
 	if *confirm && src.Mailer == nil {

@@ -104,7 +104,7 @@ func (c *restoreCounts) total(m map[string]int) int {
 // restoreCopy is `staff restore copy -from RESTORED_TABLE [-confirm]`.
 func restoreCopy(ctx context.Context, src Sources, args []string, out io.Writer) error {
 	a, err := parseRestoreArgs(args, src.Table)
-	if err != nil {
+	if err != nil || checking(ctx) {
 		return err
 	}
 	db, ok := src.DB.(RestoreDB)

@@ -64,6 +64,7 @@ var stackSettings = map[string]string{
 	"HASH_KEY_PARAM":               "HashKeyParam",
 	"ERASURE_KEY_PARAM":            "HashKeyParam",
 	"MAILER_DEAD_LETTER_QUEUE_URL": "MailerDeadLetterQueueUrl",
+	"BROADCAST_QUEUE_URL":          "BroadcastQueueUrl",
 	"DONATE_PAGE_URL":              "DonatePageUrl", // the retry link of failed-payment emails (mail redrive)
 }
 
@@ -94,7 +95,7 @@ func Settings(getenv func(string) string, stack Stack) (func(string) string, err
 		if stack.Name != "" {
 			return nil, fmt.Errorf("stack %q in %s has no TableName output: deploy the current template, or set TABLE_NAME", stack.Name, stack.Region)
 		}
-		return nil, errors.New("set SOLIDARITY_STACK to the name of your stack (or TABLE_NAME to its table)")
+		return nil, errors.New("set SOLIDARITY_STACK to your stack's name, or give -stack NAME (or set TABLE_NAME to its table)")
 	}
 	return get, nil
 }
@@ -157,7 +158,7 @@ func NeedsStack(args []string) error {
 	default:
 		return nil
 	}
-	return usageError("doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME " + command)
+	return usageError("doctor and stripe connect need the stack: set SOLIDARITY_STACK to your stack's name, or give -stack NAME (staff -stack NAME " + command + ")")
 }
 
 // hasFlag reports whether args give the flag name (-name V, --name V or -name=V).
@@ -174,7 +175,7 @@ func hasFlag(args []string, name string) bool {
 // from AWS_REGION, AWS_DEFAULT_REGION or the profile).
 func CheckRegion(region string) error {
 	if region == "" {
-		return errors.New("no AWS region: export AWS_REGION=ca-central-1 (and AWS_DEFAULT_REGION for the aws CLI v1)")
+		return errors.New(`no AWS region: add region = ca-central-1 under your profile in ~/.aws/config, or set AWS_REGION (README, "The staff tool")`)
 	}
 	return nil
 }
@@ -212,7 +213,7 @@ func CredentialsSentence(err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	const sentence = "no AWS credentials: run aws configure (or set AWS_PROFILE)"
+	const sentence = `no AWS credentials: put your access key in ~/.aws/credentials and set AWS_PROFILE to its profile (README, "The staff tool")`
 	if reason := ce.err.Error(); !strings.Contains(reason, "EC2 IMDS") {
 		return fmt.Errorf("%s (%s)", sentence, reason)
 	}

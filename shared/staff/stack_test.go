@@ -137,8 +137,8 @@ func TestSettingsWithoutAStack(t *testing.T) {
 		env        map[string]string
 		table, err string
 	}{
-		{env: nil, err: "set SOLIDARITY_STACK to the name of your stack (or TABLE_NAME to its table)"},
-		{env: map[string]string{"AWS_ENDPOINT_URL": "https://dynamodb.ca-central-1.amazonaws.com"}, err: "set SOLIDARITY_STACK to the name of your stack (or TABLE_NAME to its table)"},
+		{env: nil, err: "set SOLIDARITY_STACK to your stack's name, or give -stack NAME (or set TABLE_NAME to its table)"},
+		{env: map[string]string{"AWS_ENDPOINT_URL": "https://dynamodb.ca-central-1.amazonaws.com"}, err: "set SOLIDARITY_STACK to your stack's name, or give -stack NAME (or set TABLE_NAME to its table)"},
 		{env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, table: "solidarity"},
 		{env: map[string]string{"AWS_ENDPOINT_URL": "http://localhost:5001"}, table: "solidarity"},
 		{env: map[string]string{"TABLE_NAME": "mine"}, table: "mine"},
@@ -229,21 +229,21 @@ func FuzzGlobalFlags(f *testing.F) {
 
 func TestReadStackWithoutARegion(t *testing.T) {
 	_, err := ReadStack(context.Background(), fakeStacks{err: errors.New("Missing Region")}, "solidarity", "")
-	if err == nil || err.Error() != "no AWS region: export AWS_REGION=ca-central-1 (and AWS_DEFAULT_REGION for the aws CLI v1)" {
+	if err == nil || err.Error() != `no AWS region: add region = ca-central-1 under your profile in ~/.aws/config, or set AWS_REGION (README, "The staff tool")` {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestNeedsStack(t *testing.T) {
-	const sentence = "doctor and stripe connect need the stack: export SOLIDARITY_STACK=solidarity (samconfig.toml's stack_name) or staff -stack NAME "
+	const sentence = "doctor and stripe connect need the stack: set SOLIDARITY_STACK to your stack's name, or give -stack NAME (staff -stack NAME "
 	tests := []struct {
 		args []string
 		want string // "" : no stack needed
 	}{
-		{[]string{"doctor"}, sentence + "doctor"},
-		{[]string{"stripe", "connect"}, sentence + "stripe connect"},
-		{[]string{"stripe", "connect", "-dry-run", "-url", "https://api.example.org/webhooks/stripe"}, sentence + "stripe connect"},
-		{[]string{"stripe", "connect", "-param", "/s/whsec"}, sentence + "stripe connect"},
+		{[]string{"doctor"}, sentence + "doctor)"},
+		{[]string{"stripe", "connect"}, sentence + "stripe connect)"},
+		{[]string{"stripe", "connect", "-dry-run", "-url", "https://api.example.org/webhooks/stripe"}, sentence + "stripe connect)"},
+		{[]string{"stripe", "connect", "-param", "/s/whsec"}, sentence + "stripe connect)"},
 		{[]string{"stripe", "connect", "-url", "https://api.example.org/webhooks/stripe", "-param", "/s/whsec"}, ""},
 		{[]string{"stripe", "connect", "--url=https://api.example.org/webhooks/stripe", "-param=/s/whsec", "-replace"}, ""},
 		{[]string{"campaign", "show", "-slug", "x"}, ""},
@@ -296,13 +296,13 @@ func TestCredentialsSentence(t *testing.T) {
 	imds := MarkCredentials(credentialsFailing{errors.New("no EC2 IMDS role found, operation error ec2imds: GetMetadata, http response error StatusCode: 404")})
 	_, err := imds.Retrieve(ctx)
 	deep := fmt.Errorf("operation error CloudFormation: DescribeStacks, get identity: get credentials: %w", err)
-	if got := CredentialsSentence(deep); got == nil || got.Error() != "no AWS credentials: run aws configure (or set AWS_PROFILE)" {
+	if got := CredentialsSentence(deep); got == nil || got.Error() != `no AWS credentials: put your access key in ~/.aws/credentials and set AWS_PROFILE to its profile (README, "The staff tool")` {
 		t.Errorf("IMDS: %v", got)
 	}
 	sso := MarkCredentials(credentialsFailing{errors.New("the SSO session has expired")})
 	_, err = sso.Retrieve(ctx)
 	if got := CredentialsSentence(fmt.Errorf("get credentials: %w", err)); got == nil ||
-		!strings.HasPrefix(got.Error(), "no AWS credentials: run aws configure (or set AWS_PROFILE) (") || !strings.Contains(got.Error(), "the SSO session has expired") {
+		!strings.HasPrefix(got.Error(), `no AWS credentials: put your access key in ~/.aws/credentials and set AWS_PROFILE to its profile (README, "The staff tool") (`) || !strings.Contains(got.Error(), "the SSO session has expired") {
 		t.Errorf("SSO: %v", got)
 	}
 	other := errors.New("AccessDenied")

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/solidarity/solidarity/shared/branch"
 	"github.com/solidarity/solidarity/shared/campaign"
@@ -44,6 +46,7 @@ type Store interface {
 	FailedEmails(ctx context.Context, since time.Time, fn func(dynamo.FailedEmail) error) error
 	ReopenEmail(ctx context.Context, k outbox.Key) (bool, error)
 	Unsuppress(ctx context.Context, address string) (bool, error)
+	BroadcastStore // broadcast (broadcast.go)
 }
 
 // Usage is the tool's help.
@@ -124,6 +127,20 @@ Email:
   staff mail resend [-since 2026-11-01] [-reason SUBSTRING] [-confirm]  (send failed (not suppressed) emails again once the cause is fixed; without -confirm, counts them by template. Failed and suppressed emails expire 30 days after they end)
   staff mail unsuppress -email ADDRESS                  (mail the address again; prints the command that takes it off SES's account-level suppression list too)
 
+News broadcasts (live table; docs/broadcasts.md): a message in English and French, each person in the
+audience once, in their language, if their news consent is on and their address not suppressed:
+  staff broadcast create -en news-en.md -fr news-fr.md -audience news|branches:SLUG,…|provinces:QC,…|subscribers|dues|donors:CAMPAIGN
+        (each file's first line, # Subject, is its subject; the rest is Markdown: paragraphs, ## headings,
+        - lists, **bold**, *italic*, [links](https://…). Prints the broadcast's id)
+  staff broadcast preview -id ID                        (both languages as text, and the recipients by language and by branch)
+  staff broadcast test -id ID -to ADDRESS               (both languages to that address only, marked [TEST]; needs MAIL_FROM)
+  staff broadcast send -id ID -confirm [-confirm-large N]
+        (queues one email per person, then hands them to the broadcast sender; an audience over
+        BROADCAST_CONFIRM_ABOVE (1000) people also needs -confirm-large with its size. Stopped, run it again:
+        nobody is queued twice)
+  staff broadcast cancel -id ID                         (what is not sent yet is not sent)
+  staff broadcast report -id ID                         (queued, sent, waiting, skipped as unsubscribed, suppressed, failed, by language)
+
 Privacy requests (live table):
   staff privacy find -email ADDRESS [-name NAME]... [-lang en|fr] [-json]   (everything held about the address: a letter to send the person, in their language; -json: every record as held; -name: other names to look for in notes)
   staff privacy erase -email ADDRESS [-name NAME]... -confirm [-expire-checkouts]
@@ -156,6 +173,41 @@ information: keep them off shared drives and delete them when done.
 // ErrUsage means the arguments were wrong; the message says how.
 var ErrUsage = errors.New("usage")
 
+// checkKey marks the context of Check's run.
+type checkKey struct{}
+
+// Check checks the command args (after -stack) as Run reads them, and reads nothing: the
+// command, its options and words, and the values they must have, so that a typo is said
+// before the AWS settings are even looked at. It is Run itself on no store and no
+// sources, each command stopping (checking) where it would first read the table, AWS, a
+// file or a setting; so what Check refuses, Run refuses in the same sentence.
+func Check(args []string) error {
+	_, err := check(args)
+	return err
+}
+
+// check is Check, and whether the command went on past its checks (read: it reached for
+// the store or a source Check does not give, and panicked or failed otherwise than on
+// its arguments): then its arguments passed, and Run reads them again.
+// TestCheckReadsNothing keeps every command stopping at checking(ctx) instead.
+func check(args []string) (read bool, err error) {
+	defer func() {
+		if recover() != nil {
+			read, err = true, nil
+		}
+	}()
+	ctx := context.WithValue(context.Background(), checkKey{}, true)
+	err = Run(ctx, nil, Sources{}, args, io.Discard)
+	if err != nil && !errors.Is(err, ErrUsage) {
+		return true, nil
+	}
+	return false, err
+}
+
+// checking reports whether ctx is Check's: a command whose arguments are checked
+// returns there, before it reads or writes anything.
+func checking(ctx context.Context) bool { return ctx.Value(checkKey{}) != nil }
+
 // Run runs one command.
 func Run(ctx context.Context, store Store, src Sources, args []string, out io.Writer) error {
 	now := src.now()
@@ -169,6 +221,9 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return reconcileStripe(ctx, src, args[1:], out, now) // reconcile.go
 	}
 	if len(args) < 2 {
+		if len(args) == 1 && !knownCommand(args[0]) {
+			return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0])
+		}
 		return fmt.Errorf("%w: a command and a subcommand are needed", ErrUsage)
 	}
 	switch args[0] + " " + args[1] {
@@ -183,7 +238,7 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 	case "branches import":
 		return importBranches(ctx, store, args[2:], out)
 	case "branches list":
-		if err := newFlags("branches list").Parse(args[2:]); err != nil {
+		if err := newFlags("branches list").Parse(args[2:]); err != nil || checking(ctx) {
 			return err
 		}
 		return listBranches(ctx, store, out)
@@ -209,10 +264,22 @@ func Run(ctx context.Context, store Store, src Sources, args []string, out io.Wr
 		return lapsing(ctx, store, args[2:], out, now.UTC())
 	case "stripe connect":
 		return stripeConnect(ctx, src, args[2:], out) // stripe.go
+	case "broadcast create", "broadcast preview", "broadcast test", "broadcast send", "broadcast cancel", "broadcast report":
+		return broadcastCommand(ctx, store, src, args[1], args[2:], out) // broadcast.go
 	case "restore copy":
 		return restoreCopy(ctx, src, args[2:], out) // restore.go
 	}
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]+" "+args[1])
+}
+
+// knownCommand reports whether word is the first word of a command of Usage.
+func knownCommand(word string) bool {
+	for _, line := range strings.Split(Usage, "\n") {
+		if f := strings.Fields(line); strings.HasPrefix(line, "  staff ") && len(f) >= 2 && f[1] == word {
+			return true
+		}
+	}
+	return false
 }
 
 // newFlags is the flags of the command name, which takes no words besides its options
@@ -243,11 +310,14 @@ func dollars(name, s string, lang i18n.Lang) (int64, error) {
 	return cents, nil
 }
 
-// reason is a refusal of money.ParseDollars in lang.
+// reason is a refusal of money.ParseDollars in lang, as the rest of a sentence: the
+// donation form's own sentence without its capital and its full stop.
 func reason(err error, lang i18n.Lang) string {
 	var refused *money.Error
 	if errors.As(err, &refused) {
-		return i18n.Text(lang, refused.Message())
+		msg := strings.TrimSuffix(i18n.Text(lang, refused.Message()), ".")
+		first, size := utf8.DecodeRuneInString(msg)
+		return string(unicode.ToLower(first)) + msg[size:]
 	}
 	return err.Error()
 }
@@ -297,6 +367,9 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 		}
 		c.ClosesAt = &t
 	}
+	if checking(ctx) {
+		return nil
+	}
 	if err := store.CreateCampaign(ctx, c); err != nil {
 		if errors.Is(err, dynamo.ErrExists) {
 			return fmt.Errorf("a campaign %q exists already", c.Slug)
@@ -316,6 +389,9 @@ func showCampaign(ctx context.Context, store Store, args []string, out io.Writer
 	}
 	if *slug == "" {
 		return fmt.Errorf("%w: -slug is required (the campaign's, as campaign create named it)", ErrUsage)
+	}
+	if checking(ctx) {
+		return nil
 	}
 	c, err := store.Campaign(ctx, *slug)
 	if err != nil {
@@ -373,10 +449,17 @@ func addOffline(ctx context.Context, store Store, args []string, out io.Writer, 
 	if _, err := time.Parse(time.DateOnly, *received); err != nil {
 		return fmt.Errorf("%w: -received-on must be a date like 2026-11-20", ErrUsage)
 	}
-	if *id == "" {
-		*id = ids.New("off")
+	gid := strings.TrimSpace(*id)
+	if !oneLine(gid) || utf8.RuneCountInString(gid) > 200 { // as offline void reads it (void.go)
+		return fmt.Errorf("%w: -id must be one line of at most 200 characters", ErrUsage)
 	}
-	g := dynamo.OfflineGift{ID: *id, Campaign: *slug, AmountCents: cents, Method: *method,
+	if checking(ctx) {
+		return nil
+	}
+	if gid == "" {
+		gid = ids.New("off")
+	}
+	g := dynamo.OfflineGift{ID: gid, Campaign: *slug, AmountCents: cents, Method: *method,
 		ReceivedOn: *received, Note: *note, RecordedAt: now.UTC(),
 		DonorName: strings.TrimSpace(*donorName), DonorEmail: contact.CanonicalEmail(*donorEmail)}
 	var taken *dynamo.OfflineIDTaken

@@ -175,6 +175,9 @@ func stripeConnect(ctx context.Context, src Sources, args []string, out io.Write
 			return err
 		}
 	}
+	if checking(ctx) {
+		return nil
+	}
 	if src.Stripe == nil {
 		return errors.New("this staff tool cannot reach Stripe")
 	}

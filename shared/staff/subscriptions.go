@@ -28,6 +28,9 @@ func mailingList(ctx context.Context, store Store, args []string, out io.Writer,
 	if err != nil {
 		return fmt.Errorf("%w: -date must look like 2026-12-01", ErrUsage)
 	}
+	if checking(ctx) {
+		return nil
+	}
 	plans := plan.Default()
 	var rows [][]string
 	missing := 0
@@ -70,6 +73,9 @@ func lapsing(ctx context.Context, store Store, args []string, out io.Writer, now
 	}
 	if *days < 1 {
 		return fmt.Errorf("%w: -days must be a positive number", ErrUsage)
+	}
+	if checking(ctx) {
+		return nil
 	}
 	until := now.AddDate(0, 0, *days)
 	var rows [][]string

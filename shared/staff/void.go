@@ -81,7 +81,7 @@ func voidOffline(ctx context.Context, store Store, src Sources, args []string, o
 		who = whoRuns(src)
 	}
 	gid, why := strings.TrimSpace(*id), strings.TrimSpace(*reason)
-	if err := checkVoid(gid, why, who); err != nil {
+	if err := checkVoid(gid, why, who); err != nil || checking(ctx) {
 		return err
 	}
 	g, err := store.VoidOfflineGift(ctx, gid, strings.TrimSpace(*camp), dynamo.Void{By: who, Reason: why, At: now.UTC()})

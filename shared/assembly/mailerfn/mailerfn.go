@@ -21,6 +21,7 @@ func New(_ context.Context, e assembly.Env) (mail.Mailer, error) {
 	store := e.Store(e.DB())
 	return mail.Mailer{
 		Outbox: store, Suppressions: store, SES: sesv2.NewFromConfig(e.AWS),
+		Broadcasts: &mail.BroadcastCache{Source: store, Now: e.Clock()}, News: store,
 		From: c.MailFrom, ConfigurationSet: c.MailConfigurationSet,
 		Links: mail.Links(c.DonatePageURL), PublicURL: c.PublicURL, Now: e.Clock(), Org: e.Organization(),
 	}, nil

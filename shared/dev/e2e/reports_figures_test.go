@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,62 +14,21 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/localdev"
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/report"
+	"github.com/solidarity/solidarity/shared/report/reporttest"
 	"github.com/solidarity/solidarity/shared/staff"
 )
 
-// jsonRows reads a report's JSON (an array of objects of text values) keeping the
-// columns' order: the keys of its first row, and every row's values.
-func jsonRows(t *testing.T, out string) ([]string, [][]string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(out))
-	token := func() json.Token {
-		t.Helper()
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("%q: %v", out, err)
-		}
-		return tok
-	}
-	if tok := token(); tok != json.Delim('[') {
-		t.Fatalf("%q starts with %v", out, tok)
-	}
-	var header []string
-	var rows [][]string
-	for dec.More() {
-		token() // {
-		var keys, row []string
-		for dec.More() {
-			k, v := token(), token()
-			ks, _ := k.(string)
-			vs, ok := v.(string)
-			if !ok {
-				t.Fatalf("%q: %v is not text", out, v)
-			}
-			keys, row = append(keys, ks), append(row, vs)
-		}
-		token() // }
-		if header == nil {
-			header = keys
-		}
-		rows = append(rows, row)
-	}
-	return header, rows
-}
-
-// reportCSV runs `staff report name -export where args…` as CSV, for people, and returns
-// its header and rows.
-func (s *stack) reportCSV(t *testing.T, client *s3.Client, where, name string, args ...string) ([]string, [][]string) {
+// reportCSV runs `staff report name -export where -lang lang args…` as CSV, for people
+// (the byte-order mark first, cells separated as lang's spreadsheets expect), and
+// returns its header and rows.
+func (s *stack) reportCSV(t *testing.T, client *s3.Client, where, name string, lang i18n.Lang, args ...string) ([]string, [][]string) {
 	t.Helper()
 	var out bytes.Buffer
 	if err := staff.Run(context.Background(), s.sys.Store, staff.Sources{S3: client},
-		append([]string{"report", name, "-export", where}, args...), &out); err != nil {
+		append([]string{"report", name, "-export", where, "-lang", string(lang)}, args...), &out); err != nil {
 		t.Fatalf("report %s: %v", name, err)
 	}
-	recs, err := csv.NewReader(&out).ReadAll()
-	if err != nil || len(recs) == 0 {
-		t.Fatalf("report %s: %v\n%s", name, err, out.String())
-	}
-	return recs[0], recs[1:]
+	return reporttest.CSV(t, out.String(), lang)
 }
 
 // checkAppealInDollars: the appeal of a moto export, as CSV, says in dollars what its
@@ -95,7 +52,7 @@ func checkAppealInDollars(t *testing.T, s *stack, client *s3.Client, where strin
 		{i18n.EN, "Day (America/Toronto)", "Total", "Online (number)", "Net (number)", "."},
 		{i18n.FR, "Jour (America/Toronto)", "Total", "En ligne (nombre)", "Net (nombre)", ","},
 	} {
-		header, rows := s.reportCSV(t, client, where, "appeal", "-campaign", localdev.AppealSlug, "-lang", string(c.lang), "-tz", "America/Toronto")
+		header, rows := s.reportCSV(t, client, where, "appeal", c.lang, "-campaign", localdev.AppealSlug, "-tz", "America/Toronto")
 		if header[0] != c.day {
 			t.Fatalf("%s: header %q", c.lang, header)
 		}
@@ -119,7 +76,7 @@ func checkAppealInDollars(t *testing.T, s *stack, client *s3.Client, where strin
 			t.Fatalf("%s: the days' %s sum to %d cents, the total is %d (header %q)", c.lang, c.netN, sum, net, header)
 		}
 	}
-	header, rows := s.reportCSV(t, client, where, "donations", "-lang", "fr", "-tz", "America/Toronto")
+	header, rows := s.reportCSV(t, client, where, "donations", i18n.FR, "-tz", "America/Toronto")
 	id, amount, created := slices.Index(header, "Identifiant"), slices.Index(header, "Montant"), slices.Index(header, "Créé le (America/Toronto)")
 	if id < 0 || amount < 0 || created < 0 {
 		t.Fatalf("donations header %q", header)

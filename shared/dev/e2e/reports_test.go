@@ -20,6 +20,7 @@ import (
 	"github.com/solidarity/solidarity/shared/dev/localpay"
 	"github.com/solidarity/solidarity/shared/export"
 	"github.com/solidarity/solidarity/shared/plan"
+	"github.com/solidarity/solidarity/shared/report/reporttest"
 	"github.com/solidarity/solidarity/shared/staff"
 	"github.com/solidarity/solidarity/shared/subscription"
 )
@@ -63,7 +64,7 @@ func (s *stack) report(t *testing.T, client *s3.Client, where, name string, args
 	if err != nil {
 		t.Fatalf("report %s: %v", name, err)
 	}
-	_, rows := jsonRows(t, out.String())
+	_, rows := reporttest.JSON(t, out.String())
 	return rows
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/assembly/broadcastsenderfn"
 	"github.com/solidarity/solidarity/shared/assembly/campaignfn"
 	"github.com/solidarity/solidarity/shared/assembly/donatefn"
 	"github.com/solidarity/solidarity/shared/assembly/forms"
@@ -33,6 +34,7 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly/subscribefn"
 	"github.com/solidarity/solidarity/shared/assembly/unsubscribefn"
 	"github.com/solidarity/solidarity/shared/branch"
+	"github.com/solidarity/solidarity/shared/broadcast"
 	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/config"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
@@ -113,6 +115,10 @@ type System struct {
 	Poller  *Poller
 	Store   *dynamo.Store
 	Mailer  mail.Mailer
+	// Broadcasts is the broadcast sender, on the local queue BroadcastPoller reads (its
+	// URL is the functions' BROADCAST_QUEUE_URL); its Sender can be run in process.
+	Broadcasts      *broadcastsenderfn.Function
+	BroadcastPoller *QueuePoller
 }
 
 // New prepares the emulators (table, SES identity, dead-letter queue, exports bucket),
@@ -134,6 +140,11 @@ func New(ctx context.Context, o Options) (*System, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter queue: %w", err)
 	}
+	bq, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(BroadcastQueue)})
+	if err != nil {
+		return nil, fmt.Errorf("broadcast queue: %w", err)
+	}
+	c.BroadcastQueueURL = aws.ToString(bq.QueueUrl)
 	// The bucket `staff export start` exports to, as the nightly export does in AWS.
 	exports := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
 	_, err = exports.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(ExportsBucket),
@@ -193,14 +204,27 @@ func New(ctx context.Context, o Options) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
+	broadcasts, err := broadcastsenderfn.New(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	// moto does not answer SES's GetAccount: the local rate is LocalSendRate's share.
+	share := c.BroadcastRateShare
+	if share == 0 {
+		share = broadcast.DefaultRateShare
+	}
+	broadcasts.Sender.Rate = func(context.Context) (float64, error) { return LocalSendRate * share, nil }
 	sites, err := forms.Sites(ctx, env) // the form functions' sites, with the CDN's secret if any
 	if err != nil {
 		return nil, err
 	}
 	return &System{
-		Handler: sites.Handler(mux),
-		Store:   store,
-		Mailer:  mailer,
+		Handler:    sites.Handler(mux),
+		Store:      store,
+		Mailer:     mailer,
+		Broadcasts: broadcasts,
+		BroadcastPoller: &QueuePoller{SQS: sqsClient, QueueURL: c.BroadcastQueueURL, Handle: broadcasts.Handle,
+			Timeout: 15 * time.Minute},
 		Poller: &Poller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), SQS: sqsClient, Table: c.Table,
 			DeadLetters: aws.ToString(q.QueueUrl), Handle: mailer.Handle, MaxAttempts: 3,
