@@ -33,15 +33,10 @@ var giftID = regexp.MustCompile(`^don_[a-z2-7]{26}$`)
 // Either way it offers the next steps (join, subscribe, the appeal).
 func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	lang := i18n.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))
-	// The address holds the session's id: kept out of caches and other sites' logs.
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	res := httpapi.Result{Name: "thanks"}
-	if d, ok := h.gift(r.Context(), q.Get("gift"), q.Get("session_id")); ok {
-		res = GiftResult(lang, d)
-	}
-	httpapi.WriteResult(w, r, http.StatusOK, lang, res)
+	httpapi.WriteReturnPage(w, r, httpapi.Result{Name: "thanks"}, func(lang i18n.Lang) (httpapi.Result, bool) {
+		d, ok := h.gift(r.Context(), q.Get("gift"), q.Get("session_id"))
+		return GiftResult(lang, d), ok
+	})
 }
 
 // gift is the donation id names, if the Checkout session session is its own.

@@ -138,6 +138,21 @@ type Result struct {
 	Steps   []string
 }
 
+// WriteReturnPage answers a page Checkout returns to, in the language its address asks
+// for (else the browser's): the page restate gives, if it finds what to restate, else
+// plain. The address holds the Checkout session's id, so the page is kept out of caches
+// and out of other sites' logs.
+func WriteReturnPage(w http.ResponseWriter, r *http.Request, plain Result, restate func(lang i18n.Lang) (Result, bool)) {
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	res := plain
+	if found, ok := restate(lang); ok {
+		res = found
+	}
+	WriteResult(w, r, http.StatusOK, lang, res)
+}
+
 // WriteResult answers the page of res in lang.
 func WriteResult(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, res Result) {
 	steps := res.Steps

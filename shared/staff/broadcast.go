@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/broadcast"
@@ -310,9 +309,9 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 			return err
 		}
 	}
-	var bar *countBar
+	var bar *progress
 	if src.Tty != nil {
-		bar = &countBar{w: src.Tty, total: c.total, start: time.Now()}
+		bar = newCountProgress(src.Tty, c.total)
 	}
 	var queued, already int64
 	err = store.ExpandAudience(ctx, b.Audience, func(r broadcast.Recipient) error {
@@ -426,41 +425,4 @@ func reportBroadcast(ctx context.Context, store Store, args []string, out io.Wri
 		fmt.Fprintf(out, "note: %d recipients, the broadcast counts %d queued (privacy erasures remove recipients)\n", rep.Total, b.Queued)
 	}
 	return nil
-}
-
-// countBar draws a one-line bar of people queued on a terminal, at most ten times a second.
-type countBar struct {
-	w     io.Writer
-	total int64
-	start time.Time
-	mu    sync.Mutex
-	last  time.Time
-}
-
-func (p *countBar) set(n int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	p.draw(n)
-}
-
-func (p *countBar) draw(n int64) {
-	frac := 1.0
-	if p.total > 0 {
-		frac = min(1, float64(n)/float64(p.total))
-	}
-	const width = 30
-	k := int(frac * width)
-	rate := float64(n) / max(time.Since(p.start).Seconds(), 0.001)
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d/%d  %.0f/s", strings.Repeat("=", k), strings.Repeat(" ", width-k), frac*100, n, p.total, rate)
-}
-
-func (p *countBar) done(n int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.draw(n)
-	fmt.Fprintln(p.w)
 }

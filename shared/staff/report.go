@@ -277,7 +277,7 @@ func readExport(ctx context.Context, src Sources, where string, fn func(export.I
 			total += f.Size
 		}
 		bar := newProgress(src.Tty, total)
-		defer bar.done()
+		defer bar.done(total)
 		r.Progress = bar.set
 	}
 	return r.Read(ctx, files, fn)

@@ -35,15 +35,10 @@ var subscriptionID = regexp.MustCompile(`^subs_[a-z2-7]{26}$`)
 // it offers the next steps.
 func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	lang := i18n.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))
-	// The address holds the session's id: kept out of caches and other sites' logs.
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	res := httpapi.Result{Name: plainPage(r, "thanks")}
-	if s, ok := h.subscription(r.Context(), q.Get("subscription"), q.Get("session_id")); ok {
-		res = SubscriptionResult(lang, s, h.Service.Plans)
-	}
-	httpapi.WriteResult(w, r, http.StatusOK, lang, res)
+	httpapi.WriteReturnPage(w, r, httpapi.Result{Name: plainPage(r, "thanks")}, func(lang i18n.Lang) (httpapi.Result, bool) {
+		s, ok := h.subscription(r.Context(), q.Get("subscription"), q.Get("session_id"))
+		return SubscriptionResult(lang, s, h.Service.Plans), ok
+	})
 }
 
 // subscription is the subscription id names, if the Checkout session session is its own.
