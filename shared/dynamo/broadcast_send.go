@@ -73,8 +73,13 @@ func (s *Store) PendingBroadcastEmails(ctx context.Context, id string, fn func(o
 	return nil
 }
 
+// staleClaim is how long a claim holds an email before another sender may take it (the
+// mailer's mail.ClaimTimeout, which this package cannot name).
+const staleClaim = 5 * time.Minute
+
 // giveUpBroadcastEmail ends a recipient tried BroadcastMaxAttempts times "failed", if it
-// is still pending (a claim in progress is left to finish).
+// is still pending or its last claim went stale (a sender that died on its last
+// attempt); a claim in progress is left to finish.
 func (s *Store) giveUpBroadcastEmail(ctx context.Context, k outbox.Key, e outbox.Email) error {
 	now := s.Now().UTC()
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -82,11 +87,13 @@ func (s *Store) giveUpBroadcastEmail(ctx context.Context, k outbox.Key, e outbox
 		Key:       outboxItemKey(k),
 		UpdateExpression: aws.String("SET #s = :failed, ended_at = :now, end_reason = :reason, #exp = :exp " +
 			"REMOVE claimed_at, claimant"),
-		ConditionExpression:      aws.String("#s = :pending AND attempts >= :max"),
+		ConditionExpression:      aws.String("(#s = :pending OR (#s = :sending AND claimed_at < :stale)) AND attempts >= :max"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#exp": TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":failed":  str(outbox.StatusFailed),
 			":pending": str(outbox.StatusPending),
+			":sending": str(outbox.StatusSending),
+			":stale":   num(now.Add(-staleClaim).Unix()),
 			":max":     num(BroadcastMaxAttempts),
 			":now":     str(now.Format(time.RFC3339)),
 			":reason":  str(fmt.Sprintf("not sent after %d attempts", BroadcastMaxAttempts)),

@@ -1,7 +1,9 @@
 package mail
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/solidarity/solidarity/shared/broadcast"
 	"github.com/solidarity/solidarity/shared/consent"
@@ -185,5 +188,30 @@ func TestMailerSkipsBroadcastEmail(t *testing.T) {
 	rep, err = store.BroadcastReport(ctx, rally.ID)
 	if err != nil || len(rec.sent) != 0 || rep.Skipped[SkipCancelled] != 1 {
 		t.Fatalf("%d sent, report %+v %v", len(rec.sent), rep, err)
+	}
+}
+
+// rejectingSES refuses every email for good, as SES does a message it rejects.
+type rejectingSES struct{ SES }
+
+func (rejectingSES) SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	return nil, sdkError(&sestypes.MessageRejected{Message: aws.String("Illegal header")})
+}
+
+// TestFailedBroadcastEmailLogsNoAddress: a broadcast recipient's sort key holds its
+// address (TO#<email>); the log line of an email SES refused for good names the email,
+// not the key that holds the address.
+func TestFailedBroadcastEmailLogsNoAddress(t *testing.T) {
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	m, _, key, e := broadcastOn(t, "rally-refused@example.org", "en", true)
+	m.SES = rejectingSES{}
+	if err := m.Send(context.Background(), key, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"email failed"`) || strings.Contains(logs.String(), "rally-refused") {
+		t.Fatalf("logs:\n%s", logs.String())
 	}
 }

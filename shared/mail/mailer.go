@@ -224,7 +224,8 @@ func (m Mailer) end(ctx context.Context, key outbox.Key, claimant string, e outb
 		slog.InfoContext(ctx, "email skipped", "email_id", e.ID, "template", e.Template, "reason", reason)
 		return outcomeSkipped, nil
 	}
-	slog.ErrorContext(ctx, "email failed", "alarm", "email_failed", "pk", key.Partition, "sk", key.Sort,
+	// Not the sort key: a broadcast recipient's holds the address (TO#<email>).
+	slog.ErrorContext(ctx, "email failed", "alarm", "email_failed", "pk", key.Partition,
 		"email_id", e.ID, "template", e.Template, "reason", reason)
 	return outcomeFailed, nil
 }

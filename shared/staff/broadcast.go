@@ -273,6 +273,11 @@ type BroadcastMessage struct {
 	Broadcast string `json:"broadcast"`
 }
 
+// ResendWithin is how long after its making a broadcast still being sent can be sent
+// again (to resume it after a failure): well within dynamo.SentRetention, after which
+// the emails it sent are forgotten.
+const ResendWithin = 25 * 24 * time.Hour
+
 func sendBroadcast(ctx context.Context, store Store, src Sources, args []string, out io.Writer) error {
 	fs := newFlags("broadcast send")
 	confirm := fs.Bool("confirm", false, "")
@@ -294,6 +299,12 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 	}
 	if b.State != broadcast.StateDraft && b.State != broadcast.StateSending {
 		return fmt.Errorf("broadcast %s is %s: nothing more to send", b.ID, b.State)
+	}
+	// A recipient's item is forgotten dynamo.SentRetention after it was sent: queueing
+	// the audience again after that would reach those people a second time.
+	if b.State == broadcast.StateSending && src.now().Sub(b.CreatedAt) > ResendWithin {
+		return fmt.Errorf("broadcast %s was made on %s, over %d days ago: a send now could reach people it reached already, so make a new broadcast for whoever it missed",
+			b.ID, b.CreatedAt.UTC().Format(time.DateOnly), int(ResendWithin.Hours()/24))
 	}
 	fmt.Fprintf(out, "counting the audience %s…\n", b.Audience)
 	c, err := countAudience(ctx, store, b.Audience, nil)
