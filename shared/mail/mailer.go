@@ -224,9 +224,11 @@ func (m Mailer) end(ctx context.Context, key outbox.Key, claimant string, e outb
 		slog.InfoContext(ctx, "email skipped", "email_id", e.ID, "template", e.Template, "reason", reason)
 		return outcomeSkipped, nil
 	}
-	// Not the sort key: a broadcast recipient's holds the address (TO#<email>).
-	slog.ErrorContext(ctx, "email failed", "alarm", "email_failed", "pk", key.Partition,
-		"email_id", e.ID, "template", e.Template, "reason", reason)
+	where := []any{"alarm", "email_failed", "pk", key.Partition}
+	if e.Template != outbox.Broadcast { // a broadcast recipient's sort key holds the address (TO#<email>)
+		where = append(where, "sk", key.Sort)
+	}
+	slog.ErrorContext(ctx, "email failed", append(where, "email_id", e.ID, "template", e.Template, "reason", reason)...)
 	return outcomeFailed, nil
 }
 

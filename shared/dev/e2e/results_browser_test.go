@@ -184,56 +184,18 @@ func TestBrowserResultPages(t *testing.T) {
 				suffix = lang + "-js"
 			}
 
-			// A gift.
-			donateFile := webforms.FileName("index.html", c.lang)
-			what := "the thank-you page after " + donateFile + " " + jsLabel(js)
-			b.open("/" + donateFile)
-			b.pick("amount_cents", "5000")
-			b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": "noemie." + suffix + "@example.org"})
-			b.run(chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery))
-			b.waitFor("/_local/checkout/")
-			b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
-			thanks := b.waitFor("/donations/thanks")
-			if got := b.lang(); got != lang {
-				t.Errorf("%s: in %q", what, got)
-			}
-			if h := b.text("h1"); h != c.thanksTitle {
-				t.Errorf("%s: titled %q, want %q", what, h, c.thanksTitle)
-			}
-			if main := b.text("main"); !strings.Contains(main, c.gift) || !strings.Contains(main, "n•••@example.org") {
-				t.Errorf("%s: no %q or masked address in\n%s", what, c.gift, main)
-			}
-			if js {
-				b.shot("result-thanks-" + lang)
-			}
-			b.checkNextSteps(what, thanks, c.lang, []string{"join", "subscribe"})
-
-			// A subscription (the yearly plan, chosen first).
-			subFile := webforms.FileName("subscribe.html", c.lang)
-			what = "the thank-you page after " + subFile + " " + jsLabel(js)
-			b.open("/" + subFile)
-			b.fill(map[string]string{"#first_name": "Nora", "#last_name": "Kasongo", "#email": "nora." + suffix + "@example.org"})
-			b.run(chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery))
-			b.waitFor("/_local/plan/")
-			b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
-			subThanks := b.waitFor("/subscriptions/thanks")
-			if got := b.lang(); got != lang {
-				t.Errorf("%s: in %q", what, got)
-			}
-			if h := b.text("h1"); h != c.subTitle {
-				t.Errorf("%s: titled %q, want %q", what, h, c.subTitle)
-			}
-			if main := b.text("main"); !strings.Contains(main, c.plan) || !strings.Contains(main, "n•••@example.org") {
-				t.Errorf("%s: no %q or masked address in\n%s", what, c.plan, main)
-			}
-			if js {
-				b.shot("result-subscribed-" + lang)
-			}
-			b.checkNextSteps(what, subThanks, c.lang, []string{"join", "appeal"})
+			// A gift, and a subscription (the yearly plan, chosen first), each paid on the
+			// local checkout.
+			b.payOnForm(webforms.FileName("index.html", c.lang), "5000", "noemie."+suffix+"@example.org", "/_local/checkout/",
+				resultPage{path: "/donations/thanks", lang: c.lang, title: c.thanksTitle, says: c.gift, shot: "result-thanks-" + lang, js: js,
+					need: []string{"join", "subscribe"}})
+			b.payOnForm(webforms.FileName("subscribe.html", c.lang), "", "nora."+suffix+"@example.org", "/_local/plan/",
+				resultPage{path: "/subscriptions/thanks", lang: c.lang, title: c.subTitle, says: c.plan, shot: "result-subscribed-" + lang, js: js,
+					need: []string{"join", "appeal"}})
 
 			// A join.
 			joinFile := webforms.FileName("join.html", c.lang)
-			what = "the check-your-inbox page after " + joinFile + " " + jsLabel(js)
+			what := "the check-your-inbox page after " + joinFile + " " + jsLabel(js)
 			email := "jasper." + suffix + "@example.org"
 			b.open("/" + joinFile)
 			b.fill(map[string]string{"#first_name": "Jasper", "#last_name": "Okoro", "#email": email,
@@ -274,6 +236,49 @@ func TestBrowserResultPages(t *testing.T) {
 			b.checkNextSteps(what, "", c.lang, []string{"dues", "appeal", "subscribe"})
 		}
 	}
+}
+
+// resultPage is what a result page must be: in lang, titled title, saying says and the
+// masked address n•••@example.org, offering need next; shot names its screenshot (taken
+// with JavaScript only).
+type resultPage struct {
+	path        string
+	lang        i18n.Lang
+	title, says string
+	shot        string
+	js          bool
+	need        []string
+}
+
+// payOnForm fills in the form page file (the amount pill amount, if any) for n•••'s
+// address email, sends it, pays on the local checkout page under checkout, and checks the
+// result page it lands on.
+func (b *browser) payOnForm(file, amount, email, checkout string, want resultPage) {
+	b.t.Helper()
+	t := b.t
+	what := "the page after paying on " + file + " " + jsLabel(want.js)
+	b.open("/" + file)
+	if amount != "" {
+		b.pick("amount_cents", amount)
+	}
+	b.fill(map[string]string{"#first_name": "Noémie", "#last_name": "Lafleur", "#email": email})
+	b.run(chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery))
+	b.waitFor(checkout)
+	b.run(chromedp.Click(`form[action$="/pay"] button`, chromedp.ByQuery))
+	landed := b.waitFor(want.path)
+	if got := b.lang(); got != string(want.lang) {
+		t.Errorf("%s: in %q", what, got)
+	}
+	if h := b.text("h1"); h != want.title {
+		t.Errorf("%s: titled %q, want %q", what, h, want.title)
+	}
+	if main := b.text("main"); !strings.Contains(main, want.says) || !strings.Contains(main, "n•••@example.org") {
+		t.Errorf("%s: no %q or masked address in\n%s", what, want.says, main)
+	}
+	if want.js {
+		b.shot(want.shot)
+	}
+	b.checkNextSteps(what, landed, want.lang, want.need)
 }
 
 // checkNextSteps checks the result page at pageURL: it offers at least one next step,
