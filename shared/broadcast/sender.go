@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/outbox"
@@ -24,16 +25,22 @@ type SenderStore interface {
 }
 
 // EmailSender sends one outbox email under a claim of its own, checking the person's
-// news state and the suppression list at send time. *mail.Mailer is one; an email sent
-// or ended already is no error.
+// news state and the suppression list at send time, and calling pace just before SES is
+// asked to send it. *mail.Mailer is one; an email sent or ended already is no error
+// (status says what became of it: mail.Mailer.SendPaced).
 type EmailSender interface {
-	Send(ctx context.Context, key outbox.Key, e outbox.Email) error
+	SendPaced(ctx context.Context, key outbox.Key, e outbox.Email, pace func(context.Context) error) (status string, err error)
 }
 
 // DefaultRateShare is the share of the account's SES sending rate broadcasts may use
 // (BROADCAST_RATE_SHARE): the rest is left to receipts and confirmations, which take
 // no tokens.
 const DefaultRateShare = 0.8
+
+// TokenEdge is the end of each second in which no token is taken or used: an email whose
+// token is of second T reaches SES before T ends, even with the time the call takes to
+// arrive, so SES counts it in T too.
+const TokenEdge = 50 * time.Millisecond
 
 // DefaultMargin is how long before its deadline a sender stops and hands the rest of the
 // broadcast on (Continue): time for the email in flight and the continuation.
@@ -61,6 +68,8 @@ type Sender struct {
 	// sent nothing (every owed email held by another sender's claim, or failing); zero is
 	// 5 seconds.
 	Idle time.Duration
+	// Workers is how many emails it has in hand at once; zero is DefaultWorkers.
+	Workers int
 }
 
 // Progress is what one Run did.
@@ -114,31 +123,7 @@ func (s Sender) RunProgress(ctx context.Context, id string) (Progress, error) {
 	limit := max(1, int(math.Floor(rate)))
 	for {
 		p.Passes++
-		handed := 0
-		err := s.Store.PendingBroadcastEmails(ctx, id, func(k outbox.Key, e outbox.Email) error {
-			if s.nearDeadline(ctx) {
-				return errDeadline
-			}
-			if (handed+1)%recheckEvery == 0 {
-				if b, err := s.Store.Broadcast(ctx, id); err == nil && b.State != StateSending {
-					return errCancelled
-				}
-			}
-			if err := s.take(ctx, limit, &p); err != nil {
-				return err
-			}
-			if err := s.Mailer.Send(ctx, k, e); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				// Released for a later pass, or held by another sender's claim.
-				p.Failed++
-				return nil
-			}
-			handed++
-			p.Handed++
-			return nil
-		})
+		handed, err := s.pass(ctx, id, limit, &p)
 		switch {
 		case errors.Is(err, errCancelled):
 			slog.InfoContext(ctx, "broadcast stopped: no longer sending", "broadcast", id)
@@ -179,10 +164,85 @@ func (s Sender) RunProgress(ctx context.Context, id string) (Progress, error) {
 	}
 }
 
-// take takes a send token, waiting for the next second while they are all taken.
-func (s Sender) take(ctx context.Context, limit int, p *Progress) error {
+// DefaultWorkers is how many emails a sender has in hand at once, unless Workers says:
+// one email's calls (its claim, the checks, the link, SES, the mark) take tens of
+// milliseconds, so one at a time would stay under many accounts' rate.
+const DefaultWorkers = 4
+
+// pass hands every owed recipient of broadcast id to the mailer, Workers at a time, and
+// says how many it handed without an error. It ends early with errDeadline or
+// errCancelled, or ctx's error, once the emails in hand are done.
+func (s Sender) pass(ctx context.Context, id string, limit int, p *Progress) (handed int, err error) {
+	workers := s.Workers
+	if workers <= 0 {
+		workers = DefaultWorkers
+	}
+	pctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var mu sync.Mutex // guards p and handed
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, workers)
+	dispatched := 0
+	pace := func(ctx context.Context) error { return s.take(ctx, limit, p, &mu) }
+	err = s.Store.PendingBroadcastEmails(pctx, id, func(k outbox.Key, e outbox.Email) error {
+		if pctx.Err() != nil {
+			return context.Cause(pctx)
+		}
+		if s.nearDeadline(ctx) {
+			return errDeadline
+		}
+		if dispatched++; dispatched%recheckEvery == 0 {
+			if b, err := s.Store.Broadcast(pctx, id); err == nil && b.State != StateSending {
+				return errCancelled
+			}
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-pctx.Done():
+			return context.Cause(pctx)
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			// The token is taken once the email is claimed and owed: a recipient found
+			// sent by another sender, unsubscribed or suppressed spends none of the rate.
+			_, err := s.Mailer.SendPaced(pctx, k, e, pace)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, errDeadline):
+				stop(errDeadline)
+			case err != nil && pctx.Err() != nil: // stopping: not this email's failure
+			case err != nil:
+				p.Failed++ // released for a later pass, or held by another sender's claim
+			default:
+				handed++
+				p.Handed++
+			}
+		})
+		return nil
+	})
+	wg.Wait()
+	if ctx.Err() != nil {
+		return handed, ctx.Err()
+	}
+	if cause := context.Cause(pctx); cause != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = cause
+	}
+	return handed, err
+}
+
+// take takes a send token, waiting for the next second while they are all taken (mu
+// guards p).
+func (s Sender) take(ctx context.Context, limit int, p *Progress, mu *sync.Mutex) error {
 	for failures := 0; ; {
 		now := s.Now()
+		if now.Sub(now.Truncate(time.Second)) >= time.Second-TokenEdge {
+			// Too late in the second: an email sent now could reach SES in the next.
+			if err := s.Sleep(ctx, now.Truncate(time.Second).Add(time.Second).Sub(now)); err != nil {
+				return err
+			}
+			continue
+		}
 		ok, err := s.Store.TakeSendToken(ctx, now, limit)
 		if err != nil {
 			if failures++; failures >= 5 || ctx.Err() != nil {
@@ -195,9 +255,14 @@ func (s Sender) take(ctx context.Context, limit int, p *Progress) error {
 			continue
 		}
 		if ok {
-			return nil
+			if s.Now().Sub(now.Truncate(time.Second)) < time.Second-TokenEdge {
+				return nil
+			}
+			continue // the answer came late in the token's second: it goes unused
 		}
+		mu.Lock()
 		p.Waits++
+		mu.Unlock()
 		next := now.Truncate(time.Second).Add(time.Second)
 		if s.deadlineWithin(ctx, next.Sub(now)) {
 			return errDeadline

@@ -48,14 +48,21 @@ func (f *fakeSendStore) TakeSendToken(_ context.Context, now time.Time, limit in
 // fakeMailer sends by removing the email from the store's owed ones; fail makes every
 // send to that address fail.
 type fakeMailer struct {
-	store *fakeSendStore
-	sent  map[string]int
-	fail  string
+	store  *fakeSendStore
+	sent   map[string]int
+	fail   string
+	onSend func() // called as each email is handed to SES
 }
 
-func (m *fakeMailer) Send(_ context.Context, k outbox.Key, e outbox.Email) error {
+func (m *fakeMailer) SendPaced(ctx context.Context, k outbox.Key, e outbox.Email, pace func(context.Context) error) (string, error) {
+	if err := pace(ctx); err != nil {
+		return "", err
+	}
 	if e.To == m.fail {
-		return errors.New("ses down for this one")
+		return "", errors.New("ses down for this one")
+	}
+	if m.onSend != nil {
+		m.onSend()
 	}
 	m.sent[e.To]++
 	for i, o := range m.store.owed {
@@ -64,7 +71,7 @@ func (m *fakeMailer) Send(_ context.Context, k outbox.Key, e outbox.Email) error
 			break
 		}
 	}
-	return nil
+	return outbox.StatusSent, nil
 }
 
 func fakeSender(n int, rate float64) (Sender, *fakeSendStore, *fakeMailer, *time.Time, *[]string) {
@@ -75,7 +82,9 @@ func fakeSender(n int, rate float64) (Sender, *fakeSendStore, *fakeMailer, *time
 	m := &fakeMailer{store: store, sent: map[string]int{}}
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var continued []string
-	s := Sender{Store: store, Mailer: m, Rate: func(context.Context) (float64, error) { return rate, nil },
+	// One worker: the fakes and their clock are not for several goroutines (the
+	// emulator tests run the default).
+	s := Sender{Store: store, Mailer: m, Workers: 1, Rate: func(context.Context) (float64, error) { return rate, nil },
 		Now:      func() time.Time { return now },
 		Sleep:    func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil },
 		Continue: func(_ context.Context, id string) error { continued = append(continued, id); return nil }}
@@ -134,5 +143,56 @@ func TestSenderHandsOffBeforeItsDeadline(t *testing.T) {
 	store.state = StateCancelled
 	if p, err := s.RunProgress(context.Background(), "b"); err != nil || len(m.sent) != 0 || p.Passes != 0 {
 		t.Fatalf("cancelled: %+v %v", p, err)
+	}
+}
+
+// slowTokens is a store whose token answers take lag of the fake clock.
+type slowTokens struct {
+	*fakeSendStore
+	now   *time.Time
+	lag   time.Duration
+	taken []time.Time // the seconds tokens were taken in
+}
+
+func (f *slowTokens) TakeSendToken(ctx context.Context, now time.Time, limit int) (bool, error) {
+	ok, err := f.fakeSendStore.TakeSendToken(ctx, now, limit)
+	if ok {
+		f.taken = append(f.taken, now)
+	}
+	*f.now = f.now.Add(f.lag)
+	return ok, err
+}
+
+// TestSenderLeavesEachSecondsEdge: no token is taken in the last TokenEdge of a second,
+// and a token whose answer arrives that late goes unused, so every email is handed to
+// SES in the second of its token.
+func TestSenderLeavesEachSecondsEdge(t *testing.T) {
+	s, store, m, now, _ := fakeSender(3, 100)
+	slow := &slowTokens{fakeSendStore: store, now: now, lag: 30 * time.Millisecond}
+	s.Store = slow
+	start := now.Add(time.Second - TokenEdge - 20*time.Millisecond) // 970 ms into a second
+	*now = start
+	var handed []time.Time
+	m.onSend = func() { handed = append(handed, *now) }
+	p, err := s.RunProgress(context.Background(), "b")
+	if err != nil || !p.Done || len(m.sent) != 3 {
+		t.Fatalf("%+v %v %v", p, err, m.sent)
+	}
+	// At 970 ms a token is taken; its answer at 1000 ms is too late, so it goes unused.
+	// The three emails go out in the next second, 0, 30 and 60 ms into it.
+	if len(slow.taken) != 4 || !slow.taken[0].Equal(start) {
+		t.Fatalf("tokens taken at %v", slow.taken)
+	}
+	for i, at := range handed {
+		if tok := slow.taken[i+1]; at.Truncate(time.Second) != tok.Truncate(time.Second) {
+			t.Errorf("email %d handed at %v, its token of %v", i, at, tok)
+		}
+	}
+	late := start.Truncate(time.Second).Add(2*time.Second - TokenEdge)
+	*now, slow.taken = late, nil
+	store.owed = []outbox.Email{{To: "late@example.org"}}
+	store.state = StateSending
+	if _, err := s.RunProgress(context.Background(), "b"); err != nil || len(slow.taken) != 1 || !slow.taken[0].Equal(late.Truncate(time.Second).Add(time.Second)) {
+		t.Fatalf("in the edge: tokens taken at %v (%v)", slow.taken, err)
 	}
 }

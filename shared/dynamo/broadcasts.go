@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -145,6 +146,11 @@ func (s *Store) SetBroadcastState(ctx context.Context, id, from, to string) erro
 	return nil
 }
 
+// ExpandWorkers is how many people ExpandAudience looks up, and hands to fn, at once:
+// each person costs a Query and a GetItem, so a 100,000-person audience read one by one
+// from an organizer's laptop would take the better part of an hour.
+const ExpandWorkers = 8
+
 // ExpandAudience calls fn with each person of audience a whose news state (the
 // consent ledger's, read strongly consistent) is subscribed and whose address is not
 // suppressed, once each, with their canonical address, their language (their member
@@ -153,8 +159,14 @@ func (s *Store) SetBroadcastState(ctx context.Context, id, from, to string) erro
 // else ""). It reads a page of the audience at a time (a Query on GSI1 for branches, else
 // a Scan of the table filtered by type), never everyone at once; for audiences where a
 // person may appear twice (subscribers, dues, donors: several plans or gifts), it keeps
-// an 8-byte hash of each address seen. An error of fn stops it and is returned.
+// an 8-byte hash of each address seen. People are looked up ExpandWorkers at a time, so
+// fn is called from as many goroutines at once. The first error of fn stops it, and
+// is returned once the calls under way have ended.
 func (s *Store) ExpandAudience(ctx context.Context, a broadcast.Audience, fn func(broadcast.Recipient) error) error {
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, ExpandWorkers)
 	var seen map[uint64]struct{}
 	switch a.Kind {
 	case broadcast.Subscribers, broadcast.Dues, broadcast.Donors:
@@ -173,12 +185,36 @@ func (s *Store) ExpandAudience(ctx context.Context, a broadcast.Audience, fn fun
 			}
 			seen[h.Sum64()] = struct{}{}
 		}
-		r, ok, err := s.recipient(ctx, email, lang)
-		if err != nil || !ok {
-			return err
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
 		}
-		return fn(r)
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			r, ok, err := s.recipient(ctx, email, lang)
+			if err == nil && ok {
+				err = fn(r)
+			}
+			if err != nil {
+				stop(err)
+			}
+		})
+		return nil
 	}
+	err := s.expand(ctx, a, each)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
+}
+
+// expand calls each with the address and language of every record of audience a.
+func (s *Store) expand(ctx context.Context, a broadcast.Audience, each func(email, lang string) error) error {
 	switch a.Kind {
 	case broadcast.News:
 		return s.scanType(ctx, TypeNewsState, "#sub = :yes", map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}},

@@ -119,15 +119,32 @@ func (m Mailer) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord
 	}
 	// The stream record's id names the claim: a retry of the same record (after a lost
 	// answer, say) takes its own claim up again instead of waiting for it to go stale.
-	_, err = m.send(ctx, "stream:"+rec.EventID, key, e)
+	_, err = m.send(ctx, "stream:"+rec.EventID, key, e, nil)
 	return err
 }
 
 // Send claims, renders, sends and marks one outbox email, under a claim of its own. An
 // email that ends unsent for good (suppressed, or refused by SES) is no error.
 func (m Mailer) Send(ctx context.Context, key outbox.Key, e outbox.Email) error {
-	_, err := m.send(ctx, ids.New("claim"), key, e)
+	_, err := m.SendStatus(ctx, key, e)
 	return err
+}
+
+// SendStatus is Send, saying what became of the email: outbox.StatusSent,
+// StatusFailed (refused by SES for good), StatusSuppressed or StatusSkipped, or "" when
+// it was sent or ended already.
+func (m Mailer) SendStatus(ctx context.Context, key outbox.Key, e outbox.Email) (string, error) {
+	return m.SendPaced(ctx, key, e, nil)
+}
+
+// SendPaced is SendStatus with pace, if not nil, called once the email is claimed and
+// found owed, just before SES is asked to send it (a broadcast's token of its
+// second): an email sent already, suppressed or skipped takes none. An error of pace
+// gives the claim up and is returned, nothing sent.
+func (m Mailer) SendPaced(ctx context.Context, key outbox.Key, e outbox.Email, pace func(context.Context) error) (string, error) {
+	o, err := m.send(ctx, ids.New("claim"), key, e, pace)
+	return map[outcome]string{outcomeSent: outbox.StatusSent, outcomeFailed: outbox.StatusFailed,
+		outcomeSuppressed: outbox.StatusSuppressed, outcomeSkipped: outbox.StatusSkipped}[o], err
 }
 
 // outcome is what became of an email the mailer was handed.
@@ -141,7 +158,7 @@ const (
 	outcomeSkipped                   // a broadcast the person unsubscribed from, or cancelled: marked skipped
 )
 
-func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email) (outcome, error) {
+func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e outbox.Email, pace func(context.Context) error) (outcome, error) {
 	claimed, err := m.claim(ctx, key, claimant)
 	if err != nil && !errors.Is(err, ErrClaimed) {
 		// The claim may have been applied with its answer lost: give it up, so that
@@ -174,7 +191,7 @@ func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e out
 		}
 		b = &found
 	}
-	msgID, sendErr := m.mintAndDeliver(ctx, e, b)
+	msgID, sendErr := m.mintAndDeliver(ctx, e, b, pace)
 	if r := (*refusal)(nil); errors.As(sendErr, &r) {
 		return m.end(ctx, key, claimant, e, outbox.StatusFailed, r.reason)
 	}
@@ -289,7 +306,9 @@ func persist(ctx context.Context, write func() error) error {
 // mintAndDeliver mints the email's secret links (storing only their hashes), renders it
 // (a broadcast email: from its broadcast b) and sends it. A retry mints new links; the
 // unused ones of a failed attempt expire.
-func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast.Broadcast) (string, error) {
+// mintAndDeliver mints e's links, renders it and sends it, calling pace, if not nil,
+// just before SES is asked.
+func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast.Broadcast, pace func(context.Context) error) (string, error) {
 	data := make(map[string]string, len(e.Data)+len(m.Links)+len(e.Links)+1)
 	for k, v := range m.Links {
 		data[k] = v
@@ -319,6 +338,11 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast
 	}
 	if err != nil {
 		return "", err
+	}
+	if pace != nil {
+		if err := pace(ctx); err != nil {
+			return "", err
+		}
 	}
 	return m.deliver(ctx, e, msg)
 }

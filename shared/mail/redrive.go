@@ -38,7 +38,7 @@ func (m Mailer) Redrive(ctx context.Context, settle time.Duration) (Redriven, er
 // what became of it: an email that staff made pending again (staff mail resend) goes out
 // this way. An error is counted, not returned: the email is still owed, for a redrive.
 func (m Mailer) SendCounted(ctx context.Context, key outbox.Key, e outbox.Email, r *Redriven) {
-	done, err := m.send(ctx, ids.New("claim"), key, e)
+	done, err := m.send(ctx, ids.New("claim"), key, e, nil)
 	switch {
 	case errors.Is(err, ErrClaimed):
 		r.Held++

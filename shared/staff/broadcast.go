@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/broadcast"
@@ -206,7 +208,10 @@ type audienceCount struct {
 // countAudience counts the people of a, writing nothing; tick, if not nil, sees each.
 func countAudience(ctx context.Context, store Store, a broadcast.Audience, tick func(int64)) (audienceCount, error) {
 	c := audienceCount{byLang: map[string]int64{}, byBranch: map[string]int64{}}
+	var mu sync.Mutex
 	err := store.ExpandAudience(ctx, a, func(r broadcast.Recipient) error {
+		mu.Lock()
+		defer mu.Unlock()
 		c.total++
 		c.byLang[dynamo.LangKey(r.Language)]++
 		c.byBranch[r.Branch]++
@@ -247,10 +252,19 @@ func testBroadcast(ctx context.Context, store Store, src Sources, args []string,
 		if err != nil {
 			return err
 		}
-		if err := src.Mailer.Send(ctx, k, e); err != nil {
+		name := map[string]string{"en": "English", "fr": "French"}[lang]
+		status, err := src.Mailer.SendStatus(ctx, k, e)
+		switch {
+		case err != nil:
 			return fmt.Errorf("test in %s: %w", lang, err)
+		case status == outbox.StatusSuppressed:
+			return fmt.Errorf("the test was not sent: %s is on the suppression list (it bounced for good or complained); staff mail unsuppress -email %s mails it again", e.To, e.To)
+		case status == outbox.StatusFailed:
+			return fmt.Errorf("SES refused the %s test to %s for good: staff report failed-emails says why", name, e.To)
+		case status != outbox.StatusSent:
+			return fmt.Errorf("the %s test to %s was not sent (%s)", name, e.To, cmp.Or(status, "sent or ended already"))
 		}
-		fmt.Fprintf(out, "sent the %s test to %s, marked [TEST]\n", map[string]string{"en": "English", "fr": "French"}[lang], e.To)
+		fmt.Fprintf(out, "sent the %s test to %s, marked [TEST]\n", name, e.To)
 	}
 	return nil
 }
@@ -325,11 +339,14 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 		bar = newCountProgress(src.Tty, c.total)
 	}
 	var queued, already int64
+	var mu sync.Mutex
 	err = store.ExpandAudience(ctx, b.Audience, func(r broadcast.Recipient) error {
 		ok, err := store.QueueRecipient(ctx, b.ID, r)
 		if err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if ok {
 			queued++
 		} else {
