@@ -2,7 +2,7 @@
 #   make dev    run the whole system locally (emulators included) on http://127.0.0.1:8080
 #   make test   every test: unit, integration (moto, stripe-mock), contract, Lambda (RIE),
 #               cfn-lint, short fuzz runs, a short replay of a day under faults
-#   make proof  the long replay: a day of 2,000+ Stripe events under injected faults
+#   make proof  the long runs: a day of 2,000+ Stripe events, and a broadcast to 2,500, under injected faults
 #   make race   the race detector over the packages whose goroutines meet
 #   make bench  the performance figures of docs/performance.md
 # SAM calls the build-<LogicalId> targets (BuildMethod: makefile).
@@ -183,8 +183,8 @@ bench: tools
 PROOF_EVENTS ?= 2000
 PROOF_SEED ?= 0
 proof: tools
-	set -o pipefail; $(GO) test -count=1 -timeout 90m -run '^(TestReplayDayUnderFaults|TestReconcileHealsAnOutage)$$' -v ./shared/dev/e2e \
-		-args -replay.events=$(PROOF_EVENTS) -reconcile.events=$(PROOF_EVENTS) -replay.seed=$(PROOF_SEED) | grep -v '^{'
+	set -o pipefail; $(GO) test -count=1 -timeout 90m -run '^(TestReplayDayUnderFaults|TestReconcileHealsAnOutage|TestBroadcastSendsEachOnceThroughFaults)$$' -v ./shared/dev/e2e \
+		-args -replay.events=$(PROOF_EVENTS) -reconcile.events=$(PROOF_EVENTS) -replay.seed=$(PROOF_SEED) -broadcast.people=2500 | grep -v '^{'
 
 clean:
 	rm -rf build .aws-sam .dev

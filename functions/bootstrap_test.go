@@ -181,6 +181,7 @@ func newStack(tb testing.TB) *stack {
 		"STRIPE_API_URL="+env.Stripe.URL, "STRIPE_SECRET_KEY=sk_test_rie", "STRIPE_WEBHOOK_SECRET="+webhookSecret,
 		"STRIPE_MODE=test", // localpay's events, as stripe-mock's objects, are test mode's
 		"MAIL_FROM=appeal@solidarity.example", "HASH_KEY=bootstrap-tests-hashing-key-0123456789",
+		"BROADCAST_QUEUE_URL="+env.Moto.URL+"/123456789012/solidarity-broadcasts", // its continuations' queue
 	)
 	return &stack{env: env, table: table, vars: vars}
 }

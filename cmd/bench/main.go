@@ -38,8 +38,8 @@ func main() {
 	out.WriteString("| function | cold start (ms, median) | × hello world | arm64 binary (MiB) |\n|---|---:|---:|---:|\n")
 	names := map[string]string{"donate": "DonateFunction", "campaign": "CampaignFunction", "stripe-webhook": "StripeWebhookFunction",
 		"mailer": "MailerFunction", "signup": "SignupFunction", "unsubscribe": "UnsubscribeFunction", "subscribe": "SubscribeFunction",
-		"portal": "PortalFunction", "export": "ExportFunction", "mail-events": "MailEventsFunction"}
-	for _, fn := range []string{"donate", "campaign", "stripe-webhook", "mailer", "signup", "unsubscribe", "subscribe", "portal", "export", "mail-events"} {
+		"portal": "PortalFunction", "export": "ExportFunction", "mail-events": "MailEventsFunction", "broadcast-sender": "BroadcastSenderFunction"}
+	for _, fn := range []string{"donate", "campaign", "stripe-webhook", "mailer", "signup", "unsubscribe", "subscribe", "portal", "export", "mail-events", "broadcast-sender"} {
 		ms, ratio := "—", "—"
 		if m, ok := cold[fn]; ok {
 			ms, ratio = m[0], m[1]
