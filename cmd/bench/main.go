@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -170,7 +171,7 @@ func broadcastTable(v []string) string {
 	qRRU, qWRU, qCalls, qSecs, n := f[4], f[5], f[6], f[7], f[8]
 	sRRU, sWRU, sCalls, sSecs, sesCalls := f[9], f[10], f[11], f[12], f[13]
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| broadcast to %.0f people (local emulators) | time (s) | DynamoDB calls/recipient | WRU/recipient | RRU/recipient | SES calls/recipient |\n|---|---:|---:|---:|---:|---:|\n", n)
+	fmt.Fprintf(&b, "\n| broadcast to %s people (local emulators) | time (s) | DynamoDB calls/recipient | WRU/recipient | RRU/recipient | SES calls/recipient |\n|---|---:|---:|---:|---:|---:|\n", thousands(int(n)))
 	fmt.Fprintf(&b, "| queue (`staff broadcast send`: count, then queue) | %.1f | %.2f | %.2f | %.2f | |\n", qSecs, qCalls, qWRU, qRRU)
 	fmt.Fprintf(&b, "| send (one sender, %.1f emails/s) | %.1f | %.2f | %.2f | %.2f | %.2f |\n", rate, sSecs, sCalls, sWRU, sRRU, sesCalls)
 	fmt.Fprintf(&b, "\nPacing: two senders at a configured %.0f emails/s sent %.1f a second on average, %.0f in the busiest second.\n", pacedRate, pacedAvg, pacedBusiest)
@@ -184,6 +185,15 @@ func broadcastTable(v []string) string {
 	fmt.Fprintf(&b, "\n| 1,000 … | sender ms/op | WRU/op | RRU/op | emails/op | Lambda | HTTP API | DynamoDB | SES | total CA$ |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| broadcast emails | %.1f | %.1f | %.1f | 1.0 | %.4f | — | %.4f | %.4f | %.4f |\n", perEmailMS, qWRU+sWRU, qRRU+sRRU, lambda, dynamo, ses, lambda+dynamo+ses)
 	return b.String()
+}
+
+// thousands writes n with commas between its thousands: 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func step(what string) { fmt.Fprintln(os.Stderr, "bench:", what, "…") }

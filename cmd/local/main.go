@@ -124,8 +124,8 @@ Solidarity is running locally.
   moto_server        %[2]s   (DynamoDB, Streams, SES v2, S3, SQS)
   stripe-mock        %[3]s
 
-Sent emails:   curl -s %[2]s/moto-api/data.json | python3 -c 'import json,sys; [print(m["destinations"]["ToAddresses"], m["subject"]) for m in json.load(sys.stdin)["ses"]["Message"]]'
-               (whole messages: curl -s %[2]s/moto-api/data.json | python3 -m json.tool)
+Sent emails:   curl -s %[2]s/solidarity/ses/sent | python3 -c 'import json,sys; [print(m["destinations"]["ToAddresses"], m["subject"]) for m in json.load(sys.stdin)["ses"]["Message"]]'
+               (whole messages: curl -s %[2]s/solidarity/ses/sent | python3 -m json.tool)
 Staff tool:    AWS_ENDPOINT_URL=%[2]s AWS_REGION=ca-central-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x go run ./cmd/staff campaign show -slug appeal-2024
 Paying: the donation form leads to a local checkout page; its Pay button sends the
 signed webhook Stripe would. Joining: the confirmation link is in the email moto keeps;

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/solidarity/solidarity/shared/dev/emulator"
+	"github.com/solidarity/solidarity/shared/dev/localdev"
+	"github.com/solidarity/solidarity/shared/staff"
 )
 
 // TestMakeDev runs the local system as `make dev` does, on free ports, makes a French
@@ -30,6 +36,25 @@ func TestMakeDev(t *testing.T) {
 		t.Fatal(err)
 	}
 	ports := map[string]int{"PORT": free[0], "MOTO_PORT": free[1], "STRIPE_MOCK_PORT": free[2]}
+	// stripe-mock also takes the port after its own (HTTPS): find one whose next is free
+	// too, as the kernel's ephemeral ports of a busy machine often are not.
+	for try := 0; try < 50; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(ports["STRIPE_MOCK_PORT"]+1))
+		if err == nil {
+			l.Close()
+			break
+		}
+		next, err := emulator.FreePorts(3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range next {
+			if p != ports["PORT"] && p != ports["MOTO_PORT"] && p+1 != ports["PORT"] && p+1 != ports["MOTO_PORT"] {
+				ports["STRIPE_MOCK_PORT"] = p
+				break
+			}
+		}
+	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(ports["PORT"]), "MOTO_PORT="+strconv.Itoa(ports["MOTO_PORT"]),
 		"STRIPE_MOCK_PORT="+strconv.Itoa(ports["STRIPE_MOCK_PORT"]), "TABLE_NAME=dev-test")
@@ -87,6 +112,20 @@ func TestMakeDev(t *testing.T) {
 		if time.Since(start) > 30*time.Second { // moto behind the poller lags under CI's load
 			t.Fatalf("no French receipt: %+v", sent)
 		}
+	}
+
+	// The staff tool, pointed at this moto with no other setting, finds the queue of the
+	// broadcast sender make dev runs and the server its emails link to.
+	get, err := staff.Settings(func(k string) string {
+		return map[string]string{"AWS_ENDPOINT_URL": moto, "PORT": strconv.Itoa(ports["PORT"])}[k]
+	}, staff.Stack{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sqs.NewFromConfig(emulator.AWSConfig(moto)).GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(localdev.BroadcastQueue)})
+	if err != nil || aws.ToString(q.QueueUrl) != get("BROADCAST_QUEUE_URL") || get("PUBLIC_URL") != base {
+		t.Fatalf("the staff tool's local settings: queue %q (%v), the tool's %q; public URL %q, the server %q",
+			aws.ToString(q.QueueUrl), err, get("BROADCAST_QUEUE_URL"), get("PUBLIC_URL"), base)
 	}
 
 	// What it started: moto_server and stripe-mock, each the leader of its own process group.

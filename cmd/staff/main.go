@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -45,6 +46,9 @@ func main() {
 		fmt.Printf("staff %s (%s/%s)\n", version, runtime.GOOS, runtime.GOARCH)
 		return
 	}
+	// The functions' code it runs (the mailer, for tests and redrives) logs each email:
+	// on a person's terminal, only warnings and errors.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx := context.Background()
 	if err := run(ctx, os.Args[1:]); err != nil {
 		// One sentence saying what to do, and for a usage error (exit status 2) the

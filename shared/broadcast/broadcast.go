@@ -239,7 +239,36 @@ func ParseMessage(src []byte) (subject, body string, err error) {
 	if strings.TrimSpace(body) == "" {
 		return "", "", refuse("broadcast.message.empty_body")
 	}
+	if target, ok := droppedLink(body); ok {
+		return "", "", refuse("broadcast.message.link", target)
+	}
 	return subject, body, nil
+}
+
+// droppedLink is the first link of body whose address Render would drop (not https://,
+// or unsafe in an attribute), keeping only its text: the organizer is told at create
+// rather than finding the address gone from everyone's email.
+func droppedLink(body string) (string, bool) {
+	find := func(sub string, from int) int {
+		if j := strings.Index(body[from:], sub); j >= 0 {
+			return from + j
+		}
+		return -1
+	}
+	for i := strings.IndexByte(body, '['); i >= 0; {
+		if _, target, end, ok := link(body, i, find); ok {
+			if _, safe := safeURL(target); !safe {
+				return target, true
+			}
+			i = end - 1
+		}
+		j := strings.IndexByte(body[i+1:], '[')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return "", false
 }
 
 // forbidden reports whether r has no place in a message: a control character other than

@@ -183,7 +183,14 @@ func (s Sender) pass(ctx context.Context, id string, limit int, p *Progress) (ha
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, workers)
 	dispatched := 0
-	pace := func(ctx context.Context) error { return s.take(ctx, limit, p, &mu) }
+	// Stopping (the deadline near, the broadcast cancelled) stops handing emails out and
+	// taking tokens; it never cuts short the calls of an email in hand, which run on ctx.
+	pace := func(context.Context) error {
+		if err := context.Cause(pctx); err != nil {
+			return err
+		}
+		return s.take(pctx, limit, p, &mu)
+	}
 	err = s.Store.PendingBroadcastEmails(pctx, id, func(k outbox.Key, e outbox.Email) error {
 		if pctx.Err() != nil {
 			return context.Cause(pctx)
@@ -205,7 +212,7 @@ func (s Sender) pass(ctx context.Context, id string, limit int, p *Progress) (ha
 			defer func() { <-slots }()
 			// The token is taken once the email is claimed and owed: a recipient found
 			// sent by another sender, unsubscribed or suppressed spends none of the rate.
-			_, err := s.Mailer.SendPaced(pctx, k, e, pace)
+			_, err := s.Mailer.SendPaced(ctx, k, e, pace)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -221,6 +228,9 @@ func (s Sender) pass(ctx context.Context, id string, limit int, p *Progress) (ha
 		})
 		return nil
 	})
+	if err != nil {
+		stop(err) // the emails in hand take no more tokens
+	}
 	wg.Wait()
 	if ctx.Err() != nil {
 		return handed, ctx.Err()

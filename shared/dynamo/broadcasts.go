@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -340,6 +341,12 @@ func (s *Store) recipient(ctx context.Context, email, lang string) (broadcast.Re
 	return r, true, nil
 }
 
+// QueuedRetention is how long a recipient's item queued but never sent (its broadcast
+// cancelled, or its sender stopped for good) is kept before the table's TTL deletes it:
+// well past the 25 days in which staff may resume a broadcast (staff.ResendWithin), so
+// no resumed broadcast finds its people forgotten.
+const QueuedRetention = 60 * 24 * time.Hour
+
 // QueueRecipient writes recipient r's email of broadcast id (template
 // outbox.Broadcast, pending, news: the mailer mints the unsubscribe link when it sends)
 // and adds one to the broadcast's queued counters, in one transaction conditional on the
@@ -353,6 +360,7 @@ func (s *Store) QueueRecipient(ctx context.Context, id string, r broadcast.Recip
 	if err != nil {
 		return false, err
 	}
+	put.Item[TTLAttribute] = num(s.Now().Add(QueuedRetention).Unix()) // sent or ended, it is SentRetention after that
 	items := []types.TransactWriteItem{{Put: put}, {Update: &types.Update{
 		TableName:                 aws.String(s.Table),
 		Key:                       key(broadcastPK(id), metaSK),

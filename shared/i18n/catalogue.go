@@ -202,6 +202,8 @@ var catalogue = map[Lang]map[string]string{
 		"privacy.summary.template.broadcast":   "a news email",
 		"privacy.summary.email_status.skipped": "not sent (you had unsubscribed, or the message was cancelled)",
 		"broadcast.message.empty_body":         "The message file has nothing after its subject line.",
+		"mail.broadcast_test_unsubscribe":      "(A test: here each person's email has their own unsubscribe link.)",
+		"broadcast.message.link":               "The link to %q would lose its address in the email: only https:// links are kept, so write it as https://… or leave the address out.",
 
 		"label.phone":                    "Phone",
 		"label.branch":                   "Branch",
@@ -676,6 +678,8 @@ var catalogue = map[Lang]map[string]string{
 		"privacy.summary.template.broadcast":   "un courriel de nouvelles",
 		"privacy.summary.email_status.skipped": "non envoyé (vous vous étiez désabonné·e, ou le message a été annulé)",
 		"broadcast.message.empty_body":         "Le fichier du message n’a rien après la ligne de l’objet.",
+		"mail.broadcast_test_unsubscribe":      "(Un test : ici, le courriel de chaque personne porte son propre lien de désabonnement.)",
+		"broadcast.message.link":               "Le lien vers %q perdrait son adresse dans le courriel : seuls les liens https:// sont gardés; écrivez-le en https://… ou retirez l’adresse.",
 
 		"label.phone":                    "Téléphone",
 		"label.branch":                   "Section",

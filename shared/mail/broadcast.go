@@ -152,6 +152,14 @@ func RenderBroadcast(e outbox.Email, b broadcast.Broadcast, org organization.Ide
 			body += "\n\n" + line
 			paragraphs = append(paragraphs, linkify(line, e.Data, accent))
 		}
+	} else if e.Data[BroadcastTestKey] != "" {
+		// A test carries no working link: the address it goes to may never have asked
+		// for news, and the unsubscribe page's undo would sign it up.
+		for _, l := range langs {
+			line := i18n.Text(l, i18n.M("mail.broadcast_test_unsubscribe"))
+			body += "\n\n" + line
+			paragraphs = append(paragraphs, htmltemplate.HTML(htmltemplate.HTMLEscapeString(line)))
+		}
 	}
 	var footer []string
 	for _, l := range langs {
@@ -179,13 +187,11 @@ func RenderBroadcast(e outbox.Email, b broadcast.Broadcast, org organization.Ide
 		}
 		return strings.Join(parts, " / ")
 	}
-	privacy := org.PrivacyURL.In(lang)
 	var out bytes.Buffer
 	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject,
 		"Body": htmltemplate.HTML(html), "Paragraphs": paragraphs,
 		"Name": both(org.Name.In), "Address": both(org.MailingAddress.In), "Contact": org.Contact(),
-		"Website": org.Website.In(lang), "Accent": htmltemplate.CSS(accent),
-		"Privacy": privacy, "PrivacyText": both(func(l i18n.Lang) string { return i18n.Text(l, i18n.M("org.privacy")) })})
+		"Accent": htmltemplate.CSS(accent), "Links": footerLinks(org, langs, lang)})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}

@@ -218,7 +218,11 @@ func (m Mailer) send(ctx context.Context, claimant string, key outbox.Key, e out
 // giveUp releases the claimant's claim, logging (not returning) a failure to: the claim
 // then goes stale in ClaimTimeout.
 func (m Mailer) giveUp(ctx context.Context, key outbox.Key, claimant string, e outbox.Email) {
-	if err := m.release(ctx, key, claimant); err != nil {
+	// Not cut short by the caller's cancel: a claim left behind holds the email back
+	// until it goes stale.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := m.release(rctx, key, claimant); err != nil {
 		slog.ErrorContext(ctx, "release email claim", "email_id", e.ID, "err", redact.Error(err))
 	}
 }
@@ -248,6 +252,9 @@ func (m Mailer) end(ctx context.Context, key outbox.Key, claimant string, e outb
 	slog.ErrorContext(ctx, "email failed", append(where, "email_id", e.ID, "template", e.Template, "reason", reason)...)
 	return outcomeFailed, nil
 }
+
+// sesTimeout bounds an SES call once made, whatever the caller's context says.
+const sesTimeout = 30 * time.Second
 
 // markTimeout bounds marking an email sent once SES took it, whatever the caller's
 // context says.
@@ -317,7 +324,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast
 		data[k] = v
 	}
 	links := e.Links
-	if e.News {
+	if e.News && e.Data[BroadcastTestKey] == "" { // a staff test gets no working link (RenderBroadcast)
 		links = append(links, outbox.Link{Name: "unsubscribe_url", Purpose: token.Unsubscribe,
 			Path: "/unsubscribe", Subject: e.To, TTLSecs: int64(token.UnsubscribeTTL / time.Second)})
 	}
@@ -344,7 +351,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast
 			return "", err
 		}
 	}
-	return m.deliver(ctx, e, msg)
+	return m.deliver(ctx, e, msg, pace != nil)
 }
 
 func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, error) {
@@ -356,7 +363,12 @@ func (m Mailer) mint(ctx context.Context, l outbox.Link, lang string) (string, e
 	return m.PublicURL + l.Path + "?token=" + raw, nil
 }
 
-func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (string, error) {
+// deliver asks SES to send e as msg. Once asked, SES's answer is waited for whatever
+// ctx says (a sender stopping, a run killed), within sesTimeout: a call cut short may
+// have sent the email unmarked, to be sent again. A paced send (a broadcast's) is not
+// retried by the SDK, whose retry would take no token: it goes back to its sender's
+// next pass, under a new claim and a new token.
+func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message, paced bool) (string, error) {
 	lang, _ := i18n.Parse(e.Language)
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.Org.Or().From(lang, bareAddress(m.From))),
@@ -377,7 +389,13 @@ func (m Mailer) deliver(ctx context.Context, e outbox.Email, msg Message) (strin
 	if r := malformed(e.To); r != nil {
 		return "", r
 	}
-	out, err := m.SES.SendEmail(ctx, in)
+	var opts []func(*sesv2.Options)
+	if paced {
+		opts = append(opts, func(o *sesv2.Options) { o.Retryer = aws.NopRetryer{} })
+	}
+	sesCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sesTimeout)
+	defer cancel()
+	out, err := m.SES.SendEmail(sesCtx, in, opts...)
 	if r := refused(err, m.From); r != nil {
 		return "", r
 	}

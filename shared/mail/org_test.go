@@ -242,7 +242,7 @@ func TestFromCarriesTheSenderName(t *testing.T) {
 		ses := &stubSES{}
 		m := Mailer{SES: ses, From: tt.from, Org: tt.org}
 		e := outbox.Email{Template: outbox.PortalLink, Language: tt.lang, To: "someone@example.org"}
-		if _, err := m.deliver(context.Background(), e, Message{Subject: "s", Text: "t", HTML: "h"}); err != nil {
+		if _, err := m.deliver(context.Background(), e, Message{Subject: "s", Text: "t", HTML: "h"}, false); err != nil {
 			t.Fatal(err)
 		}
 		header := aws.ToString(ses.sent[0].FromEmailAddress)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,8 +107,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	var out bytes.Buffer
 	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
 		"Name": org.Name.In(lang), "Address": org.MailingAddress.In(lang), "Contact": org.Contact(),
-		"Website": org.Website.In(lang), "Accent": htmltemplate.CSS(accent),
-		"Privacy": privacy, "PrivacyText": i18n.Text(lang, i18n.M("org.privacy"))})
+		"Accent": htmltemplate.CSS(accent), "Links": footerLinks(org, []i18n.Lang{lang}, lang)})
 	if err != nil {
 		return Message{}, fmt.Errorf("render layout: %w", err)
 	}
@@ -150,4 +150,31 @@ func linkify(p string, data map[string]string, accent string) htmltemplate.HTML 
 		p = p[at+len(which):]
 	}
 	return htmltemplate.HTML(b.String())
+}
+
+// footerLink is a link of an email's footer: the organization's website or its privacy
+// policy, in a language (Lang set when it is not the email's own).
+type footerLink struct{ URL, Text, Lang string }
+
+// footerLinks are the website and privacy policy links of org in each of langs (one
+// each when they share the address), for an email in lang.
+func footerLinks(org organization.Identity, langs []i18n.Lang, lang i18n.Lang) []footerLink {
+	var links []footerLink
+	add := func(url, text string, l i18n.Lang) {
+		if url == "" || slices.ContainsFunc(links, func(f footerLink) bool { return f.URL == url }) {
+			return
+		}
+		f := footerLink{URL: url, Text: text}
+		if l != lang {
+			f.Lang = string(l)
+		}
+		links = append(links, f)
+	}
+	for _, l := range langs {
+		add(org.Website.In(l), org.Website.In(l), l)
+	}
+	for _, l := range langs {
+		add(org.PrivacyURL.In(l), i18n.Text(l, i18n.M("org.privacy")), l)
+	}
+	return links
 }

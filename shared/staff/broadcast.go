@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/solidarity/solidarity/shared/broadcast"
+	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/contact"
 	"github.com/solidarity/solidarity/shared/dynamo"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -109,6 +110,9 @@ func createBroadcast(ctx context.Context, store Store, src Sources, args []strin
 	if checking(ctx) {
 		return nil
 	}
+	if err := audienceExists(ctx, store, a); err != nil {
+		return err
+	}
 	b := broadcast.Broadcast{ID: ids.New("bc"), Audience: a, CreatedBy: whoRuns(src), CreatedAt: src.now().UTC()}
 	for _, f := range []struct {
 		flag, path string
@@ -127,6 +131,44 @@ func createBroadcast(ctx context.Context, store Store, src Sources, args []strin
 		return err
 	}
 	fmt.Fprintln(out, b.ID)
+	return nil
+}
+
+// people is n people, in words.
+func people(n int64) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return fmt.Sprintf("%d people", n)
+}
+
+// audienceExists refuses an audience naming a branch or a campaign the table does not
+// have: a typo would otherwise reach no one (or fewer than meant), silently.
+func audienceExists(ctx context.Context, store Store, a broadcast.Audience) error {
+	switch a.Kind {
+	case broadcast.Branches:
+		bs, err := store.Branches(ctx)
+		if err != nil {
+			return err
+		}
+		known := map[string]bool{}
+		for _, b := range bs {
+			known[b.Slug] = true
+		}
+		for _, slug := range a.Values {
+			if !known[slug] {
+				return broadcastRefusal("create", fmt.Sprintf("-audience: there is no branch %q (staff branches list shows them).", slug))
+			}
+		}
+	case broadcast.Donors:
+		for _, slug := range a.Values {
+			if _, err := store.Campaign(ctx, slug); errors.Is(err, campaign.ErrNotFound) {
+				return broadcastRefusal("create", fmt.Sprintf("-audience: there is no campaign %q (its slug, as campaign create named it).", slug))
+			} else if err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -179,7 +221,7 @@ func previewBroadcast(ctx context.Context, store Store, args []string, out io.Wr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n===== Recipients (news consent on, not suppressed) =====\n%d people\n", c.total)
+	fmt.Fprintf(out, "\n===== Recipients (news consent on, not suppressed) =====\n%s\n", people(c.total))
 	fmt.Fprintf(out, "by language:\n  English  %d\n  French   %d\n  both (no language known)  %d\n",
 		c.byLang[dynamo.LangEN], c.byLang[dynamo.LangFR], c.byLang[dynamo.LangBoth])
 	fmt.Fprintln(out, "by branch:")
@@ -238,7 +280,7 @@ func testBroadcast(ctx context.Context, store Store, src Sources, args []string,
 		return nil
 	}
 	if src.Mailer == nil {
-		return broadcastRefusal("test", "a test goes out through the mailer: set MAIL_FROM (the stack's MailFrom output gives it).")
+		return broadcastRefusal("test", "a test goes out through the mailer: MAIL_FROM and PUBLIC_URL must be set (the stack's MailFrom and PublicUrl outputs give them).")
 	}
 	b, err := broadcastID(ctx, store, id)
 	if err != nil {
@@ -326,7 +368,7 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 		return err
 	}
 	if c.total > limit && *large != c.total {
-		return broadcastRefusal("send", fmt.Sprintf("the audience is %d people, over %d (BROADCAST_CONFIRM_ABOVE): to send to them all, add -confirm-large %d.", c.total, limit, c.total))
+		return broadcastRefusal("send", fmt.Sprintf("the audience is %s, over %d (BROADCAST_CONFIRM_ABOVE): to send to them all, add -confirm-large %d.", people(c.total), limit, c.total))
 	}
 	if err := store.SetBroadcastState(ctx, b.ID, broadcast.StateDraft, broadcast.StateSending); err != nil {
 		var se *dynamo.StateError
@@ -366,8 +408,7 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 	}
 	fmt.Fprintf(out, "queued %d emails (%d were queued already)\n", queued, already)
 	if src.BroadcastQueue == nil {
-		fmt.Fprintln(out, "no broadcast sender is set (BROADCAST_QUEUE_URL): the emails wait, pending, until one is")
-		return nil
+		return errors.New("nothing is sent yet: no broadcast sender is set (BROADCAST_QUEUE_URL, which the stack's BroadcastQueueUrl output gives); set it and run the same command again (nobody is queued twice)")
 	}
 	body, _ := json.Marshal(BroadcastMessage{Broadcast: b.ID})
 	if err := src.BroadcastQueue(ctx, string(body)); err != nil {
@@ -437,7 +478,11 @@ func reportBroadcast(ctx context.Context, store Store, args []string, out io.Wri
 	}
 	row("queued", all)
 	row("sent", status(outbox.StatusSent))
-	row("waiting", status(outbox.StatusPending, outbox.StatusSending))
+	if b.State == broadcast.StateCancelled {
+		row("not sent (cancelled)", status(outbox.StatusPending, outbox.StatusSending))
+	} else {
+		row("waiting", status(outbox.StatusPending, outbox.StatusSending))
+	}
 	row("skipped", status(outbox.StatusSkipped))
 	row("suppressed", status(outbox.StatusSuppressed))
 	row("failed", status(outbox.StatusFailed))

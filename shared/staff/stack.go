@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,10 +73,28 @@ var stackSettings = map[string]string{
 // AWS_ENDPOINT_URL points at a local emulator.
 const LocalTable = "solidarity"
 
+// localDefault is setting name as `make dev` runs (shared/dev/localdev; PORT, if set,
+// is its server's port), or "": LocalTable, the sender address, the local server as the
+// public URL (the links of emails sent from here) and the broadcast sender's queue in
+// moto's SQS (account 123456789012).
+func localDefault(getenv func(string) string, name string) string {
+	switch name {
+	case "TABLE_NAME":
+		return LocalTable
+	case "MAIL_FROM":
+		return "appeal@solidarity.example"
+	case "PUBLIC_URL":
+		return "http://127.0.0.1:" + cmp.Or(getenv("PORT"), "8080")
+	case "BROADCAST_QUEUE_URL":
+		return strings.TrimRight(getenv("AWS_ENDPOINT_URL"), "/") + "/123456789012/solidarity-broadcasts"
+	}
+	return ""
+}
+
 // Settings reads the staff tool's settings: what getenv (the environment) says, else
-// the stack's outputs (stack may be the zero Stack: no stack). Without a stack and
-// without TABLE_NAME, the table is LocalTable against a local emulator, and otherwise an
-// error says to name the stack.
+// the stack's outputs (stack may be the zero Stack: no stack). Without a stack, against
+// a local emulator, the settings `make dev` runs with are the defaults (localDefault);
+// otherwise, without TABLE_NAME, an error says to name the stack.
 func Settings(getenv func(string) string, stack Stack) (func(string) string, error) {
 	get := func(name string) string {
 		if v := getenv(name); v != "" {
@@ -86,8 +105,8 @@ func Settings(getenv func(string) string, stack Stack) (func(string) string, err
 				return v
 			}
 		}
-		if name == "TABLE_NAME" && stack.Name == "" && IsLocalEndpoint(getenv("AWS_ENDPOINT_URL")) {
-			return LocalTable
+		if stack.Name == "" && IsLocalEndpoint(getenv("AWS_ENDPOINT_URL")) {
+			return localDefault(getenv, name)
 		}
 		return ""
 	}

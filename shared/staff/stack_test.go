@@ -155,6 +155,24 @@ func TestSettingsWithoutAStack(t *testing.T) {
 			t.Errorf("%v: table %q, want %q", tt.env, get("TABLE_NAME"), tt.table)
 		}
 	}
+	// Against a local emulator, the broadcast and mail commands find make dev's settings;
+	// against AWS, none.
+	local := map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000/"}
+	get, _ := Settings(func(k string) string { return local[k] }, Stack{})
+	for name, want := range map[string]string{"MAIL_FROM": "appeal@solidarity.example", "PUBLIC_URL": "http://127.0.0.1:8080",
+		"BROADCAST_QUEUE_URL": "http://127.0.0.1:5000/123456789012/solidarity-broadcasts", "STRIPE_SECRET_KEY": ""} {
+		if got := get(name); got != want {
+			t.Errorf("locally, %s = %q, want %q", name, got, want)
+		}
+	}
+	local["PORT"], local["MAIL_FROM"] = "9090", "news@example.org"
+	if get("PUBLIC_URL") != "http://127.0.0.1:9090" || get("MAIL_FROM") != "news@example.org" {
+		t.Errorf("locally with PORT and MAIL_FROM: %q %q", get("PUBLIC_URL"), get("MAIL_FROM"))
+	}
+	get, _ = Settings(func(k string) string { return map[string]string{"TABLE_NAME": "t"}[k] }, Stack{})
+	if get("MAIL_FROM") != "" || get("BROADCAST_QUEUE_URL") != "" {
+		t.Errorf("against AWS: %q %q", get("MAIL_FROM"), get("BROADCAST_QUEUE_URL"))
+	}
 	// A stack is never the local table, even against moto.
 	_, err := Settings(func(k string) string { return map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}[k] },
 		Stack{Name: "old", Region: "ca-central-1", Outputs: map[string]string{}})

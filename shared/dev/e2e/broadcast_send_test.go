@@ -449,6 +449,20 @@ func TestBroadcastKilledAndRerun(t *testing.T) {
 	if sentBefore < 100 || sentBefore > 100+broadcast.DefaultWorkers { // those in hand at the kill may finish
 		t.Fatalf("%d sent before the kill", sentBefore)
 	}
+	// The emails in hand at the kill finished their SES calls (moto holds what the
+	// client saw accepted) and were marked, or released: none is left sending under a
+	// claim that would hold it back for the claim timeout.
+	rep, err := bs.store.BroadcastReport(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, moto := 0, sentByAddress(t, bs.env.Moto.URL)
+	for _, p := range people {
+		held += len(moto[p.email])
+	}
+	if rep.ByStatus[outbox.StatusSending] != 0 || held != sentBefore || rep.ByStatus[outbox.StatusSent] != int64(sentBefore) {
+		t.Fatalf("after the kill: %v; moto holds %d, the client saw %d accepted", rep.ByStatus, held, sentBefore)
+	}
 	// While it is stopped, the last person unsubscribes.
 	last := &people[len(people)-1]
 	rec := consent.Grant(last.email, last.lang, "unsubscribe_link", "test", consent.Origin{}, time.Now().UTC())

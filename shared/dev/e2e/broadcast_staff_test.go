@@ -16,7 +16,8 @@ import (
 )
 
 // TestOrganizersBroadcastPath walks the README's path through the staff tool's own
-// commands, on moto: create from two Markdown files, preview (both languages, the count
+// commands, on moto: create from two Markdown files (refused for an audience naming a
+// branch or a campaign that does not exist), preview (both languages, the count
 // by language), test to the organizer's address (and a refusal, not "sent", for a
 // suppressed one), send (refused without -confirm, and over BROADCAST_CONFIRM_ABOVE
 // without -confirm-large), the sender started through the queue message and an
@@ -61,6 +62,12 @@ func TestOrganizersBroadcastPath(t *testing.T) {
 		}
 	}
 
+	// A typo in the audience would reach no one: refused at create.
+	for spec, want := range map[string]string{"branches:nowhere": `there is no branch "nowhere"`, "donors:nope": `there is no campaign "nope"`} {
+		if out, err := run("broadcast", "create", "-en", en, "-fr", fr, "-audience", spec); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("create for %s: %v\n%s", spec, err, out)
+		}
+	}
 	out, err := run("broadcast", "create", "-en", en, "-fr", fr, "-audience", "news")
 	if err != nil {
 		t.Fatalf("create: %v\n%s", err, out)
@@ -82,6 +89,11 @@ func TestOrganizersBroadcastPath(t *testing.T) {
 	sent := sentByAddress(t, bs.env.Moto.URL)["organizer@example.org"]
 	if len(sent) != 2 || sent[0].Subject+"|"+sent[1].Subject != "[TEST] Rally on Saturday|[TEST] Manifestation samedi" {
 		t.Fatalf("the tests in moto: %+v", sent)
+	}
+	for _, m := range sent { // no working unsubscribe link: its undo would sign the address up
+		if strings.Contains(m.Body, "token=") || !strings.Contains(m.Body, "A test") && !strings.Contains(m.Body, "Un test") {
+			t.Fatalf("a test email's unsubscribe line: %s", m.Body)
+		}
 	}
 	if _, err := bs.store.Suppress(context.Background(), suppression.Record{Address: "bounced@example.org", Reason: suppression.ReasonBounce, MessageID: "m", At: made}); err != nil {
 		t.Fatal(err)
