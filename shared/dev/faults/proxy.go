@@ -54,6 +54,9 @@ type Proxy struct {
 	client *http.Client
 	// Observe, if set before use, sees every call (faulted or not) and its body.
 	Observe func(r *http.Request, body []byte)
+	// Contention, if set before use, applies DynamoDB's conflict rule between concurrent
+	// calls, whether faults are on or not: see Contention. Nil, no call ever conflicts.
+	Contention *Contention
 
 	on        atomic.Bool
 	sesOutage atomic.Bool
@@ -64,6 +67,10 @@ type Proxy struct {
 	rnd    *rand.Rand
 	counts map[string]int
 	calls  int
+	// held are the items of the transactions in flight under Contention; transactions
+	// counts the transactions it saw.
+	held         map[string]bool
+	transactions int
 }
 
 // New returns a proxy to the emulator at target, off until On, drawing faults from seed.
@@ -73,7 +80,7 @@ func New(target string, rates Rates, seed uint64) (*Proxy, error) {
 		return nil, fmt.Errorf("faults: target: %w", err)
 	}
 	return &Proxy{
-		target: u, rates: rates, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), counts: map[string]int{},
+		target: u, rates: rates, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), counts: map[string]int{}, held: map[string]bool{},
 		// The emulator serves one connection at a time: no parked keep-alive connections.
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}, nil
@@ -114,8 +121,8 @@ func (p *Proxy) refusesRecipient(w http.ResponseWriter, body []byte) bool {
 	return false
 }
 
-// Counts returns how many faults of each kind were injected, and how many calls the
-// proxy saw while on.
+// Counts returns how many faults of each kind were injected (conflicts under Contention
+// among them), and how many calls the proxy saw while on.
 func (p *Proxy) Counts() (map[string]int, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -135,6 +142,9 @@ func (p *Proxy) Summary() string {
 	}
 	sort.Strings(kinds)
 	parts := []string{fmt.Sprintf("%d calls", calls)}
+	if p.Contention != nil {
+		parts = append(parts, fmt.Sprintf("%d transactions", p.Transactions()))
+	}
 	for _, k := range kinds {
 		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 	}
@@ -195,8 +205,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/email/outbound-emails") && p.refusesRecipient(w, body) {
 		return
 	}
+	op, dynamo := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	if dynamo && p.Contention != nil {
+		release, answered := p.contend(w, op, body)
+		if answered {
+			return
+		}
+		defer release() // once the emulator has answered, or failed to
+	}
 	if p.on.Load() {
-		if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810."); ok && dynamoData[op] {
+		if dynamo && dynamoData[op] {
 			if p.dynamoFault(w, r, op, body) {
 				return
 			}
@@ -230,16 +248,11 @@ func (p *Proxy) dynamoFault(w http.ResponseWriter, r *http.Request, op string, b
 		}
 		var in struct{ TransactItems []json.RawMessage }
 		_ = json.Unmarshal(body, &in)
-		reasons := make([]map[string]string, len(in.TransactItems))
-		for i := range reasons {
-			reasons[i] = map[string]string{"Code": "None"}
+		conflicts := make([]bool, len(in.TransactItems))
+		if len(conflicts) > 0 {
+			conflicts[len(conflicts)-1] = true
 		}
-		if len(reasons) > 0 {
-			reasons[len(reasons)-1] = map[string]string{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
-		}
-		dynamoError(w, http.StatusBadRequest, "TransactionCanceledException",
-			"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict] (injected)",
-			map[string]any{"CancellationReasons": reasons})
+		transactionConflict(w, conflicts)
 	case KindLostAnswer:
 		p.forward(w, r, body, true)
 	case KindSlow:
@@ -249,6 +262,23 @@ func (p *Proxy) dynamoFault(w http.ResponseWriter, r *http.Request, op string, b
 		return false
 	}
 	return true
+}
+
+// transactionConflict answers a transaction cancelled, nothing applied, because its items
+// marked in conflicts were held by another transaction: TransactionConflict for each of
+// them, None for the others, in the order of the request.
+func transactionConflict(w http.ResponseWriter, conflicts []bool) {
+	reasons := make([]map[string]string, len(conflicts))
+	codes := make([]string, len(conflicts))
+	for i, c := range conflicts {
+		reasons[i], codes[i] = map[string]string{"Code": "None"}, "None"
+		if c {
+			reasons[i], codes[i] = map[string]string{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}, "TransactionConflict"
+		}
+	}
+	dynamoError(w, http.StatusBadRequest, "TransactionCanceledException",
+		"Transaction cancelled, please refer cancellation reasons for specific reasons ["+strings.Join(codes, ", ")+"] (injected)",
+		map[string]any{"CancellationReasons": reasons})
 }
 
 func dynamoError(w http.ResponseWriter, status int, typ, msg string, extra map[string]any) {
