@@ -28,22 +28,19 @@ const (
 )
 
 // Broadcast is one news message, as the table holds it (pk BROADCAST#<id>, sk META).
-// Its subjects and bodies are the Markdown source as written; Queued counts the
-// recipients queued, QueuedByLang the same by language ("en", "fr", or "" for a person
-// without one, who gets both in one message).
+// Its subjects and bodies are the Markdown source as written. Its recipients are items
+// of their own beside it (the report counts them).
 type Broadcast struct {
-	ID           string           `dynamodbav:"id"`
-	SubjectEN    string           `dynamodbav:"subject_en"`
-	SubjectFR    string           `dynamodbav:"subject_fr"`
-	BodyEN       string           `dynamodbav:"body_en"`
-	BodyFR       string           `dynamodbav:"body_fr"`
-	Audience     Audience         `dynamodbav:"audience"`
-	CreatedBy    string           `dynamodbav:"created_by"`
-	CreatedAt    time.Time        `dynamodbav:"created_at"`
-	State        string           `dynamodbav:"state"`
-	Queued       int64            `dynamodbav:"queued"`
-	QueuedByLang map[string]int64 `dynamodbav:"queued_by_lang"`
-	Rev          int64            `dynamodbav:"rev"`
+	ID        string    `dynamodbav:"id"`
+	SubjectEN string    `dynamodbav:"subject_en"`
+	SubjectFR string    `dynamodbav:"subject_fr"`
+	BodyEN    string    `dynamodbav:"body_en"`
+	BodyFR    string    `dynamodbav:"body_fr"`
+	Audience  Audience  `dynamodbav:"audience"`
+	CreatedBy string    `dynamodbav:"created_by"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	State     string    `dynamodbav:"state"`
+	Rev       int64     `dynamodbav:"rev"`
 }
 
 // Subject is the subject in lang (English unless lang is French).
@@ -245,28 +242,12 @@ func ParseMessage(src []byte) (subject, body string, err error) {
 	return subject, body, nil
 }
 
-// droppedLink is the first link of body whose address Render would drop (not https://,
-// or unsafe in an attribute), keeping only its text: the organizer is told at create
-// rather than finding the address gone from everyone's email.
+// droppedLink is the first link of body whose address Render would drop, keeping only
+// its text: the organizer is told at create rather than finding the address gone from
+// everyone's email.
 func droppedLink(body string) (string, bool) {
-	find := func(sub string, from int) int {
-		if j := strings.Index(body[from:], sub); j >= 0 {
-			return from + j
-		}
-		return -1
-	}
-	for i := strings.IndexByte(body, '['); i >= 0; {
-		if _, target, end, ok := link(body, i, find); ok {
-			if _, safe := safeURL(target); !safe {
-				return target, true
-			}
-			i = end - 1
-		}
-		j := strings.IndexByte(body[i+1:], '[')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
+	if d := droppedLinks(body); len(d) > 0 {
+		return d[0], true
 	}
 	return "", false
 }

@@ -169,7 +169,11 @@ const escapable = "\\*_[]()#-+!`"
 
 // inline renders one line's spans: its HTML, every character escaped but the markup
 // made here, and its plain text.
-func inline(s string, not int) (string, string) {
+func inline(s string, not int) (string, string) { return inlineDropping(s, not, nil) }
+
+// inlineDropping is inline, adding to dropped (if not nil) the address of each link it
+// keeps only the text of.
+func inlineDropping(s string, not int, dropped *[]string) (string, string) {
 	var h, t strings.Builder
 	// failed[x] is the position from which a search for the closer x found none: a
 	// search from further on finds none either.
@@ -195,7 +199,7 @@ func inline(s string, not int) (string, string) {
 			continue
 		case strings.HasPrefix(s[i:], "**") && not&noBold == 0:
 			if j := find("**", i+2); j > i+2 && spanOK(s[i+2:j]) {
-				ih, it := inline(s[i+2:j], not|noBold)
+				ih, it := inlineDropping(s[i+2:j], not|noBold, dropped)
 				h.WriteString("<strong>" + ih + "</strong>")
 				t.WriteString(it)
 				i = j + 2
@@ -207,7 +211,7 @@ func inline(s string, not int) (string, string) {
 			continue
 		case c == '*' && not&noItalic == 0:
 			if j := find("*", i+1); j > i+1 && spanOK(s[i+1:j]) {
-				ih, it := inline(s[i+1:j], not|noBold|noItalic)
+				ih, it := inlineDropping(s[i+1:j], not|noBold|noItalic, dropped)
 				h.WriteString("<em>" + ih + "</em>")
 				t.WriteString(it)
 				i = j + 1
@@ -215,7 +219,7 @@ func inline(s string, not int) (string, string) {
 			}
 		case c == '[' && not&noLink == 0:
 			if label, target, end, ok := link(s, i, find); ok {
-				ih, it := inline(label, not|noLink)
+				ih, it := inlineDropping(label, not|noLink, dropped)
 				if u, safe := safeURL(target); safe {
 					h.WriteString(`<a href="` + html.EscapeString(u) + `">` + ih + "</a>")
 					if it == u {
@@ -226,6 +230,9 @@ func inline(s string, not int) (string, string) {
 				} else { // refused: the text stays, the address goes
 					h.WriteString(ih)
 					t.WriteString(it)
+					if dropped != nil {
+						*dropped = append(*dropped, target)
+					}
 				}
 				i = end
 				continue
@@ -289,4 +296,16 @@ func safeURL(target string) (string, bool) {
 		return "", false
 	}
 	return target, true
+}
+
+// droppedLinks are the addresses of the links of body that Render keeps only the text of
+// (not https://, or unsafe in an attribute), walked as Render walks it.
+func droppedLinks(body string) []string {
+	var dropped []string
+	for _, b := range blocks(body) {
+		for _, line := range b.lines {
+			inlineDropping(line, 0, &dropped)
+		}
+	}
+	return dropped
 }

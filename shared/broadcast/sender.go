@@ -43,8 +43,9 @@ const DefaultRateShare = 0.8
 const TokenEdge = 50 * time.Millisecond
 
 // DefaultMargin is how long before its deadline a sender stops and hands the rest of the
-// broadcast on (Continue): time for the email in flight and the continuation.
-const DefaultMargin = 30 * time.Second
+// broadcast on (Continue): time for the emails in hand — SES's answer, waited for up to
+// 30 s whatever the deadline says, and marking them, up to 10 s — and the continuation.
+const DefaultMargin = 60 * time.Second
 
 // Sender sends a queued broadcast, paced across every instance by the table's token
 // bucket (one item per second, docs/broadcasts.md). Many may run at once on the same
@@ -121,9 +122,13 @@ func (s Sender) RunProgress(ctx context.Context, id string) (Progress, error) {
 		return p, fmt.Errorf("read send rate: %w", err)
 	}
 	limit := max(1, int(math.Floor(rate)))
+	empty := 0 // passes in a row that handed nothing
 	for {
 		p.Passes++
 		handed, err := s.pass(ctx, id, limit, &p)
+		if handed > 0 {
+			empty = 0
+		}
 		switch {
 		case errors.Is(err, errCancelled):
 			slog.InfoContext(ctx, "broadcast stopped: no longer sending", "broadcast", id)
@@ -149,11 +154,16 @@ func (s Sender) RunProgress(ctx context.Context, id string) (Progress, error) {
 		}
 		if handed == 0 {
 			// Nothing went out: the owed emails are held by another sender's claim (which
-			// may be stale only after the mailer's claim timeout) or failing. Wait a little.
+			// may be stale only after the mailer's claim timeout) or failing. Wait a
+			// little, and twice as long after each such pass (up to 64 times as long):
+			// each pass is a claim, and an email is given up after BroadcastMaxAttempts,
+			// so ten of them span an SES outage of half an hour rather than a minute.
 			idle := s.Idle
 			if idle == 0 {
 				idle = 5 * time.Second
 			}
+			idle <<= min(empty, 6)
+			empty++
 			if s.deadlineWithin(ctx, idle) {
 				return p, s.handOff(ctx, id, &p)
 			}
@@ -188,6 +198,9 @@ func (s Sender) pass(ctx context.Context, id string, limit int, p *Progress) (ha
 	pace := func(context.Context) error {
 		if err := context.Cause(pctx); err != nil {
 			return err
+		}
+		if s.nearDeadline(ctx) { // the email's own calls may have taken a while
+			return errDeadline
 		}
 		return s.take(pctx, limit, p, &mu)
 	}

@@ -57,7 +57,7 @@ func testSK(email, lang, id string) string {
 	return "TEST#" + strings.ToLower(email) + "#" + lang + "#" + id
 }
 
-// Keys of QueuedByLang and of a report's languages: English, French, and both in one
+// Keys of a report's languages: English, French, and both in one
 // message for a person without a language.
 const (
 	LangEN   = "en"
@@ -77,8 +77,7 @@ func LangKey(lang string) string {
 // CreateBroadcast stores a new broadcast, in draft with nothing queued, or ErrExists if
 // its id is taken. A retry after a lost answer finds its own item and succeeds.
 func (s *Store) CreateBroadcast(ctx context.Context, b broadcast.Broadcast) error {
-	b.State, b.Queued, b.Rev = broadcast.StateDraft, 0, 0
-	b.QueuedByLang = map[string]int64{LangEN: 0, LangFR: 0, LangBoth: 0}
+	b.State, b.Rev = broadcast.StateDraft, 0
 	put, err := s.put(b, broadcastPK(b.ID), metaSK, TypeBroadcast)
 	if err != nil {
 		return err
@@ -348,11 +347,13 @@ func (s *Store) recipient(ctx context.Context, email, lang string) (broadcast.Re
 const QueuedRetention = 60 * 24 * time.Hour
 
 // QueueRecipient writes recipient r's email of broadcast id (template
-// outbox.Broadcast, pending, news: the mailer mints the unsubscribe link when it sends)
-// and adds one to the broadcast's queued counters, in one transaction conditional on the
-// recipient's item being new and the broadcast sending. queued is false, with nothing
-// written, when the person is queued already (a rerun; a retry after a lost answer); a
-// broadcast that is not sending (cancelled) is a *StateError.
+// outbox.Broadcast, pending, news: the mailer mints the unsubscribe link when it sends),
+// one PutItem conditional on the recipient's item being new. queued is false, with
+// nothing written, when the person is queued already (a rerun; a retry after a lost
+// answer). It touches no item but the recipient's: with people queued 8 at a time, a
+// counter on the broadcast's item in each write would make that item hot, and
+// DynamoDB would cancel most of them for a conflict; the report counts the recipients'
+// items instead, and the mailer skips the email of a broadcast cancelled meanwhile.
 func (s *Store) QueueRecipient(ctx context.Context, id string, r broadcast.Recipient) (queued bool, err error) {
 	e := outbox.Email{ID: ids.New("bem"), Template: outbox.Broadcast, Language: r.Language, To: r.Email,
 		Data: map[string]string{"broadcast": id}, News: true, Status: outbox.StatusPending, CreatedAt: s.Now().UTC()}
@@ -361,29 +362,8 @@ func (s *Store) QueueRecipient(ctx context.Context, id string, r broadcast.Recip
 		return false, err
 	}
 	put.Item[TTLAttribute] = num(s.Now().Add(QueuedRetention).Unix()) // sent or ended, it is SentRetention after that
-	items := []types.TransactWriteItem{{Put: put}, {Update: &types.Update{
-		TableName:                 aws.String(s.Table),
-		Key:                       key(broadcastPK(id), metaSK),
-		UpdateExpression:          aws.String("SET queued = queued + :one, queued_by_lang.#l = queued_by_lang.#l + :one"),
-		ConditionExpression:       aws.String("#st = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#st": "state", "#l": LangKey(r.Language)},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":sending": str(broadcast.StateSending)},
-	}}}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed, ok := cancelled(err, len(items)); ok {
-		if failed[0] {
-			return false, nil
-		}
-		b, rerr := s.Broadcast(ctx, id)
-		if rerr != nil {
-			return false, rerr
-		}
-		return false, &StateError{ID: id, State: b.State, Want: broadcast.StateSending}
-	}
-	if err != nil {
-		return false, fmt.Errorf("queue broadcast recipient: %w", err)
-	}
-	return true, nil
+	queued, err = s.putNew(ctx, put, "broadcast recipient")
+	return queued, err
 }
 
 // QueueTest writes a test send of broadcast id to address in lang ("en", "fr" or ""):

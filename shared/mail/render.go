@@ -6,7 +6,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -154,27 +153,38 @@ func linkify(p string, data map[string]string, accent string) htmltemplate.HTML 
 
 // footerLink is a link of an email's footer: the organization's website or its privacy
 // policy, in a language (Lang set when it is not the email's own).
-type footerLink struct{ URL, Text, Lang string }
+type footerLink struct{ kind, URL, Text, Lang string }
 
-// footerLinks are the website and privacy policy links of org in each of langs (one
-// each when they share the address), for an email in lang.
+// footerLinks are the website and the privacy policy links of org in each of langs, for
+// an email in lang: a website, then a policy, per address; languages sharing an address
+// share its link, their texts joined ("Privacy policy / Politique de confidentialité").
+// A policy at the website's own address is still its own link.
 func footerLinks(org organization.Identity, langs []i18n.Lang, lang i18n.Lang) []footerLink {
 	var links []footerLink
-	add := func(url, text string, l i18n.Lang) {
-		if url == "" || slices.ContainsFunc(links, func(f footerLink) bool { return f.URL == url }) {
+	add := func(kind, url, text string, l i18n.Lang) {
+		if url == "" {
 			return
 		}
-		f := footerLink{URL: url, Text: text}
+		for i := range links {
+			if links[i].kind == kind && links[i].URL == url {
+				if !strings.Contains(links[i].Text, text) {
+					links[i].Text += " / " + text
+				}
+				links[i].Lang = "" // of two languages now
+				return
+			}
+		}
+		f := footerLink{kind: kind, URL: url, Text: text}
 		if l != lang {
 			f.Lang = string(l)
 		}
 		links = append(links, f)
 	}
 	for _, l := range langs {
-		add(org.Website.In(l), org.Website.In(l), l)
+		add("website", org.Website.In(l), org.Website.In(l), l)
 	}
 	for _, l := range langs {
-		add(org.PrivacyURL.In(l), i18n.Text(l, i18n.M("org.privacy")), l)
+		add("privacy", org.PrivacyURL.In(l), i18n.Text(l, i18n.M("org.privacy")), l)
 	}
 	return links
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/broadcast"
@@ -324,6 +325,10 @@ func confirmAbove() (int64, error) {
 	return n, nil
 }
 
+// recheckState is how many people send queues between two reads of the broadcast's
+// state (a cancel stops it).
+const recheckState = 500
+
 // BroadcastMessage is what send posts to the broadcast sender's queue.
 type BroadcastMessage struct {
 	Broadcast string `json:"broadcast"`
@@ -356,11 +361,15 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 	if b.State != broadcast.StateDraft && b.State != broadcast.StateSending {
 		return fmt.Errorf("broadcast %s is %s: nothing more to send", b.ID, b.State)
 	}
+
 	// A recipient's item is forgotten dynamo.SentRetention after it was sent: queueing
 	// the audience again after that would reach those people a second time.
 	if b.State == broadcast.StateSending && src.now().Sub(b.CreatedAt) > ResendWithin {
 		return fmt.Errorf("broadcast %s was made on %s, over %d days ago: a send now could reach people it reached already, so make a new broadcast for whoever it missed",
 			b.ID, b.CreatedAt.UTC().Format(time.DateOnly), int(ResendWithin.Hours()/24))
+	}
+	if src.BroadcastQueue == nil { // before anything is changed or queued
+		return errors.New("no broadcast sender is set (BROADCAST_QUEUE_URL, which the stack's BroadcastQueueUrl output gives): set it and run the same command again; nothing was queued")
 	}
 	fmt.Fprintf(out, "counting the audience %s…\n", b.Audience)
 	c, err := countAudience(ctx, store, b.Audience, nil)
@@ -382,7 +391,15 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 	}
 	var queued, already int64
 	var mu sync.Mutex
+	var seen atomic.Int64
 	err = store.ExpandAudience(ctx, b.Audience, func(r broadcast.Recipient) error {
+		if seen.Add(1)%recheckState == 0 { // cancelled meanwhile: stop queueing
+			if now, err := store.Broadcast(ctx, b.ID); err != nil {
+				return err
+			} else if now.State != broadcast.StateSending {
+				return &dynamo.StateError{ID: b.ID, State: now.State, Want: broadcast.StateSending}
+			}
+		}
 		ok, err := store.QueueRecipient(ctx, b.ID, r)
 		if err != nil {
 			return err
@@ -407,9 +424,6 @@ func sendBroadcast(ctx context.Context, store Store, src Sources, args []string,
 		return err
 	}
 	fmt.Fprintf(out, "queued %d emails (%d were queued already)\n", queued, already)
-	if src.BroadcastQueue == nil {
-		return errors.New("nothing is sent yet: no broadcast sender is set (BROADCAST_QUEUE_URL, which the stack's BroadcastQueueUrl output gives); set it and run the same command again (nobody is queued twice)")
-	}
 	body, _ := json.Marshal(BroadcastMessage{Broadcast: b.ID})
 	if err := src.BroadcastQueue(ctx, string(body)); err != nil {
 		return fmt.Errorf("hand the broadcast to its sender: %w (run the same command again: it queues nobody twice)", err)
@@ -493,9 +507,6 @@ func reportBroadcast(ctx context.Context, store Store, args []string, out io.Wri
 		}
 		sort.Strings(reasons)
 		fmt.Fprintf(out, "skipped: %s\n", strings.Join(reasons, ", "))
-	}
-	if rep.Total != b.Queued {
-		fmt.Fprintf(out, "note: %d recipients, the broadcast counts %d queued (privacy erasures remove recipients)\n", rep.Total, b.Queued)
 	}
 	return nil
 }
