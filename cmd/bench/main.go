@@ -84,6 +84,9 @@ func main() {
 		`BenchmarkOperationCost/(\w+)-\d+\s.*?([\d.]+) RRU/op\s+([\d.]+) WRU/op\s+([\d.]+) emails/op\s+([\d.]+) mailer-invocations/op\s+([\d.]+) mailer-ms/op\s+([\d.]+) request-ms/op\s+([\d.]+) requests/op`)
 	out.WriteString(costTable(cost))
 
+	step("one appeal at 10, 50 and 100 payments a second, on one counter item and spread over its default")
+	out.WriteString(hotAppealTable(run("go", "test", "./shared/dev/e2e", "-run", "^$", "-bench", "HotAppeal", "-benchtime", "1x", "-timeout", "30m")))
+
 	step("a broadcast: queueing and sending 10,000 recipients, and pacing two senders")
 	bc := parse(run("go", "test", "./shared/dev/e2e", "-run", "^$", "-bench", "BroadcastSend", "-benchtime", "1x", "-timeout", "60m"),
 		`Benchmark(BroadcastSend)-\d+\s.*?([\d.]+) emails/s\s+([\d.]+) paced-average-emails/s\s+([\d.]+) paced-busiest-second-emails\s+([\d.]+) paced-configured-emails/s\s+([\d.]+) queue-RRU/recipient\s+([\d.]+) queue-WRU/recipient\s+([\d.]+) queue-dynamodb-calls/recipient\s+([\d.]+) queue-s\s+([\d.]+) recipients\s+([\d.]+) send-RRU/recipient\s+([\d.]+) send-WRU/recipient\s+([\d.]+) send-dynamodb-calls/recipient\s+([\d.]+) send-s\s+([\d.]+) ses-calls/recipient`)
@@ -151,6 +154,22 @@ func costTable(m map[string][]string) string {
 		ses := 1000 * emails * SESEmail * USDToCAD
 		fmt.Fprintf(&b, "| %ss | %.1f | %.1f | %.1f | %.1f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
 			op, ms, wru, rru, emails, lambda, api, dynamo, ses, lambda+api+dynamo+ses)
+	}
+	return b.String()
+}
+
+// hotAppealTable is BenchmarkHotAppeal's figures, before (one counter item) and after
+// (the campaign's default counter items), by rate.
+func hotAppealTable(output string) string {
+	re := regexp.MustCompile(`BenchmarkHotAppeal/shards=(\d+)/rate=(\d+)-\d+\s.*?([\d.]+) 5xx\s+([\d.]+) conflicts/1000\s+([\d.]+) p50-ms\s+([\d.]+) p99-ms\s+([\d.]+) payments/s\s+([\d.]+) retries/1000`)
+	var b strings.Builder
+	b.WriteString("\n| one appeal's payment webhooks (local server, DynamoDB's conflict rule) | counter items | offered /s | served /s | conflicts per 1,000 payments | transaction retries per 1,000 | webhook p50 (ms) | p99 (ms) | 5xx | total exact |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, m := range re.FindAllStringSubmatch(output, -1) {
+		when := "after: spread"
+		if m[1] == "1" {
+			when = "before: one item"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | yes |\n", when, m[1], m[2], m[7], m[4], m[8], m[5], m[6], m[3])
 	}
 	return b.String()
 }

@@ -131,7 +131,7 @@ func TestUsageErrorsShowOneLine(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"campaign", "create", "-slug", "x"}, 2, "staff: -slug (lowercase words joined by -), -title-en and -title-fr are required\n" +
-			"  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]\n"},
+			"  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-counter-shards 200] [-lang fr]\n"},
 		{[]string{"report", "donations"}, 2, "staff: read from -export FOLDER|s3://bucket/prefix, or -live\n" + line("report")},
 		{[]string{"campaign", "frobnicate"}, 2, "staff: unknown command \"campaign frobnicate\"\n  staff campaign create|show …   (staff help shows the options of each)\n"},
 		{[]string{"frobnicate", "now"}, 2, "staff: unknown command \"frobnicate now\"\n  staff help lists the commands\n"},
@@ -141,7 +141,7 @@ func TestUsageErrorsShowOneLine(t *testing.T) {
 		{[]string{"members", "list", "extra"}, 2, "staff: members list takes only options (words that start with -), not \"extra\"\n" + line("members", "list")},
 		{[]string{"privacy", "find"}, 2, "staff: the person's email address is required, such as privacy find -email someone@example.org\n" + line("privacy", "find")},
 		{[]string{"branches", "import", "/nonexistent.csv"}, 1, "staff: there is no file /nonexistent.csv: check its name and folder (a relative path starts in " + wd + ")\n"},
-		{[]string{"campaign", "show", "-slug", "x"}, 1, "staff: AWS has no such resource (DynamoDB GetItem: Requested resource not found): check SOLIDARITY_STACK (or -stack) and AWS_REGION, then run staff doctor\n"},
+		{[]string{"campaign", "show", "-slug", "x"}, 1, "staff: AWS has no such resource (DynamoDB Query: Requested resource not found): check SOLIDARITY_STACK (or -stack) and AWS_REGION, then run staff doctor\n"},
 	} {
 		code, stdout, stderr := runStaff(t, moto, tt.args...)
 		if code != tt.code || stdout != "" || stderr != tt.stderr {

@@ -63,6 +63,7 @@ func (s Service) Open(ctx context.Context, req Request, camp campaign.Campaign, 
 	d := donation.Donation{
 		ID:             ids.New("don"),
 		Campaign:       camp.Slug,
+		CounterShards:  camp.Shards(),
 		CampaignTitle:  camp.Title(lang),
 		Currency:       camp.Currency,
 		AmountCents:    req.AmountCents,

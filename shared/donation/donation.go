@@ -56,7 +56,10 @@ type Donation struct {
 	PaidCents      int64      `dynamodbav:"paid_cents"`
 	RefundedCents  int64      `dynamodbav:"refunded_cents"`
 	PaymentCount   int64      `dynamodbav:"payment_count"`
-	Disputed       bool       `dynamodbav:"disputed,omitempty"`
+	// CounterShards is its campaign's counter items when it was made (the campaign's
+	// Shards), which its payments are spread over; zero, the default.
+	CounterShards int  `dynamodbav:"counter_shards,omitempty"`
+	Disputed      bool `dynamodbav:"disputed,omitempty"`
 	// DisputedCents is what its payments' disputes hold now (in the gift's currency).
 	DisputedCents int64 `dynamodbav:"disputed_cents,omitempty"`
 	// Erased marks a gift whose donor was erased (staff privacy erase): its money counts,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -16,17 +17,61 @@ import (
 // ErrExists means a record with that key is already stored.
 var ErrExists = errors.New("already exists")
 
-// Campaign reads the campaign with slug, or campaign.ErrNotFound.
+// Campaign reads the campaign with slug, or campaign.ErrNotFound: its own item and its
+// counter items (where payments, refunds and disputes are counted, ledger.go) in one
+// strongly consistent Query, its totals their sums.
 func (s *Store) Campaign(ctx context.Context, slug string) (campaign.Campaign, error) {
 	var c campaign.Campaign
-	found, err := s.get(ctx, campaignPK(slug), metaSK, &c)
-	if err != nil {
-		return c, err
+	found := false
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :meta)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(campaignPK(slug)), ":meta": str(metaSK)},
+	})
+	var sum campaignCounter
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return c, fmt.Errorf("get campaign: %w", err)
+		}
+		for _, it := range page.Items {
+			if text(it, "sk") == metaSK {
+				if err := attributevalue.UnmarshalMap(it, &c); err != nil {
+					return c, fmt.Errorf("decode campaign: %w", err)
+				}
+				found = true
+				continue
+			}
+			var n campaignCounter
+			if err := attributevalue.UnmarshalMap(it, &n); err != nil {
+				return c, fmt.Errorf("decode campaign counter: %w", err)
+			}
+			sum.PaidCents += n.PaidCents
+			sum.RefundedCents += n.RefundedCents
+			sum.DisputedCents += n.DisputedCents
+			sum.DonationCount += n.DonationCount
+			sum.DonorCount += n.DonorCount
+		}
 	}
 	if !found {
-		return c, campaign.ErrNotFound
+		return campaign.Campaign{}, campaign.ErrNotFound
 	}
+	c.PaidCents += sum.PaidCents
+	c.RefundedCents += sum.RefundedCents
+	c.DisputedCents += sum.DisputedCents
+	c.DonationCount += sum.DonationCount
+	c.DonorCount += sum.DonorCount
 	return c, nil
+}
+
+// campaignCounter is one of a campaign's counter items: what the payments it counted
+// add to the campaign's totals.
+type campaignCounter struct {
+	PaidCents     int64 `dynamodbav:"paid_cents"`
+	RefundedCents int64 `dynamodbav:"refunded_cents"`
+	DisputedCents int64 `dynamodbav:"disputed_cents"`
+	DonationCount int64 `dynamodbav:"donation_count"`
+	DonorCount    int64 `dynamodbav:"donor_count"`
 }
 
 // CreateCampaign stores a new campaign with zero totals, or ErrExists.

@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/big"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/solidarity/solidarity/shared/campaign"
 	"github.com/solidarity/solidarity/shared/donation"
 	"github.com/solidarity/solidarity/shared/outbox"
 )
@@ -88,6 +90,10 @@ type PaymentRecord struct {
 	// Mismatch is what of the payment differed from its donation's request, which it
 	// counts as Stripe reported it (donation.Payment.Mismatch: amount, session).
 	Mismatch string `dynamodbav:"mismatch,omitempty"`
+	// CounterShard is the campaign's counter item that counted the payment (1…N), where
+	// its refunds and disputes are counted too; 0, the campaign's own item (payments
+	// recorded before counters were spread).
+	CounterShard int `dynamodbav:"counter_shard,omitempty"`
 }
 
 // Counted is an amount of the payment's charge (a refund's or a dispute's, which Stripe
@@ -203,6 +209,9 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 		SubscriptionID: p.SubscriptionID, ReceiptNumber: ReceiptNumber(p.PaidAt, p.Key),
 		EventID: p.Event.ID, Foreign: !ok, Mismatch: p.Mismatch(d),
 	}
+	if ok && d.Campaign != "" {
+		pr.CounterShard = counterShard(p.Key, d.CounterShards)
+	}
 	if !strings.EqualFold(p.Currency, d.Currency) {
 		pr.ChargedCents, pr.ChargedCurrency = p.AmountCents, strings.ToLower(p.Currency)
 	}
@@ -253,12 +262,15 @@ func (s *Store) paymentItems(d donation.Donation, p donation.Payment, donorKnown
 			campaignAdd += ", donor_count :one"
 		}
 	}
+	// One of the campaign's counter items, made by its first payment: no condition on
+	// the campaign's own item, which every payment would then hold (docs/performance.md).
 	campaignUpdate := &types.Update{
-		TableName: aws.String(s.Table), Key: key(campaignPK(d.Campaign), metaSK),
-		UpdateExpression:          aws.String("ADD " + campaignAdd),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		TableName: aws.String(s.Table), Key: key(campaignPK(d.Campaign), counterSK(pr.CounterShard)),
+		UpdateExpression:          aws.String("SET #t = :ctype, campaign = :slug ADD " + campaignAdd),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
 		ExpressionAttributeValues: campaignVals,
 	}
+	campaignVals[":ctype"], campaignVals[":slug"] = str(TypeCampaignCounter), str(d.Campaign)
 
 	items := []types.TransactWriteItem{ev, {Put: payPut}, {Update: donationUpdate}}
 	if ok { // money in another currency is in no total of the campaign
@@ -479,13 +491,35 @@ func (s *Store) countedBy(pr PaymentRecord, attr string, delta int64, flag bool)
 		return nil
 	}
 	items = append(items, types.TransactWriteItem{Update: donationUpdate})
-	if delta != 0 {
+	if delta != 0 { // on the counter item that counted the payment
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.Table), Key: key(campaignPK(pr.Campaign), metaSK),
+			TableName: aws.String(s.Table), Key: key(campaignPK(pr.Campaign), counterSK(pr.CounterShard)),
 			UpdateExpression: aws.String("ADD " + attr + " :d"), ExpressionAttributeValues: add,
 		}})
 	}
 	return items
+}
+
+// counterSK is the sort key of a campaign's counter item shard (1…N), or of the
+// campaign's own item for 0: all begin with META, so one Query reads them together.
+func counterSK(shard int) string {
+	if shard <= 0 {
+		return metaSK
+	}
+	return fmt.Sprintf("%s#COUNT#%04d", metaSK, shard)
+}
+
+// counterShard is the counter item (1…shards, campaign.DefaultCounterShards if shards is
+// 0) that counts the payment with key: a hash of it, so spread evenly and the same on
+// every retry.
+func counterShard(paymentKey string, shards int) int {
+	if shards <= 0 {
+		shards = campaign.DefaultCounterShards
+	}
+	shards = min(shards, campaign.MaxCounterShards)
+	h := fnv.New32a()
+	h.Write([]byte(paymentKey))
+	return 1 + int(h.Sum32()%uint32(shards))
 }
 
 func disputePK(id string) string { return "DISPUTE#" + id }

@@ -96,13 +96,14 @@ var summaries = map[string]struct {
 	dynamo.TypeSuppression:   {"emails", (*letterWriter).suppression},
 	dynamo.TypeToken:         {"links", (*letterWriter).token},
 	// Items that do not describe a person, should one ever name the address.
-	dynamo.TypeCampaign:    {"other", (*letterWriter).generic},
-	dynamo.TypeStripeEvent: {"other", (*letterWriter).generic},
-	dynamo.TypeEarly:       {"other", (*letterWriter).generic},
-	dynamo.TypeErasure:     {"other", (*letterWriter).generic},
-	dynamo.TypeExport:      {"other", (*letterWriter).generic},
-	dynamo.TypeRateLimit:   {"other", (*letterWriter).generic},
-	dynamo.TypeOfflineID:   {"other", (*letterWriter).generic},
+	dynamo.TypeCampaign:        {"other", (*letterWriter).generic},
+	dynamo.TypeCampaignCounter: {"other", (*letterWriter).generic},
+	dynamo.TypeStripeEvent:     {"other", (*letterWriter).generic},
+	dynamo.TypeEarly:           {"other", (*letterWriter).generic},
+	dynamo.TypeErasure:         {"other", (*letterWriter).generic},
+	dynamo.TypeExport:          {"other", (*letterWriter).generic},
+	dynamo.TypeRateLimit:       {"other", (*letterWriter).generic},
+	dynamo.TypeOfflineID:       {"other", (*letterWriter).generic},
 
 	// A broadcast's email to the person reads as any email; the broadcast names no one.
 	dynamo.TypeBroadcastEmail: {"emails", (*letterWriter).email},

@@ -98,7 +98,7 @@ layout or moto's) or from the live table (-live), as CSV (default) or JSON:
   (it fetches nothing) or print:  staff report appeal -campaign SLUG -export s3://… -format html -o appeal.html
 
 Campaigns and offline gifts:
-  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-lang fr]
+  staff campaign create -slug SLUG -title-en TITLE -title-fr TITRE -goal 100000.00 [-min 1.00] [-max 10000.00] [-closes-at 2026-12-31T23:59:59-05:00] [-closed] [-counter-shards 200] [-lang fr]
   staff campaign show -slug SLUG [-lang fr]
   staff offline add -campaign SLUG -amount 250.00 -method cheque|cash|e-transfer|other -received-on 2026-11-20 [-id CHEQUE-1042] [-note TEXT] [-donor-name NAME] [-donor-email ADDRESS] [-lang fr]
   staff offline void -id CHEQUE-1042 -reason "cheque returned by the bank" [-by NAME] [-campaign SLUG]
@@ -334,8 +334,12 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 	closesAt := fs.String("closes-at", "", "")
 	closed := fs.Bool("closed", false, "")
 	langFlag := fs.String("lang", "en", "")
+	shards := fs.Int("counter-shards", campaign.DefaultCounterShards, "")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if *shards < 1 || *shards > campaign.MaxCounterShards {
+		return fmt.Errorf("%w: -counter-shards must be from 1 to %d (%d takes 100 payments a second)", ErrUsage, campaign.MaxCounterShards, campaign.DefaultCounterShards)
 	}
 	lang, err := amountLang(*langFlag)
 	if err != nil {
@@ -344,7 +348,7 @@ func createCampaign(ctx context.Context, store Store, args []string, out io.Writ
 	if !campaign.ValidSlug(*slug) || *titleEN == "" || *titleFR == "" {
 		return fmt.Errorf("%w: -slug (lowercase words joined by -), -title-en and -title-fr are required", ErrUsage)
 	}
-	c := campaign.Campaign{Slug: *slug, TitleEN: *titleEN, TitleFR: *titleFR, Currency: strings.ToLower(*currency), Open: !*closed}
+	c := campaign.Campaign{Slug: *slug, TitleEN: *titleEN, TitleFR: *titleFR, Currency: strings.ToLower(*currency), Open: !*closed, CounterShards: *shards}
 	if c.GoalCents, err = dollars("goal", *goal, lang); err != nil {
 		return err
 	}

@@ -24,10 +24,10 @@ func TestAmountsReadLikeTheForm(t *testing.T) {
 	ctx := context.Background()
 	store, run := onTable(t)
 	if _, err := run("campaign", "create", "-slug", "autumn-2026", "-title-en", "Autumn", "-title-fr", "Automne",
-		"-goal", "1 250,50", "-min", "0,50", "-max", "$1,000.00"); err != nil {
+		"-goal", "1 250,50", "-min", "0,50", "-max", "$1,000.00", "-counter-shards", "16"); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := store.Campaign(ctx, "autumn-2026"); err != nil || c.GoalCents != 125_050 || c.MinCents != 50 || c.MaxCents != 100_000 {
+	if c, err := store.Campaign(ctx, "autumn-2026"); err != nil || c.GoalCents != 125_050 || c.MinCents != 50 || c.MaxCents != 100_000 || c.Shards() != 16 {
 		t.Fatalf("campaign %+v %v", c, err)
 	}
 	offline := func(amount string, more ...string) (string, error) {
@@ -91,7 +91,8 @@ func TestAmountsReadLikeTheForm(t *testing.T) {
 	if c, _ := store.Campaign(ctx, "autumn-2026"); c.OfflineCents != total {
 		t.Fatalf("a refused amount changed the total: %d, want %d", c.OfflineCents, total)
 	}
-	for _, bad := range [][]string{{"-goal", "1,250", "-lang", "fr"}, {"-goal", "100", "-min", "0.505"}, {"-goal", "100", "-max", "10.000"}} {
+	for _, bad := range [][]string{{"-goal", "1,250", "-lang", "fr"}, {"-goal", "100", "-min", "0.505"}, {"-goal", "100", "-max", "10.000"},
+		{"-goal", "100", "-counter-shards", "0"}, {"-goal", "100", "-counter-shards", "1001"}} {
 		args := append([]string{"campaign", "create", "-slug", "winter-2026", "-title-en", "W", "-title-fr", "H"}, bad...)
 		if _, err := run(args...); !errors.Is(err, ErrUsage) {
 			t.Errorf("%v: %v", bad, err)

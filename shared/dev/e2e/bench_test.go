@@ -56,13 +56,16 @@ type benchSystem struct {
 	invocations int
 }
 
-func newBenchSystem(b *testing.B, mailer bool) *benchSystem {
+func newBenchSystem(b *testing.B, mailer bool, options ...func(*faults.Proxy)) *benchSystem {
 	b.Helper()
 	env := emulator.Get(b)
 	bs := &benchSystem{env: env, table: emulator.TableName(b)}
 	p, err := faults.New(env.Moto.URL, faults.Rates{}, 1)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for _, o := range options { // before it serves
+		o(p)
 	}
 	p.Observe = func(r *http.Request, body []byte) {
 		if bs.recording.Load() {

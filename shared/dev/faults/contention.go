@@ -36,6 +36,11 @@ type Contention struct {
 	// Held, if set, is called while a TransactWriteItems holds its items, before its hold
 	// time: a test blocks in it to keep them held for as long as it needs.
 	Held func()
+	// DrawnHoldOnly releases a transaction's items when its hold time ends, before the
+	// emulator is asked: the hold is then DynamoDB's alone, not the emulator's queueing
+	// (moto serves one call at a time), for a benchmark at rates the emulator cannot
+	// keep up with. The emulator still applies each call whole, in the order it takes them.
+	DrawnHoldOnly bool
 }
 
 // Kinds of conflict under Contention, as Counts names them.
@@ -117,13 +122,18 @@ func (p *Proxy) contend(w http.ResponseWriter, op string, body []byte) (release 
 		c.Held()
 	}
 	time.Sleep(holdTime)
-	return func() {
+	release = func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for _, k := range keys {
 			delete(p.held, k)
 		}
-	}, false
+	}
+	if c.DrawnHoldOnly {
+		release()
+		return func() {}, false
+	}
+	return release, false
 }
 
 // item is the part of a DynamoDB call that names one item.

@@ -300,3 +300,62 @@ func TestHoldTimeDistribution(t *testing.T) {
 		}
 	}
 }
+
+// TestDrawnHoldOnly: with DrawnHoldOnly a transaction's items are free once its hold time
+// ends, while the emulator (kept from answering by a second proxy behind the first) has
+// not answered it yet; without, they stay held until it has.
+func TestDrawnHoldOnly(t *testing.T) {
+	for _, drawnOnly := range []bool{true, false} {
+		env := emulator.Get(t)
+		table := emulator.TableName(t) + strconv.FormatBool(drawnOnly)
+		if err := dynamo.CreateTable(context.Background(), env.DB(), table); err != nil {
+			t.Fatal(err)
+		}
+		inner, err := New(env.Moto.URL, Rates{}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		atEmulator, release := make(chan struct{}), make(chan struct{})
+		var txs atomic.Int32
+		inner.Observe = func(r *http.Request, _ []byte) {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") && txs.Add(1) == 1 {
+				close(atEmulator)
+				<-release
+			}
+		}
+		var released sync.Once
+		unblock := func() { released.Do(func() { close(release) }) }
+		innerSrv := httptest.NewServer(inner)
+		outer, err := New(innerSrv.URL, Rates{}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outer.Contention = &Contention{HoldMedian: time.Millisecond, HoldP99: time.Millisecond, DrawnHoldOnly: drawnOnly}
+		outerSrv := httptest.NewServer(outer)
+		cfg := emulator.AWSConfig(outerSrv.URL)
+		cfg.RetryMaxAttempts, cfg.Retryer = 1, nil
+		c := &contentionCase{p: outer, url: outerSrv.URL, db: dynamodb.NewFromConfig(cfg), table: table}
+		first := make(chan error, 1)
+		go func() { first <- c.tx(c.db, c.put("A"), c.add("B", 1)) }()
+		<-atEmulator
+		err = c.tx(c.db, c.put("C"), c.add("B", 5))
+		if drawnOnly && err != nil {
+			t.Errorf("drawn hold only: a transaction on an item whose hold ended: %v", err)
+		}
+		if !drawnOnly {
+			if got := reasons(t, "held until answered", err); !slices.Equal(got, []string{"None", "TransactionConflict"}) {
+				t.Errorf("held until answered: reasons %v", got)
+			}
+		}
+		unblock()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: "6", false: "1"}[drawnOnly]
+		if _, n, _ := c.get(t, "B"); n != want {
+			t.Errorf("drawn hold only %v: B n %q, want %s", drawnOnly, n, want)
+		}
+		outerSrv.Close()
+		innerSrv.Close()
+	}
+}
