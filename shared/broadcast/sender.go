@@ -157,7 +157,7 @@ func (s Sender) RunProgress(ctx context.Context, id string) (Progress, error) {
 			// may be stale only after the mailer's claim timeout) or failing. Wait a
 			// little, and twice as long after each such pass (up to 64 times as long):
 			// each pass is a claim, and an email is given up after BroadcastMaxAttempts,
-			// so ten of them span an SES outage of half an hour rather than a minute.
+			// so ten of them span an SES outage of a quarter of an hour rather than a minute.
 			idle := s.Idle
 			if idle == 0 {
 				idle = 5 * time.Second
