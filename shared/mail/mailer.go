@@ -312,9 +312,8 @@ func persist(ctx context.Context, write func() error) error {
 
 // mintAndDeliver mints the email's secret links (storing only their hashes), renders it
 // (a broadcast email: from its broadcast b) and sends it. A retry mints new links; the
-// unused ones of a failed attempt expire.
-// mintAndDeliver mints e's links, renders it and sends it, calling pace, if not nil,
-// just before SES is asked.
+// unused ones of a failed attempt expire. pace, if not nil, is called just before SES is
+// asked.
 func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast.Broadcast, pace func(context.Context) error) (string, error) {
 	data := make(map[string]string, len(e.Data)+len(m.Links)+len(e.Links)+1)
 	for k, v := range m.Links {
@@ -324,7 +323,7 @@ func (m Mailer) mintAndDeliver(ctx context.Context, e outbox.Email, b *broadcast
 		data[k] = v
 	}
 	links := e.Links
-	if e.News && e.Data[BroadcastTestKey] == "" { // a staff test gets no working link (RenderBroadcast)
+	if e.News && !(e.Template == outbox.Broadcast && e.Data[BroadcastTestKey] != "") { // a staff test gets no working link (RenderBroadcast)
 		links = append(links, outbox.Link{Name: "unsubscribe_url", Purpose: token.Unsubscribe,
 			Path: "/unsubscribe", Subject: e.To, TTLSecs: int64(token.UnsubscribeTTL / time.Second)})
 	}
