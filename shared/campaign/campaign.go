@@ -107,5 +107,14 @@ func ValidSlug(s string) bool { return len(s) <= 100 && slugRE.MatchString(s) }
 
 // Store reads campaigns.
 type Store interface {
+	// Campaign reads the campaign with its totals (summing its counter items).
 	Campaign(ctx context.Context, slug string) (Campaign, error)
+}
+
+// SettingsStore reads a campaign's own item only: its titles, limits, currency, goal,
+// counter items' number and offline total, with the online totals (kept on the counter
+// items) left zero. One small read, for the paths that check a gift against a campaign
+// or need its title, and must not pay for summing an appeal's counters.
+type SettingsStore interface {
+	CampaignSettings(ctx context.Context, slug string) (Campaign, error)
 }

@@ -20,7 +20,7 @@ func TestOpenCanonicalEmail(t *testing.T) {
 		st, co, svc := fixture()
 		req := valid()
 		req.Email, req.ConsentUpdates = typed, true
-		camp, _ := st.Campaign(context.Background(), req.Campaign)
+		camp, _ := st.CampaignSettings(context.Background(), req.Campaign)
 		d, _, err := svc.Open(context.Background(), req, camp, i18n.EN, consent.Origin{})
 		if err != nil {
 			t.Fatal(err)

@@ -39,9 +39,10 @@ func (s Service) Create(ctx context.Context, req Request, lang i18n.Lang, from c
 func (s Service) Validate(ctx context.Context, req *Request, lang i18n.Lang) (campaign.Campaign, error) {
 	var camp *campaign.Campaign
 	// Only a well-formed slug is looked up: anything else names no campaign, and an
-	// oversized key would be refused by DynamoDB as a server error.
+	// oversized key would be refused by DynamoDB as a server error. The settings are
+	// all a gift is checked against: one item, not the appeal's counters.
 	if campaign.ValidSlug(req.Campaign) {
-		c, err := s.Store.Campaign(ctx, req.Campaign)
+		c, err := s.Store.CampaignSettings(ctx, req.Campaign)
 		switch {
 		case err == nil:
 			camp = &c

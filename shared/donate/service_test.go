@@ -24,7 +24,7 @@ type store struct {
 	err       error
 }
 
-func (s *store) Campaign(_ context.Context, slug string) (campaign.Campaign, error) {
+func (s *store) CampaignSettings(_ context.Context, slug string) (campaign.Campaign, error) {
 	c, ok := s.campaigns[slug]
 	if !ok {
 		return c, campaign.ErrNotFound

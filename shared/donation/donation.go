@@ -92,6 +92,6 @@ type Checkout interface {
 // Store keeps donations. CreateDonation stores d and, when given, the consent record in
 // one transaction.
 type Store interface {
-	campaign.Store
+	campaign.SettingsStore
 	CreateDonation(ctx context.Context, d Donation, c *consent.Record) error
 }

@@ -74,6 +74,22 @@ type campaignCounter struct {
 	DonorCount    int64 `dynamodbav:"donor_count"`
 }
 
+// CampaignSettings reads the campaign's own item (one GetItem), or
+// campaign.ErrNotFound: its settings and offline total, with the online totals zero,
+// since most of those are on the counter items Campaign sums.
+func (s *Store) CampaignSettings(ctx context.Context, slug string) (campaign.Campaign, error) {
+	var c campaign.Campaign
+	found, err := s.get(ctx, campaignPK(slug), metaSK, &c)
+	if err != nil {
+		return campaign.Campaign{}, err
+	}
+	if !found {
+		return campaign.Campaign{}, campaign.ErrNotFound
+	}
+	c.PaidCents, c.RefundedCents, c.DisputedCents, c.DonationCount, c.DonorCount = 0, 0, 0, 0, 0
+	return c, nil
+}
+
 // CreateCampaign stores a new campaign with zero totals, or ErrExists.
 func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
 	c = c.WithDefaults()

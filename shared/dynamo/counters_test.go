@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -132,5 +133,15 @@ func TestShardedCountersInAnyOrder(t *testing.T) {
 		if own.PaidCents != 0 {
 			t.Errorf("%s: its own item counts %d", camp, own.PaidCents)
 		}
+	}
+	// The form's read: the settings from the campaign's own item, no online totals (a
+	// partial sum would read as the campaign's).
+	set, err := store.CampaignSettings(ctx, spread.Slug)
+	if err != nil || set.Shards() != 7 || set.TitleFR != spread.TitleFR || set.GoalCents != spread.GoalCents || !set.Open ||
+		set.PaidCents != 0 || set.DonationCount != 0 || set.DonorCount != 0 {
+		t.Errorf("settings %+v, %v", set, err)
+	}
+	if _, err := store.CampaignSettings(ctx, "no-such-appeal"); !errors.Is(err, campaign.ErrNotFound) {
+		t.Errorf("settings of no campaign: %v", err)
 	}
 }

@@ -163,7 +163,7 @@ func audienceExists(ctx context.Context, store Store, a broadcast.Audience) erro
 		}
 	case broadcast.Donors:
 		for _, slug := range a.Values {
-			if _, err := store.Campaign(ctx, slug); errors.Is(err, campaign.ErrNotFound) {
+			if _, err := store.CampaignSettings(ctx, slug); errors.Is(err, campaign.ErrNotFound) {
 				return broadcastRefusal("create", fmt.Sprintf("-audience: there is no campaign %q (its slug, as campaign create named it).", slug))
 			} else if err != nil {
 				return err

@@ -575,7 +575,7 @@ func writeLetter(ctx context.Context, store Store, src Sources, held dynamo.Held
 			continue
 		}
 		titles[slug] = ""
-		if c, err := store.Campaign(ctx, slug); err == nil {
+		if c, err := store.CampaignSettings(ctx, slug); err == nil {
 			titles[slug] = c.TitleEN
 			if lang == i18n.FR {
 				titles[slug] = c.TitleFR

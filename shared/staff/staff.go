@@ -30,6 +30,7 @@ import (
 // Store is what the staff commands need of the table.
 type Store interface {
 	campaign.Store
+	campaign.SettingsStore
 	CreateCampaign(ctx context.Context, c campaign.Campaign) error
 	AddOfflineGift(ctx context.Context, g dynamo.OfflineGift) error
 	// offline void and campaign show (void.go)

@@ -102,7 +102,7 @@ func voidOffline(ctx context.Context, store Store, src Sources, args []string, o
 		return err
 	}
 	total := ""
-	if c, err := store.Campaign(ctx, g.Campaign); err == nil {
+	if c, err := store.CampaignSettings(ctx, g.Campaign); err == nil {
 		total = fmt.Sprintf("; %s's offline total is now %s", g.Campaign, i18n.FormatCents(i18n.EN, c.OfflineCents))
 	}
 	fmt.Fprintf(out, "voided offline gift %s (%s by %s to %s, received on %s)%s\n", g.ID,
