@@ -43,19 +43,19 @@ func TestTemplateSecurity(t *testing.T) {
 	}
 
 	want := map[string][]string{
-		"DonateFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"DonateFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"CampaignFunction":      {"dynamodb:GetItem"},
-		"StripeWebhookFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
-		"SignupFunction":        {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"StripeWebhookFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
+		"SignupFunction":        {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"UnsubscribeFunction":   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-		"SubscribeFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
-		"PortalFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"SubscribeFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
+		"PortalFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"MailerFunction": {"dynamodb:DescribeStream", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
 			"dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"},
 		"MailEventsFunction": {"dynamodb:PutItem"},
 		"BroadcastSenderFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"ses:GetAccount", "ses:SendEmail", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"},
-		"ReconcileFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+		"ReconcileFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"ExportFunction":    {"dynamodb:DescribeExport", "dynamodb:ExportTableToPointInTime", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
 	}
 	for _, id := range serverlessFunctions(t) {
@@ -95,7 +95,7 @@ func TestTemplateFormSecrets(t *testing.T) {
 		block := tmpl[start : start+1+end]
 		hashKey := strings.Contains(block, "parameter${HashKeyParam}")
 		cdn := strings.Contains(block, "- HasClientIpSecret\n          - Statement:\n              - Effect: Allow\n"+
-			"                Action: [ssm:GetParameter]\n                Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ClientIpSecretParam}\n"+
+			"                Action: [ssm:GetParameters]\n                Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ClientIpSecretParam}\n"+
 			"          - !Ref AWS::NoValue")
 		if hashKey != forms[id] || cdn != forms[id] || strings.Count(block, "${ClientIpSecretParam}") != map[bool]int{true: 1}[forms[id]] {
 			t.Errorf("%s: reads the hashing key %v, the CDN's secret (conditionally) %v; want %v", id, hashKey, cdn, forms[id])

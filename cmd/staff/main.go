@@ -84,10 +84,13 @@ func runCommand(ctx context.Context, args []string) error {
 	}
 	// The SDK logs nothing (its IMDSv1 warning when no credentials are found, above
 	// all): the tool says what went wrong in its own sentences.
-	aws, err := config.AWS(ctx, awsconfig.WithLogger(logging.Nop{}))
+	// The SDK's whole chain (profiles, SSO, shared files), unlike a function's
+	// environment-only configuration (config.FromEnv), with the project's retryer.
+	aws, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
-		return err
+		return fmt.Errorf("aws config: %w", err)
 	}
+	aws.Retryer = config.Retryer(aws.RetryMaxAttempts)
 	if err := staff.CheckRegion(aws.Region); err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func runCommand(ctx context.Context, args []string) error {
 		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
 		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
 		ErasureKey: func(ctx context.Context) ([]byte, error) {
-			k, err := secret.Resolve(ctx, ssm.NewFromConfig(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), getenv("ERASURE_KEY_PARAM"))
+			k, err := secret.Resolve(ctx, secret.NewClient(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), getenv("ERASURE_KEY_PARAM"))
 			return []byte(k), err
 		},
 		// privacy erase -expire-checkouts: Stripe's secret key, STRIPE_SECRET_KEY locally,

@@ -7,12 +7,13 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/donatefn"
 	"github.com/solidarity/solidarity/shared/assembly/forms"
+	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/httpapi"
 )
 
 func main() {
 	ctx := context.Background()
-	env := assembly.Boot(ctx)
+	env := assembly.Must(forms.Preload(ctx, assembly.Boot(ctx), secret.StripeSecretKey)) // its secrets, in one call
 	h := assembly.Must(donatefn.New(ctx, env))
 	httpapi.Start(httpapi.Mux(h), assembly.Must(forms.Sites(ctx, env)))
 }

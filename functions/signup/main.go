@@ -13,7 +13,7 @@ import (
 
 func main() {
 	ctx := context.Background()
-	env := assembly.Boot(ctx)
+	env := assembly.Must(forms.Preload(ctx, assembly.Boot(ctx))) // its secrets, in one call
 	h := assembly.Must(signupfn.New(ctx, env))
 	httpapi.Start(httpapi.Mux(h), assembly.Must(forms.Sites(ctx, env)))
 }

@@ -39,7 +39,7 @@ func (c transport) Do(r *http.Request) (*http.Response, error) { return c.do(r) 
 // these tests may reach AWS.
 type calls struct {
 	mu      sync.Mutex
-	targets []string // X-Amz-Target, such as AmazonSSM.GetParameter
+	targets []string // X-Amz-Target, such as AmazonSSM.GetParameters
 }
 
 func (c *calls) client() transport {
@@ -197,8 +197,8 @@ func TestDonate(t *testing.T) {
 		e, c := env(t, map[string]string{"TURNSTILE_SECRET_PARAM": "/solidarity/turnstile"})
 		_, err := donatefn.New(ctx, e)
 		wantErr(t, err, "TURNSTILE_SECRET", "SSM")
-		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
-			t.Errorf("calls %q, want one GetParameter", made)
+		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameters" {
+			t.Errorf("calls %q, want one GetParameters", made)
 		}
 	})
 
@@ -206,8 +206,8 @@ func TestDonate(t *testing.T) {
 		e, c := env(t, map[string]string{"STRIPE_SECRET_KEY": "", "STRIPE_SECRET_KEY_PARAM": "/solidarity/stripe"})
 		_, err := donatefn.New(ctx, e)
 		wantErr(t, err, "STRIPE_SECRET_KEY", "SSM")
-		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
-			t.Errorf("calls %q, want one GetParameter", made)
+		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameters" {
+			t.Errorf("calls %q, want one GetParameters", made)
 		}
 	})
 
@@ -325,8 +325,8 @@ func TestStripeWebhook(t *testing.T) {
 		e, calls := env(t, map[string]string{"STRIPE_WEBHOOK_SECRET": "", "STRIPE_WEBHOOK_SECRET_PARAM": "/solidarity/webhook"})
 		_, err := stripewebhookfn.New(ctx, e)
 		wantErr(t, err, "STRIPE_WEBHOOK_SECRET", "SSM")
-		if made := calls.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
-			t.Errorf("calls %q, want one GetParameter", made)
+		if made := calls.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameters" {
+			t.Errorf("calls %q, want one GetParameters", made)
 		}
 	})
 	t.Run("STRIPE_MODE: live unless it says test", func(t *testing.T) {

@@ -64,8 +64,8 @@ func TestFormHashingKey(t *testing.T) {
 	t.Run("HASH_KEY_PARAM is read from SSM", func(t *testing.T) {
 		_, calls, err := formGuards(ctx, t, map[string]string{"HASH_KEY": "", "HASH_KEY_PARAM": "/solidarity/hash-key"})
 		wantErr(t, err, "HASH_KEY", "SSM")
-		if len(calls) != 1 || calls[0] != "AmazonSSM.GetParameter" {
-			t.Errorf("calls %q, want one GetParameter", calls)
+		if len(calls) != 1 || calls[0] != "AmazonSSM.GetParameters" {
+			t.Errorf("calls %q, want one GetParameters", calls)
 		}
 	})
 	for name, changes := range map[string]map[string]string{
@@ -118,8 +118,8 @@ func TestFormSites(t *testing.T) {
 		}
 		_, err := forms.Sites(ctx, e)
 		wantErr(t, err, "CLIENT_IP_SECRET", "SSM")
-		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameter" {
-			t.Errorf("calls %q, want one GetParameter", made)
+		if made := c.made(); len(made) != 1 || made[0] != "AmazonSSM.GetParameters" {
+			t.Errorf("calls %q, want one GetParameters", made)
 		}
 	})
 	t.Run("without CLIENT_IP_HEADER nothing is read", func(t *testing.T) {

@@ -5,6 +5,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,7 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/solidarity/solidarity/shared/redact"
 )
@@ -200,24 +201,43 @@ func Fatal(what string, err error) {
 	os.Exit(1)
 }
 
-// LoadAWS reads the environment and the SDK configuration.
+// LoadAWS reads the environment: the settings and the SDK configuration (FromEnv).
 func LoadAWS(ctx context.Context) (Config, aws.Config, error) {
 	c, err := Load()
 	if err != nil {
 		return c, aws.Config{}, err
 	}
-	a, err := AWS(ctx)
+	a, err := FromEnv(os.Getenv)
 	return c, a, err
 }
 
-// AWS loads the SDK configuration (region, credentials, and AWS_ENDPOINT_URL locally);
-// opts are the SDK's load options (the staff tool's logger).
-func AWS(ctx context.Context, opts ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, fmt.Errorf("aws config: %w", err)
+// FromEnv is a function's SDK configuration, from the variables the Lambda runtime sets:
+// the region (AWS_REGION, or AWS_DEFAULT_REGION) and the execution role's credentials
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); AWS_ENDPOINT_URL, when
+// set, points every client at the emulators (make dev, the tests). That is all a Lambda
+// has: the SDK's LoadDefaultConfig would look for shared config and credential files,
+// SSO and web identity, and link their clients, for nothing. The staff tool, which runs
+// on a person's machine, loads the SDK's full chain instead (cmd/staff).
+func FromEnv(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
 	}
-	cfg.Retryer = Retryer(cfg.RetryMaxAttempts)
+	if region == "" {
+		return aws.Config{}, errors.New("aws config: AWS_REGION is not set (the Lambda runtime sets it; locally, make dev does)")
+	}
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Config{}, errors.New("aws config: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (the Lambda runtime sets them from the function's role)")
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
+		Retryer:     Retryer(0),
+	}
+	if u := strings.TrimSpace(getenv("AWS_ENDPOINT_URL")); u != "" {
+		cfg.BaseEndpoint = aws.String(u)
+	}
 	return cfg, nil
 }
 

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // TestLoadClientIPAndHashKey: CLIENT_IP_HEADER is refused without the CDN's secret (the
@@ -83,5 +86,44 @@ func TestLoadStripeMode(t *testing.T) {
 				t.Errorf("STRIPE_MODE=%q: mode %q, want %q", tt.value, c.StripeMode, tt.want)
 			}
 		})
+	}
+}
+
+// TestFromEnv: a function's SDK configuration is the runtime's variables and nothing
+// else, and a missing one is named.
+func TestFromEnv(t *testing.T) {
+	base := map[string]string{"AWS_REGION": "ca-central-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"}
+	with := func(k, v string) func(string) string {
+		return func(name string) string {
+			if name == k {
+				return v
+			}
+			return base[name]
+		}
+	}
+	cfg, err := FromEnv(with("AWS_ENDPOINT_URL", " http://127.0.0.1:5000 "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SecretAccessKey != "secret" || creds.SessionToken != "token" {
+		t.Errorf("credentials %+v, %v", creds, err)
+	}
+	if cfg.Region != "ca-central-1" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:5000" || cfg.Retryer == nil {
+		t.Errorf("region %q, endpoint %q, retryer %v", cfg.Region, aws.ToString(cfg.BaseEndpoint), cfg.Retryer != nil)
+	}
+	if cfg, err := FromEnv(with("", "")); err != nil || cfg.BaseEndpoint != nil {
+		t.Errorf("without an endpoint: %v, %v (AWS's own endpoints are the SDK's)", cfg.BaseEndpoint, err)
+	}
+	if cfg, err := FromEnv(func(k string) string {
+		return map[string]string{"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}[k]
+	}); err != nil || cfg.Region != "us-east-1" {
+		t.Errorf("AWS_DEFAULT_REGION: %q, %v", cfg.Region, err)
+	}
+	for _, missing := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if _, err := FromEnv(with(missing, "")); err == nil || !strings.Contains(err.Error(), missing) {
+			t.Errorf("without %s: %v", missing, err)
+		}
 	}
 }

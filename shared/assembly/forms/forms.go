@@ -80,6 +80,13 @@ func WithHashKey(e assembly.Env, key []byte) assembly.Env {
 	return e
 }
 
+// Preload reads the forms' secrets (the rate limits' hashing key, Turnstile's, the
+// CDN's) and extra, those the settings name by SSM parameter, in one call: a form
+// function's main starts from the Env it returns.
+func Preload(ctx context.Context, e assembly.Env, extra ...secret.Want) (assembly.Env, error) {
+	return secret.Preload(ctx, e, append([]secret.Want{secret.HashKey, secret.TurnstileSecret, secret.ClientIPSecret}, extra...)...)
+}
+
 // Hostnames are our own sites, where a Turnstile widget may be solved: the hosts of
 // PUBLIC_URL and of each ALLOWED_ORIGINS entry.
 func Hostnames(c config.Config) []string {

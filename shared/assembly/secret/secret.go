@@ -1,28 +1,29 @@
 // Package secret reads the functions' secrets: from the setting itself (local
-// development), else from the SSM Parameter Store SecureString it names, once per cold
-// start. Only the functions that hold a secret link it (and SSM's client).
+// development), else from the SSM Parameter Store SecureStrings they name, in one
+// GetParameters call per cold start (Preload). The call is signed and sent here
+// (Client), on the SDK's signer and the function's configuration, rather than through
+// the SDK's SSM client: that client's schemas and operations are megabytes of binary and
+// a millisecond and a half of every cold start, for one request.
 package secret
 
 import (
 	"context"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"strings"
 
 	"github.com/solidarity/solidarity/shared/assembly"
+	"github.com/solidarity/solidarity/shared/config"
 )
 
 // Value is a setting's value, else the SSM parameter named param; setting names the
 // secret in errors.
 func Value(ctx context.Context, e assembly.Env, setting, value, param string) (string, error) {
-	return Resolve(ctx, ssm.NewFromConfig(e.AWS), setting, value, param)
+	return Resolve(ctx, NewClient(e.AWS), setting, value, param)
 }
 
-// SSM is the part of the SSM client used.
+// SSM reads decrypted parameters by name: a map from each name found to its value.
 type SSM interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	Parameters(ctx context.Context, names []string) (map[string]string, error)
 }
 
 // Resolve returns value if it is set (local development), else the decrypted SSM
@@ -34,14 +35,88 @@ func Resolve(ctx context.Context, client SSM, setting, value, param string) (str
 	if param == "" {
 		return "", fmt.Errorf("%s or %s_PARAM must be set", setting, setting)
 	}
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param), WithDecryption: aws.Bool(true)})
+	got, err := client.Parameters(ctx, []string{param})
 	if err != nil {
 		return "", fmt.Errorf("read %s from SSM: %w", setting, err)
 	}
-	return aws.ToString(out.Parameter.Value), nil
+	v, ok := got[param]
+	if !ok {
+		return "", fmt.Errorf("read %s from SSM: no parameter is named %q", setting, param)
+	}
+	return v, nil
 }
 
-// StripeKey is Stripe's secret key (STRIPE_SECRET_KEY, or STRIPE_SECRET_KEY_PARAM).
+// StripeKey is the Stripe secret key: STRIPE_SECRET_KEY, else its SSM parameter.
 func StripeKey(ctx context.Context, e assembly.Env) (string, error) {
 	return Value(ctx, e, "STRIPE_SECRET_KEY", e.Config.StripeSecretKey, e.Config.StripeSecretKeyParam)
+}
+
+// A Want is a secret a function reads at its cold start: where its value goes in the
+// settings, where the name of its SSM parameter is, and whether the settings need it.
+type Want struct {
+	Setting string // its name, for errors: HASH_KEY
+	Value   func(*config.Config) *string
+	Param   func(config.Config) string
+	// Needed, if set, says whether the settings use the secret (a role may read only
+	// the parameters it needs, and one it may not read refuses the whole call).
+	Needed func(config.Config) bool
+}
+
+// The secrets the functions read.
+var (
+	StripeSecretKey = Want{Setting: "STRIPE_SECRET_KEY", Value: func(c *config.Config) *string { return &c.StripeSecretKey },
+		Param: func(c config.Config) string { return c.StripeSecretKeyParam }}
+	// HashKey keys the rate limits: needed while one is on.
+	HashKey = Want{Setting: "HASH_KEY", Value: func(c *config.Config) *string { return &c.HashKey },
+		Param: func(c config.Config) string { return c.HashKeyParam },
+		Needed: func(c config.Config) bool {
+			perIP, perEmail, _ := c.RateLimits()
+			return perIP > 0 || perEmail > 0
+		}}
+	TurnstileSecret = Want{Setting: "TURNSTILE_SECRET", Value: func(c *config.Config) *string { return &c.TurnstileSecret },
+		Param: func(c config.Config) string { return c.TurnstileSecretParam }}
+	// ClientIPSecret is the CDN's: needed when a viewer-address header is named.
+	ClientIPSecret = Want{Setting: "CLIENT_IP_SECRET", Value: func(c *config.Config) *string { return &c.ClientIPSecret },
+		Param:  func(c config.Config) string { return c.ClientIPSecretParam },
+		Needed: func(c config.Config) bool { return c.ClientIPHeader != "" }}
+)
+
+// pending reports whether w is to be read from SSM: named, not given, and needed.
+func (w Want) pending(c config.Config) bool {
+	return *w.Value(&c) == "" && w.Param(c) != "" && (w.Needed == nil || w.Needed(c))
+}
+
+// Preload reads, in one GetParameters call, each wanted secret that the settings name
+// by its SSM parameter and do not give, and returns e with their values in its
+// settings, as if given locally: what builds the function then reads no parameter
+// again. A secret neither given nor named is left to the code that needs it (which
+// says whether it may be missing), and so is one the settings do not use (Want.Needed);
+// one named but not found is an error.
+func Preload(ctx context.Context, e assembly.Env, wants ...Want) (assembly.Env, error) {
+	var names, settings []string
+	for _, w := range wants {
+		if w.pending(e.Config) {
+			names, settings = append(names, w.Param(e.Config)), append(settings, w.Setting)
+		}
+	}
+	if len(names) == 0 {
+		return e, nil
+	}
+	got, err := NewClient(e.AWS).Parameters(ctx, names)
+	if err != nil {
+		return e, fmt.Errorf("read %s from SSM: %w", strings.Join(settings, ", "), err)
+	}
+	c := e.Config
+	for _, w := range wants {
+		if !w.pending(c) {
+			continue
+		}
+		p := w.Param(c)
+		v, ok := got[p]
+		if !ok {
+			return e, fmt.Errorf("read %s from SSM: no parameter is named %q", w.Setting, p)
+		}
+		*w.Value(&e.Config) = v
+	}
+	return e, nil
 }

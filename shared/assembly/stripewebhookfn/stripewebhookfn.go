@@ -4,8 +4,6 @@ package stripewebhookfn
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/solidarity/solidarity/shared/assembly"
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/config"
@@ -23,7 +21,7 @@ func New(ctx context.Context, e assembly.Env) (webhook.Handler, error) {
 		h.Secret = c.StripeWebhookSecret
 		return h, nil
 	}
-	client := ssm.NewFromConfig(e.AWS)
+	client := secret.NewClient(e.AWS)
 	h.Secrets = &webhook.SecretSource{Now: e.Clock(), Load: func(ctx context.Context) (string, error) {
 		return secret.Resolve(ctx, client, "STRIPE_WEBHOOK_SECRET", "", c.StripeWebhookSecretParam)
 	}}

@@ -29,6 +29,7 @@ import (
 	"github.com/solidarity/solidarity/shared/assembly/forms"
 	"github.com/solidarity/solidarity/shared/assembly/mailerfn"
 	"github.com/solidarity/solidarity/shared/assembly/portalfn"
+	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/assembly/signupfn"
 	"github.com/solidarity/solidarity/shared/assembly/stripewebhookfn"
 	"github.com/solidarity/solidarity/shared/assembly/subscribefn"
@@ -164,6 +165,11 @@ func New(ctx context.Context, o Options) (*System, error) {
 	env := assembly.Env{Config: c, AWS: awsCfg, Org: o.Org, Checkout: func(stripe assembly.Sessions) assembly.Sessions {
 		return localpay.Checkout{Stripe: stripe, BaseURL: c.PublicURL}
 	}}
+	// The form functions' secrets named in SSM (moto's), in one call, as their mains read them.
+	env, err = forms.Preload(ctx, env, secret.StripeSecretKey)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	hook, err := stripewebhookfn.New(ctx, env)
 	if err != nil {
