@@ -24,7 +24,7 @@ CI_FUZZ := FT_DECODE=60000x FT_WEBHOOK=40000x FT_SIGNUP=30000x FT_SUBSCRIBE=5000
 	FT_FORMPAGE=20000x FT_NOTE=20000x FT_SESEVENT=50000x \
 	FT_STAFFFLAGS=30000x FT_STRIPEKEY=30000x FT_SECRETS=100000x FT_HOOKURL=20000x FT_RESTORE=20000x FT_DOLLARS=200000x \
 	FT_WINDOW=30000x FT_ORG=50000x FT_NOTICE=30000x FT_FORMSERVER=20000x FT_PROGRESS=20000x FT_VOID=30000x FT_DAY=50000x \
-	FT_AUDIENCE=50000x FT_BCMESSAGE=50000x FT_BCRENDER=30000x
+	FT_AUDIENCE=50000x FT_BCMESSAGE=50000x FT_BCRENDER=30000x FT_ORGCHECKS=100000x
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -ldflags='-s -w'
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -113,6 +113,7 @@ fuzz:
 	$(GO) test ./shared/broadcast -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(or $(FT_BCRENDER),$(FUZZTIME))
 	$(GO) test ./shared/staff -run '^$$' -fuzz '^FuzzReconcileWindow$$' -fuzztime $(or $(FT_WINDOW),$(FUZZTIME))
 	$(GO) test ./shared/organization -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(or $(FT_ORG),$(FUZZTIME))
+	$(GO) test ./shared/organization -run '^$$' -fuzz '^FuzzChecksAgreeWithTheirPatterns$$' -fuzztime $(or $(FT_ORGCHECKS),$(FUZZTIME))
 	$(GO) test ./shared/signup -run '^$$' -fuzz '^FuzzOpenNotice$$' -fuzztime $(or $(FT_NOTICE),$(FUZZTIME))
 	$(GO) test ./shared/webforms -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(or $(FT_FORMSERVER),$(FUZZTIME))
 	$(GO) test ./shared/campaign -run '^$$' -fuzz '^FuzzImage$$' -fuzztime $(or $(FT_PROGRESS),$(FUZZTIME))

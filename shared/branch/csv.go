@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/solidarity/solidarity/shared/address"
 	"github.com/solidarity/solidarity/shared/contact"
@@ -17,11 +18,11 @@ import (
 // (postal prefixes, organizers) are separated by spaces or semicolons.
 var CSVHeader = []string{"slug", "name_en", "name_fr", "city", "province", "postal_prefixes", "organizers", "language", "at_large"}
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
 
 // ValidSlug reports whether s is a branch slug: lowercase words joined by hyphens, at most
 // 60 characters.
-func ValidSlug(s string) bool { return len(s) <= 60 && slugRE.MatchString(s) }
+func ValidSlug(s string) bool { return len(s) <= 60 && slugRE().MatchString(s) }
 
 // ParseCSV reads branches from a CSV file with CSVHeader's columns (in any order). Every
 // row is checked; the error lists each bad row by its line number, and no branch is

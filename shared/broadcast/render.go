@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/solidarity/solidarity/shared/i18n"
 	"github.com/solidarity/solidarity/shared/organization"
@@ -66,8 +67,8 @@ type block struct {
 }
 
 var (
-	headingLine = regexp.MustCompile(`^(#{1,3})[ \t]+(.*?)[ \t#]*$`)
-	itemLine    = regexp.MustCompile(`^[-*+][ \t]+(.*)$`)
+	headingLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(#{1,3})[ \t]+(.*?)[ \t#]*$`) })
+	itemLine    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-*+][ \t]+(.*)$`) })
 )
 
 // blocks splits a body into its paragraphs, headings and lists.
@@ -83,7 +84,7 @@ func blocks(src string) []block {
 	for _, raw := range strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n") {
 		line := strings.TrimRight(raw, " \t\r")
 		trimmed := strings.TrimLeft(line, " \t")
-		switch m := headingLine.FindStringSubmatch(trimmed); {
+		switch m := headingLine().FindStringSubmatch(trimmed); {
 		case trimmed == "":
 			flush()
 		case m != nil && m[2] != "":
@@ -93,12 +94,12 @@ func blocks(src string) []block {
 				kind = heading3
 			}
 			out = append(out, block{kind: kind, lines: []string{m[2]}})
-		case itemLine.MatchString(trimmed):
+		case itemLine().MatchString(trimmed):
 			if cur == nil || cur.kind != list {
 				flush()
 				cur = &block{kind: list}
 			}
-			cur.lines = append(cur.lines, strings.TrimSpace(itemLine.FindStringSubmatch(trimmed)[1]))
+			cur.lines = append(cur.lines, strings.TrimSpace(itemLine().FindStringSubmatch(trimmed)[1]))
 		case cur != nil && cur.kind == list && trimmed != line: // an indented line continues the item
 			cur.lines[len(cur.lines)-1] += " " + trimmed
 		default:

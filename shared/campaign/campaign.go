@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -99,11 +100,11 @@ func (c Campaign) Accepting(now time.Time) bool {
 	return c.Open && (c.ClosesAt == nil || now.Before(*c.ClosesAt))
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
 
 // ValidSlug reports whether s can be a campaign's slug: lowercase words of letters and
 // digits joined by hyphens, at most 100 characters.
-func ValidSlug(s string) bool { return len(s) <= 100 && slugRE.MatchString(s) }
+func ValidSlug(s string) bool { return len(s) <= 100 && slugRE().MatchString(s) }
 
 // Store reads campaigns.
 type Store interface {

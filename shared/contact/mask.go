@@ -3,6 +3,7 @@ package contact
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -11,13 +12,17 @@ import (
 // Anything else (an internationalized name, invisible or right-to-left characters, a
 // sentence in hyphens) is masked whole, so an address typed by a stranger cannot write
 // words on our pages.
-var maskedDomain = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?){1,3}$`)
+var maskedDomain = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?){1,3}$`)
+})
 
 // MaxMaskedDomain is the longest domain Masked shows.
 const MaxMaskedDomain = 40
 
 // maskedRE is what Masked can return.
-var maskedRE = regexp.MustCompile(`^(•••|[\p{Ll}\p{Lo}\p{Nd}]?•••@(•••|[a-z0-9.-]{1,40}))$`)
+var maskedRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(•••|[\p{Ll}\p{Lo}\p{Nd}]?•••@(•••|[a-z0-9.-]{1,40}))$`)
+})
 
 // Masked is how a page shows an address without spelling it out: its first character,
 // "•••" (whatever the local part's length) and the domain, "a•••@example.org"; "•••"
@@ -32,7 +37,7 @@ func Masked(email string) string {
 		return "•••"
 	}
 	domain := email[at+1:]
-	if len(domain) > MaxMaskedDomain || !maskedDomain.MatchString(domain) {
+	if len(domain) > MaxMaskedDomain || !maskedDomain().MatchString(domain) {
 		domain = "•••"
 	}
 	first := ""
@@ -44,4 +49,4 @@ func Masked(email string) string {
 
 // IsMasked reports whether s is something Masked returns: a check for a masked address
 // that came back from elsewhere (a signed notice).
-func IsMasked(s string) bool { return maskedRE.MatchString(s) }
+func IsMasked(s string) bool { return maskedRE().MatchString(s) }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/contact"
@@ -21,7 +22,7 @@ type Gifts interface {
 }
 
 // giftID is the shape of a donation's id (ids.New("don")): anything else is not looked up.
-var giftID = regexp.MustCompile(`^don_[a-z2-7]{26}$`)
+var giftID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^don_[a-z2-7]{26}$`) })
 
 // thanks answers GET /donations/thanks, where Checkout returns a donor who paid, with the
 // gift's id and the Checkout session's (?gift=…&session_id=…, Stripe filling the latter
@@ -41,7 +42,7 @@ func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 
 // gift is the donation id names, if the Checkout session session is its own.
 func (h Handler) gift(ctx context.Context, id, session string) (donation.Donation, bool) {
-	if h.Gifts == nil || !giftID.MatchString(id) || session == "" {
+	if h.Gifts == nil || !giftID().MatchString(id) || session == "" {
 		return donation.Donation{}, false
 	}
 	d, err := h.Gifts.Donation(ctx, id)

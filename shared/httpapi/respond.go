@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -77,7 +78,9 @@ func writeError(w http.ResponseWriter, r *http.Request, lang i18n.Lang, asHTML b
 //go:embed pages/*.html
 var pageFS embed.FS
 
-var pages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
+// pages are parsed on the first page, not at every cold start: a JSON answer never
+// needs them.
+var pages = sync.OnceValue(func() *template.Template { return template.Must(template.ParseFS(pageFS, "pages/*.html")) })
 
 type fieldProblem struct{ Field, Label, Text, Anchor string }
 
@@ -169,7 +172,7 @@ func renderPage(w http.ResponseWriter, name string, org organization.Identity, d
 		Address: org.MailingAddress.In(lang), Email: org.Email, Phone: org.Phone, Website: org.Website.In(lang),
 		Privacy: org.PrivacyURL.In(lang), PrivacyText: i18n.Text(lang, i18n.M("org.privacy")),
 	}
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+	if err := pages().ExecuteTemplate(w, name, data); err != nil {
 		slog.Error("render page", "page", name, "err", redact.Error(err))
 	}
 }

@@ -142,7 +142,7 @@ func RenderBroadcast(e outbox.Email, b broadcast.Broadcast, org organization.Ide
 	}
 	body := strings.TrimSpace(text)
 	accent := org.Accent()
-	if !hexColour.MatchString(accent) {
+	if !hexColour().MatchString(accent) {
 		accent = organization.DefaultAccent
 	}
 	var paragraphs []htmltemplate.HTML
@@ -188,7 +188,7 @@ func RenderBroadcast(e outbox.Email, b broadcast.Broadcast, org organization.Ide
 		return strings.Join(parts, " / ")
 	}
 	var out bytes.Buffer
-	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject,
+	err := layout().Execute(&out, map[string]any{"Lang": lang, "Subject": subject,
 		"Body": htmltemplate.HTML(html), "Paragraphs": paragraphs,
 		"Name": both(org.Name.In), "Address": both(org.MailingAddress.In), "Contact": org.Contact(),
 		"Accent": htmltemplate.CSS(accent), "Links": footerLinks(org, langs, lang)})

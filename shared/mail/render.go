@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -43,12 +44,18 @@ func funcs(lang i18n.Lang) template.FuncMap {
 	}
 }
 
+// The templates are parsed on the first email, not at every cold start: a mailer
+// invocation with nothing to send (a record to skip) never pays for them.
 var (
-	textTemplates = map[i18n.Lang]*template.Template{
-		i18n.EN: template.Must(template.New("").Funcs(funcs(i18n.EN)).ParseFS(templateFS, "templates/*.en.txt")),
-		i18n.FR: template.Must(template.New("").Funcs(funcs(i18n.FR)).ParseFS(templateFS, "templates/*.fr.txt")),
-	}
-	layout = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html"))
+	textTemplates = sync.OnceValue(func() map[i18n.Lang]*template.Template {
+		return map[i18n.Lang]*template.Template{
+			i18n.EN: template.Must(template.New("").Funcs(funcs(i18n.EN)).ParseFS(templateFS, "templates/*.en.txt")),
+			i18n.FR: template.Must(template.New("").Funcs(funcs(i18n.FR)).ParseFS(templateFS, "templates/*.fr.txt")),
+		}
+	})
+	layout = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html"))
+	})
 )
 
 // Render writes e in its language, naming org (the zero Identity: the compiled-in one).
@@ -62,7 +69,7 @@ var (
 func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	org = org.Or()
 	lang, _ := i18n.Parse(e.Language)
-	t := textTemplates[lang].Lookup(e.Template + "." + string(lang) + ".txt")
+	t := textTemplates()[lang].Lookup(e.Template + "." + string(lang) + ".txt")
 	if t == nil {
 		return Message{}, fmt.Errorf("no template %q in %s", e.Template, lang)
 	}
@@ -82,7 +89,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	}
 	paragraphs := strings.Split(body, "\n\n")
 	accent := org.Accent()
-	if !hexColour.MatchString(accent) {
+	if !hexColour().MatchString(accent) {
 		accent = organization.DefaultAccent
 	}
 	html := make([]htmltemplate.HTML, len(paragraphs))
@@ -104,7 +111,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	}
 	body += "\n"
 	var out bytes.Buffer
-	err := layout.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
+	err := layout().Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": html,
 		"Name": org.Name.In(lang), "Address": org.MailingAddress.In(lang), "Contact": org.Contact(),
 		"Accent": htmltemplate.CSS(accent), "Links": footerLinks(org, []i18n.Lang{lang}, lang)})
 	if err != nil {
@@ -118,7 +125,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 const OrgNameKey = "org_name"
 
 // hexColour is the only accent colour the HTML takes (#rrggbb).
-var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+var hexColour = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
 
 // linkify escapes a paragraph for HTML and makes the email's own links (the data values
 // whose keys end in _url) clickable, in the accent colour (a checked #rrggbb). Addresses

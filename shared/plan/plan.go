@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/solidarity/solidarity/infra"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -54,7 +55,7 @@ func (c Catalogue) Slugs() []string {
 	return out
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
 
 // Parse reads and checks a plans file.
 func Parse(b []byte) (Catalogue, error) {
@@ -66,7 +67,7 @@ func Parse(b []byte) (Catalogue, error) {
 	var errs []error
 	for i, p := range plans {
 		switch {
-		case !slugRE.MatchString(p.Slug):
+		case !slugRE().MatchString(p.Slug):
 			errs = append(errs, fmt.Errorf("plan %d: slug %q", i, p.Slug))
 		case p.Kind != KindSubscription && p.Kind != KindDues:
 			errs = append(errs, fmt.Errorf("plan %s: kind must be subscription or dues", p.Slug))

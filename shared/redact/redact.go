@@ -8,6 +8,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/smithy-go"
 )
@@ -30,6 +31,6 @@ func Error(err error) string {
 
 // Addresses returns s with every email address in it withheld: for a service's message
 // worth keeping (why SES refused an email) that may name the recipient.
-func Addresses(s string) string { return emailLike.ReplaceAllString(s, "(address withheld)") }
+func Addresses(s string) string { return emailLike().ReplaceAllString(s, "(address withheld)") }
 
-var emailLike = regexp.MustCompile(`[^\s"'<>()#:,;@]+@[^\s"'<>()#:,;@]+\.[A-Za-z]{2,}`)
+var emailLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\s"'<>()#:,;@]+@[^\s"'<>()#:,;@]+\.[A-Za-z]{2,}`) })

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/branch"
@@ -64,7 +65,7 @@ func (k Notices) Enabled() bool { return len(k.key) > 0 }
 var b64 = base64.RawURLEncoding.Strict()
 
 // slugRE is what a branch slug can be.
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 // Seal is n as the page's parameter: "<payload>.<mac>", both base64url, or "" without a
 // key or for a Notice that Open would refuse.
@@ -128,7 +129,7 @@ func (k Notices) mac(payload string) []byte {
 // plausible: a masked address as contact.Masked writes it (no free text), a slug (or
 // none), a time.
 func plausible(n Notice) bool {
-	return contact.IsMasked(n.Masked) && (n.Branch == "" || slugRE.MatchString(n.Branch)) && !n.Issued.IsZero()
+	return contact.IsMasked(n.Masked) && (n.Branch == "" || slugRE().MatchString(n.Branch)) && !n.Issued.IsZero()
 }
 
 // branchOf is the slug of the branch req is routed to, as Join routes it, whatever the

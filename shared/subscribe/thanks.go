@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/solidarity/solidarity/shared/contact"
@@ -24,7 +25,7 @@ type Subscriptions interface {
 
 // subscriptionID is the shape of a subscription's id (ids.New("subs")): anything else is
 // not looked up.
-var subscriptionID = regexp.MustCompile(`^subs_[a-z2-7]{26}$`)
+var subscriptionID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^subs_[a-z2-7]{26}$`) })
 
 // thanks answers GET /subscriptions/thanks, where Checkout returns a subscriber who paid,
 // with the subscription's id and the Checkout session's (?subscription=…&session_id=…).
@@ -43,7 +44,7 @@ func (h Handler) thanks(w http.ResponseWriter, r *http.Request) {
 
 // subscription is the subscription id names, if the Checkout session session is its own.
 func (h Handler) subscription(ctx context.Context, id, session string) (subscription.Subscription, bool) {
-	if h.Subscriptions == nil || !subscriptionID.MatchString(id) || session == "" {
+	if h.Subscriptions == nil || !subscriptionID().MatchString(id) || session == "" {
 		return subscription.Subscription{}, false
 	}
 	s, err := h.Subscriptions.Subscription(ctx, id)
