@@ -307,11 +307,13 @@ func TestBroadcastQueueUnderFaults(t *testing.T) {
 	runs := 0
 	for {
 		runs++
-		if _, err := queueAll(store, "bc_faults", a, 0); err == nil {
+		_, err := queueAll(store, "bc_faults", a, 0)
+		if err == nil {
 			break
 		}
 		if runs == 50 {
-			t.Fatalf("still failing after %d runs", runs)
+			counts, _ := proxy.Counts()
+			t.Fatalf("still failing after %d runs (faults so far %v), the last with: %v", runs, counts, err)
 		}
 	}
 	proxy.Off()
