@@ -4,7 +4,7 @@
 #               cfn-lint, short fuzz runs, a short replay of a day under faults
 #   make proof  the long runs: a day of 2,000+ Stripe events, and a broadcast to 2,500, under injected faults
 #   make race   the race detector over the packages whose goroutines meet
-#   make bench  the performance figures of docs/performance.md
+#   make bench  the performance figures of docs/performance.md (and the README's Performance)
 # SAM calls the build-<LogicalId> targets (BuildMethod: makefile).
 
 SHELL := /bin/bash
@@ -171,7 +171,8 @@ RACE_PKGS := ./shared/mail ./shared/dev/localdev ./shared/dev/faults ./shared/de
 race: tools
 	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
-# The performance figures, printed and written into docs/performance.md (a few minutes; jq needed).
+# The performance figures, printed and written into docs/performance.md, the cold starts
+# and the hot appeal into README.md too (about 40 minutes on two cores; jq needed).
 bench: tools
 	$(GO) run ./cmd/bench
 

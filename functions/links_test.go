@@ -10,8 +10,9 @@ import (
 )
 
 // TestWhatEachLambdaLinks reads each function's imports (go list -deps) and checks that a
-// Lambda links only what it uses: its own constructor, nothing of development's, and the
-// SSM client, Stripe Checkout and the form guard only where it needs them. A package
+// Lambda links only what it uses: its own constructor, nothing of development's, no SDK
+// configuration loader or SSM client, and Stripe Checkout, the form guard and SES only
+// where it needs them. A package
 // linked is a package whose init runs at every cold start.
 func TestWhatEachLambdaLinks(t *testing.T) {
 	const shared = "github.com/solidarity/solidarity/shared/"
@@ -19,7 +20,13 @@ func TestWhatEachLambdaLinks(t *testing.T) {
 		pkg   string
 		users []string // the functions that may link pkg
 	}{
-		{"github.com/aws/aws-sdk-go-v2/service/ssm", []string{"donate", "signup", "subscribe", "portal", "stripe-webhook", "reconcile"}},
+		// Secrets are one signed GetParameters (shared/assembly/secret), and the SDK's
+		// configuration comes from the environment (config.FromEnv): no Lambda links the
+		// SSM client, nor the shared-file, SSO and STS machinery of LoadDefaultConfig.
+		{"github.com/aws/aws-sdk-go-v2/service/ssm", nil},
+		{"github.com/aws/aws-sdk-go-v2/config", nil},
+		{"github.com/aws/aws-sdk-go-v2/service/sts", nil},
+		{"github.com/aws/aws-sdk-go-v2/service/sso", nil},
 		{shared + "payment", []string{"donate", "subscribe", "portal"}},
 		{shared + "guard", []string{"donate", "signup", "subscribe", "portal"}},
 		{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"mailer", "broadcast-sender"}},
@@ -48,7 +55,10 @@ func TestWhatEachLambdaLinks(t *testing.T) {
 				t.Errorf("is not built by %s", own)
 			}
 			for _, r := range rules {
-				if slices.Contains(deps, r.pkg) && !slices.Contains(r.users, fn) {
+				switch {
+				case slices.Contains(deps, r.pkg) && len(r.users) == 0:
+					t.Errorf("links %s, which no function needs", r.pkg)
+				case slices.Contains(deps, r.pkg) && !slices.Contains(r.users, fn):
 					t.Errorf("links %s, which only %v need", r.pkg, r.users)
 				}
 			}

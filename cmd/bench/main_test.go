@@ -47,3 +47,16 @@ func TestHotAppealTable(t *testing.T) {
 		}
 	}
 }
+
+// TestColdPattern reads the cold-start lines as the benchmark prints them.
+func TestColdPattern(t *testing.T) {
+	out := "BenchmarkColdStart/stripe-webhook-2 \t      25\t 113524813 ns/op\t        31.96 hello-ms-median\t        64.93 ms-median\t         2.032 x-hello\n" +
+		"BenchmarkColdStart/campaign-read-2  \t      25\t 88742013 ns/op\t        25.68 hello-ms-median\t        53.27 ms-median\t         2.075 x-hello\n"
+	cold := parse(out, coldPattern)
+	if m := cold["stripe-webhook"]; len(m) != 3 || m[0] != "31.96" || m[1] != "64.93" || m[2] != "2.032" {
+		t.Errorf("stripe-webhook: %q", m)
+	}
+	if m := cold["campaign-read"]; len(m) != 3 || m[1] != "53.27" {
+		t.Errorf("campaign-read: %q", m)
+	}
+}

@@ -81,6 +81,13 @@ var (
 		Needed: func(c config.Config) bool { return c.ClientIPHeader != "" }}
 )
 
+// Always is w read whenever the settings name it, whatever Needed says: signup keys its
+// notices with the hashing key even while the rate limits are off.
+func (w Want) Always() Want {
+	w.Needed = nil
+	return w
+}
+
 // pending reports whether w is to be read from SSM: named, not given, and needed.
 func (w Want) pending(c config.Config) bool {
 	return *w.Value(&c) == "" && w.Param(c) != "" && (w.Needed == nil || w.Needed(c))

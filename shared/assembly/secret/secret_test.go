@@ -103,6 +103,11 @@ func TestPreloadReadsEverySecretInOneCall(t *testing.T) {
 		if len(hc.targets) != 1 {
 			t.Errorf("calls %q, want one", hc.targets)
 		}
+		// Signup keys its notices with the hashing key, limits or not.
+		got, err = secret.Preload(ctx, e, secret.HashKey.Always())
+		if err != nil || got.Config.HashKey != values["hash"] {
+			t.Errorf("the hashing key, always: %q, %v", got.Config.HashKey, err)
+		}
 		s["TURNSTILE_SECRET"] = "local"
 		e, hc = build(t, s)
 		if _, err := secret.Preload(ctx, e, wants...); err != nil || len(hc.targets) != 0 {

@@ -166,7 +166,7 @@ func New(ctx context.Context, o Options) (*System, error) {
 		return localpay.Checkout{Stripe: stripe, BaseURL: c.PublicURL}
 	}}
 	// The form functions' secrets named in SSM (moto's), in one call, as their mains read them.
-	env, err = forms.Preload(ctx, env, secret.StripeSecretKey)
+	env, err = forms.Preload(ctx, env, secret.StripeSecretKey, secret.HashKey.Always())
 	if err != nil {
 		return nil, err
 	}
