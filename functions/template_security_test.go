@@ -44,7 +44,7 @@ func TestTemplateSecurity(t *testing.T) {
 
 	want := map[string][]string{
 		"DonateFunction":        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameters"},
-		"CampaignFunction":      {"dynamodb:GetItem"},
+		"CampaignFunction":      {"dynamodb:Query"},
 		"StripeWebhookFunction": {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"SignupFunction":        {"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameters"},
 		"UnsubscribeFunction":   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},

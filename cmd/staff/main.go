@@ -124,7 +124,7 @@ func runCommand(ctx context.Context, args []string) error {
 		// privacy erase's keyed hash: ERASURE_KEY locally, else the SSM SecureString that
 		// ERASURE_KEY_PARAM names, read only when an erasure needs it.
 		ErasureKey: func(ctx context.Context) ([]byte, error) {
-			k, err := secret.Resolve(ctx, secret.NewClient(aws), "ERASURE_KEY", os.Getenv("ERASURE_KEY"), getenv("ERASURE_KEY_PARAM"))
+			k, err := secret.Resolve(ctx, staff.SSMParameters{Client: ssm.NewFromConfig(aws)}, "ERASURE_KEY", os.Getenv("ERASURE_KEY"), getenv("ERASURE_KEY_PARAM"))
 			return []byte(k), err
 		},
 		// privacy erase -expire-checkouts: Stripe's secret key, STRIPE_SECRET_KEY locally,

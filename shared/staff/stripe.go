@@ -664,3 +664,25 @@ func stripeReason(err error) error {
 	}
 	return fmt.Errorf("stripe: %s (status %d, request %s)", msg, se.HTTPStatusCode, se.RequestID)
 }
+
+// SSMParameters is the SDK's SSM client read as the functions read their secrets
+// (secret.SSM): the staff tool runs on a person's machine, where the SDK's whole
+// configuration chain (profiles, per-service endpoints, FIPS) applies.
+type SSMParameters struct{ Client *ssm.Client }
+
+// Parameters reads names, decrypted, in calls of ten: a map from each name found.
+func (p SSMParameters) Parameters(ctx context.Context, names []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(names) > 0 {
+		n := min(len(names), 10)
+		res, err := p.Client.GetParameters(ctx, &ssm.GetParametersInput{Names: names[:n], WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return nil, err
+		}
+		for _, prm := range res.Parameters {
+			out[aws.ToString(prm.Name)] = aws.ToString(prm.Value)
+		}
+		names = names[n:]
+	}
+	return out, nil
+}

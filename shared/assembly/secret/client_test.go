@@ -16,15 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
 
 	"github.com/solidarity/solidarity/shared/assembly/secret"
 	"github.com/solidarity/solidarity/shared/redact"
 )
 
-// TestReviewSignatureAsReceived: the server recomputes SigV4 from the request as it
+// TestSignatureAsReceived: the server recomputes SigV4 from the request as it
 // arrived on the wire (only the headers the Authorization names), as AWS does: no signed
 // header may be changed or added by the transport after signing.
-func TestReviewSignatureAsReceived(t *testing.T) {
+func TestSignatureAsReceived(t *testing.T) {
 	creds := aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", SessionToken: "token"}
 	var problem string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -78,32 +79,39 @@ func (u *urlRecorder) Do(r *http.Request) (*http.Response, error) {
 	return nil, errors.New("recorded")
 }
 
-// TestReviewEndpointsByPartition: the hand-built endpoint for regions outside the aws,
-// aws-cn and aws-us-gov partitions (the SDK's own resolver knows them).
-func TestReviewEndpointsByPartition(t *testing.T) {
+// TestEndpointsByPartition: SSM's endpoint in each partition, as the SDK's
+// partitions.json names them; a region that is not a host label is sent nowhere.
+func TestEndpointsByPartition(t *testing.T) {
 	want := map[string]string{
-		"ca-central-1":   "https://ssm.ca-central-1.amazonaws.com/",
-		"us-gov-west-1":  "https://ssm.us-gov-west-1.amazonaws.com/",
-		"cn-north-1":     "https://ssm.cn-north-1.amazonaws.com.cn/",
-		"us-iso-east-1":  "https://ssm.us-iso-east-1.c2s.ic.gov/",
-		"us-isob-east-1": "https://ssm.us-isob-east-1.sc2s.sgov.gov/",
-		"eusc-de-east-1": "https://ssm.eusc-de-east-1.amazonaws.eu/",
+		"ca-central-1":    "https://ssm.ca-central-1.amazonaws.com/",
+		"us-gov-west-1":   "https://ssm.us-gov-west-1.amazonaws.com/",
+		"cn-north-1":      "https://ssm.cn-north-1.amazonaws.com.cn/",
+		"us-iso-east-1":   "https://ssm.us-iso-east-1.c2s.ic.gov/",
+		"us-isob-east-1":  "https://ssm.us-isob-east-1.sc2s.sgov.gov/",
+		"eusc-de-east-1":  "https://ssm.eusc-de-east-1.amazonaws.eu/",
+		"eu-isoe-west-1":  "https://ssm.eu-isoe-west-1.cloud.adc-e.uk/",
+		"us-isof-south-1": "https://ssm.us-isof-south-1.csp.hci.ic.gov/",
+		"evil.example/x":  "",
+		"":                "",
 	}
 	for region, w := range want {
 		rec := &urlRecorder{}
 		cfg := aws.Config{Region: region, HTTPClient: rec, Retryer: func() aws.Retryer { return aws.NopRetryer{} },
 			Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}
 		_, _ = secret.NewClient(cfg).Parameters(context.Background(), []string{"/a"})
-		if len(rec.urls) != 1 || rec.urls[0] != w {
-			t.Logf("%s: sent to %v, the SDK's endpoint is %s", region, rec.urls, w)
+		if w == "" && len(rec.urls) != 0 || w != "" && (len(rec.urls) != 1 || rec.urls[0] != w) {
+			t.Errorf("%q: sent to %v, want %q", region, rec.urls, w)
 		}
 	}
 }
 
-// TestReviewRefusalMessageReachesLogs: SSM's message on a refusal is not withheld by
-// redact.Error, unlike the SDK client's errors (smithy.APIError) were.
-func TestReviewRefusalMessageReachesLogs(t *testing.T) {
+// TestRefusalIsAnAPIError: SSM's refusal comes back as its code with the message, and
+// the logs (redact.Error) keep the code and withhold the message, as for the SDK's own
+// clients; it is not tried again.
+func TestRefusalIsAnAPIError(t *testing.T) {
+	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
 		w.WriteHeader(400)
 		fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/r/f is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:ca-central-1:123456789012:parameter/solidarity/turnstile"}`)
 	}))
@@ -111,5 +119,14 @@ func TestReviewRefusalMessageReachesLogs(t *testing.T) {
 	cfg := aws.Config{Region: "ca-central-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}
 	_, err := secret.Resolve(context.Background(), secret.NewClient(cfg), "TURNSTILE_SECRET", "", "/solidarity/turnstile")
-	t.Logf("logged as: %s", redact.Error(err))
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "AccessDeniedException" || !strings.Contains(err.Error(), "TURNSTILE_SECRET") {
+		t.Fatalf("err %v, want SSM's AccessDeniedException naming the setting", err)
+	}
+	if logged := redact.Error(err); strings.Contains(logged, "123456789012") || !strings.Contains(logged, "AccessDeniedException") {
+		t.Errorf("logged as %q", logged)
+	}
+	if calls != 1 {
+		t.Errorf("%d calls, want 1: a refusal is an answer", calls)
+	}
 }
