@@ -9,6 +9,7 @@ package secret
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/solidarity/solidarity/shared/assembly"
@@ -102,7 +103,7 @@ func (w Want) pending(c config.Config) bool {
 func Preload(ctx context.Context, e assembly.Env, wants ...Want) (assembly.Env, error) {
 	var names, settings []string
 	for _, w := range wants {
-		if w.pending(e.Config) {
+		if w.pending(e.Config) && !slices.Contains(names, w.Param(e.Config)) { // each name once
 			names, settings = append(names, w.Param(e.Config)), append(settings, w.Setting)
 		}
 	}

@@ -1,8 +1,11 @@
 package secret_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,11 +30,17 @@ func TestMain(m *testing.M) { os.Exit(emulator.Run(m)) }
 type counting struct {
 	mu      sync.Mutex
 	targets []string
+	names   [][]string // the names each call asked for
 }
 
 func (c *counting) Do(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var in struct{ Names []string }
+	_ = json.Unmarshal(body, &in)
 	c.mu.Lock()
 	c.targets = append(c.targets, r.Header.Get("X-Amz-Target"))
+	c.names = append(c.names, in.Names)
 	c.mu.Unlock()
 	return http.DefaultClient.Do(r)
 }
@@ -83,6 +92,10 @@ func TestPreloadReadsEverySecretInOneCall(t *testing.T) {
 		if e.Config.StripeSecretKey != "" {
 			t.Error("Preload changed the Env it was given")
 		}
+		hc.targets, hc.names = nil, nil // the hashing key wanted twice is asked for once
+		if _, err := secret.Preload(ctx, e, append(wants, secret.HashKey.Always())...); err != nil || len(hc.names) != 1 || len(hc.names[0]) != 4 {
+			t.Errorf("asked for %q, %v; want the four names once", hc.names, err)
+		}
 	})
 	t.Run("given, or not used: not asked for", func(t *testing.T) {
 		s := map[string]string{}
@@ -104,9 +117,13 @@ func TestPreloadReadsEverySecretInOneCall(t *testing.T) {
 			t.Errorf("calls %q, want one", hc.targets)
 		}
 		// Signup keys its notices with the hashing key, limits or not.
-		got, err = secret.Preload(ctx, e, secret.HashKey.Always())
+		hc.targets, hc.names = nil, nil
+		got, err = secret.Preload(ctx, e, append(wants, secret.HashKey.Always())...)
 		if err != nil || got.Config.HashKey != values["hash"] {
 			t.Errorf("the hashing key, always: %q, %v", got.Config.HashKey, err)
+		}
+		if len(hc.targets) != 1 || len(hc.names[0]) != 2 {
+			t.Errorf("calls %q asking for %q, want one asking for the hashing key once, and Turnstile's", hc.targets, hc.names)
 		}
 		s["TURNSTILE_SECRET"] = "local"
 		e, hc = build(t, s)
