@@ -106,12 +106,7 @@ func iamActions(r *http.Request, body []byte) []string {
 // action on an index (the Resource names ${Table.Arn}/index/…) is "dynamodb:Query on
 // index/gsi1", on the table itself plain "dynamodb:Query", as iamActions names calls.
 func policyActions(tmpl, id string) map[string]bool {
-	start := strings.Index(tmpl, "\n  "+id+":\n")
-	if start < 0 {
-		return nil
-	}
-	end := strings.Index(tmpl[start+1:], "\n\n  ")
-	block := tmpl[start : start+1+end]
+	block := functionBlock(tmpl, id)
 	set := map[string]bool{}
 	statement := regexp.MustCompile(`Action: (\[[^\]]*\]|"[^"]*"|\S+)\n\s*Resource: ?(.*)`)
 	index := regexp.MustCompile(`/index/([\w*-]+)`)
@@ -134,6 +129,20 @@ func policyActions(tmpl, id string) map[string]bool {
 		}
 	}
 	return set
+}
+
+// functionBlock is resource id's text in template.yaml, up to the next blank line
+// before a resource ("" if there is none).
+func functionBlock(tmpl, id string) string {
+	start := strings.Index(tmpl, "\n  "+id+":\n")
+	if start < 0 {
+		return ""
+	}
+	end := strings.Index(tmpl[start+1:], "\n\n  ")
+	if end < 0 {
+		return tmpl[start:]
+	}
+	return tmpl[start : start+1+end]
 }
 
 // logicalID is a function's name in template.yaml: stripe-webhook → StripeWebhookFunction.

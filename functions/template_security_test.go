@@ -59,9 +59,7 @@ func TestTemplateSecurity(t *testing.T) {
 		"ExportFunction":    {"dynamodb:DescribeExport", "dynamodb:ExportTableToPointInTime", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"},
 	}
 	for _, id := range serverlessFunctions(t) {
-		start := strings.Index(tmpl, "\n  "+id+":\n")
-		end := strings.Index(tmpl[start+1:], "\n\n  ")
-		block := tmpl[start : start+1+end]
+		block := functionBlock(tmpl, id)
 		set := map[string]bool{}
 		for _, m := range actionRE.FindAllStringSubmatch(block, -1) {
 			for _, a := range strings.Split(strings.Trim(m[1], `[]"`), ",") {
@@ -90,9 +88,7 @@ func TestTemplateFormSecrets(t *testing.T) {
 	tmpl := string(raw)
 	forms := map[string]bool{"DonateFunction": true, "SignupFunction": true, "SubscribeFunction": true, "PortalFunction": true}
 	for _, id := range serverlessFunctions(t) {
-		start := strings.Index(tmpl, "\n  "+id+":\n")
-		end := strings.Index(tmpl[start+1:], "\n\n  ")
-		block := tmpl[start : start+1+end]
+		block := functionBlock(tmpl, id)
 		hashKey := strings.Contains(block, "parameter${HashKeyParam}")
 		cdn := strings.Contains(block, "- HasClientIpSecret\n          - Statement:\n              - Effect: Allow\n"+
 			"                Action: [ssm:GetParameters]\n                Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ClientIpSecretParam}\n"+
