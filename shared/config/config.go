@@ -224,7 +224,7 @@ func FromEnv(getenv func(string) string) (aws.Config, error) {
 		region = getenv("AWS_DEFAULT_REGION")
 	}
 	if region == "" {
-		return aws.Config{}, errors.New("aws config: AWS_REGION is not set (the Lambda runtime sets it; locally, make dev does)")
+		return aws.Config{}, errors.New("aws config: AWS_REGION is not set (the Lambda runtime sets it)")
 	}
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	if id == "" || secret == "" {
