@@ -5,9 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/solidarity/solidarity/shared/httpapi"
 	"github.com/solidarity/solidarity/shared/i18n"
@@ -24,8 +22,6 @@ const (
 	imageWidth  = 360
 	imageHeight = 52
 )
-
-var hexColour = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
 
 // ServeImage answers GET /campaigns/{slug}/progress.svg?lang=en|fr: the progress of
 // GET /campaigns/{slug} (the same reading, the same caching) drawn as an SVG a page shows
@@ -55,7 +51,7 @@ func (h Handler) ServeImage(w http.ResponseWriter, r *http.Request) {
 	}
 	cachePublic(w)
 	accent := organization.FromContext(r.Context()).Accent()
-	if !hexColour().MatchString(accent) { // an identity that skipped Check writes no markup
+	if !organization.Colour(accent) { // an identity that skipped Check writes no markup
 		accent = organization.DefaultAccent
 	}
 	_, _ = w.Write(progressImage(lang, p, accent))

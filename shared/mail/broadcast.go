@@ -142,7 +142,7 @@ func RenderBroadcast(e outbox.Email, b broadcast.Broadcast, org organization.Ide
 	}
 	body := strings.TrimSpace(text)
 	accent := org.Accent()
-	if !hexColour().MatchString(accent) {
+	if !organization.Colour(accent) {
 		accent = organization.DefaultAccent
 	}
 	var paragraphs []htmltemplate.HTML

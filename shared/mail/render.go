@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,7 +88,7 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 	}
 	paragraphs := strings.Split(body, "\n\n")
 	accent := org.Accent()
-	if !hexColour().MatchString(accent) {
+	if !organization.Colour(accent) {
 		accent = organization.DefaultAccent
 	}
 	html := make([]htmltemplate.HTML, len(paragraphs))
@@ -123,9 +122,6 @@ func Render(e outbox.Email, org organization.Identity) (Message, error) {
 // OrgNameKey is the template data key of the organization's name in the message's
 // language, set by Render.
 const OrgNameKey = "org_name"
-
-// hexColour is the only accent colour the HTML takes (#rrggbb).
-var hexColour = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
 
 // linkify escapes a paragraph for HTML and makes the email's own links (the data values
 // whose keys end in _url) clickable, in the accent colour (a checked #rrggbb). Addresses

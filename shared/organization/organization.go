@@ -62,8 +62,9 @@ const DefaultAccent = "#8e0015"
 // identity is checked at every cold start, and compiling four patterns there cost
 // about half a millisecond.
 
-// colour: "#" and six hexadecimal digits.
-func colour(s string) bool {
+// Colour reports whether s is a colour as the pages and emails take one: "#" and six
+// hexadecimal digits (#rrggbb), nothing that could leave a style attribute.
+func Colour(s string) bool {
 	if len(s) != 7 || s[0] != '#' {
 		return false
 	}
@@ -193,7 +194,7 @@ func (id Identity) Check() error {
 			bad("logo_url %v", err)
 		}
 	}
-	if id.AccentColor != "" && !colour(id.AccentColor) {
+	if id.AccentColor != "" && !Colour(id.AccentColor) {
 		bad("accent_color %q is not a colour like #8e0015", id.AccentColor)
 	}
 	return errors.Join(errs...)

@@ -11,7 +11,7 @@ var patterns = map[string]struct {
 	re    *regexp.Regexp
 	check func(string) bool
 }{
-	"colour":  {regexp.MustCompile(`^#[0-9a-fA-F]{6}$`), colour},
+	"colour":  {regexp.MustCompile(`^#[0-9a-fA-F]{6}$`), Colour},
 	"phone":   {regexp.MustCompile(`^\+?[0-9][0-9 ().-]{5,30}[0-9]$`), phone},
 	"dnsName": {regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`), dnsName},
 	"port":    {regexp.MustCompile(`^[0-9]{1,5}$`), port},
